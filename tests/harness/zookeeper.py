@@ -89,7 +89,7 @@ class ZooKeeperEnsemble:
 
     def __init__(self, workdir: Path, size: int = 3) -> None:
         peers = [(sid, free_port(), free_port()) for sid in range(1, size + 1)]
-        self.nodes = [ZooKeeperNode(Path(workdir) / f"node{sid}", sid, peers=peers) for sid, _, _ in peers]
+        self.nodes = [ZooKeeperNode(Path(workdir) / f"node{sid}", sid, peers=peers) for sid, _quorum, _election in peers]
 
     @property
     def hosts(self) -> str:

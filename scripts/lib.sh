@@ -1,0 +1,87 @@
+# Shared by scripts/test and scripts/sandbox: install what the project needs, idempotently.
+# shellcheck shell=bash
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+VENV=$ROOT/.venv
+CACHE=$ROOT/.cache
+# ansible-test installs pinned linters with --requirements: keep them out of the main virtualenv.
+SANITY_VENV=$CACHE/venv-sanity
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+
+DEBIAN_PACKAGES=(zookeeper libslf4j-java nginx-light openjdk-17-jdk-headless maven rsync git python3-venv shellcheck)
+
+log() { printf '\n==> %s\n' "$*"; }
+
+install_debian_packages() {
+  local missing=()
+  for package in "${DEBIAN_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
+  done
+  ((${#missing[@]} == 0)) && return 0
+  log "Installing Debian packages: ${missing[*]}"
+  local sudo=()
+  ((EUID != 0)) && sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Python 3.11 or later: the controller version of the ansible-core we test with.
+find_python() {
+  local candidate
+  for candidate in "${PYTHON:-}" python3.13 python3.12 python3.11 python3; do
+    [[ -n $candidate ]] && command -v "$candidate" >/dev/null || continue
+    "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' && { echo "$candidate"; return 0; }
+  done
+  echo "scripts: no Python 3.11 or later found; set PYTHON=/path/to/python3.11" >&2
+  return 1
+}
+
+create_virtualenv() {
+  local stamp=$VENV/.requirements.sha256 wanted
+  wanted=$(cat "$ROOT/requirements.txt" "$ROOT/test-requirements.txt" | sha256sum | cut -d' ' -f1)
+  [[ -x $VENV/bin/python && -f $stamp && $(cat "$stamp") == "$wanted" ]] && return 0
+  log "Creating the virtualenv $VENV"
+  [[ -x $VENV/bin/python ]] || "$(find_python)" -m venv "$VENV"
+  "$VENV/bin/pip" install -q --upgrade pip
+  "$VENV/bin/pip" install -q -r "$ROOT/test-requirements.txt"
+  echo "$wanted" >"$stamp"
+}
+
+prepare_hdfs() {
+  log "Resolving Hadoop from Maven Central (cached in ~/.m2) and building the HDFS launcher"
+  (cd "$ROOT/tests" && "$VENV/bin/python" -c 'from harness.hdfs import prepare_classpath; prepare_classpath()')
+}
+
+bootstrap() {
+  install_debian_packages
+  create_virtualenv
+  prepare_hdfs
+  export PATH=$VENV/bin:$PATH
+}
+
+# ansible-test wants the collection at .../ansible_collections/<namespace>/<name>: stage a copy of the files git knows.
+stage_collection() {
+  # Outside the checkout: inside it, ansible-test would ask git and find the copy ignored.
+  local dest=${HERON_AURORA_STAGE:-${XDG_CACHE_HOME:-$HOME/.cache}/heron-aurora/staged}/ansible_collections/heron/aurora
+  rm -rf "$dest" && mkdir -p "$dest"
+  (cd "$ROOT" && git ls-files -co --exclude-standard -z |
+    rsync -a --from0 --ignore-missing-args --files-from=- ./ "$dest/") >&2
+  echo "$dest"
+}
+
+# ansible-test bootstraps pip in its sanity virtualenvs with a script from a host that is not reachable here.
+offer_pip_bootstrap() {
+  local source version
+  source=$("$SANITY_VENV/bin/python" -c 'import ansible_test, os; print(os.path.dirname(ansible_test.__file__))')
+  version=$(sed -n "s/^ *pip='\([0-9.]*\)',.*/\1/p" "$source/_internal/python_requirements.py" | head -n 1)
+  [[ -n $version ]] || { echo "scripts: cannot tell which pip ansible-test bootstraps" >&2; return 1; }
+  mkdir -p "$HOME/.ansible/test/cache"
+  cp "$ROOT/tests/sanity/get_pip_offline.py" "$HOME/.ansible/test/cache/get_pip_${version//./_}.py"
+}
+
+create_sanity_virtualenv() {
+  [[ -x $SANITY_VENV/bin/ansible-test ]] && return 0
+  log "Creating the ansible-test virtualenv $SANITY_VENV"
+  "$(find_python)" -m venv "$SANITY_VENV"
+  "$SANITY_VENV/bin/pip" install -q "$(grep '^ansible-core' "$ROOT/test-requirements.txt")"
+}
