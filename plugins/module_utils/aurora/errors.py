@@ -54,6 +54,10 @@ class AuroraDiscoveryError(AuroraError):
     exit_code = EXIT_NETWORK_ERROR
 
 
+class AuroraNoLeader(AuroraDiscoveryError):
+    """ZooKeeper answered but no scheduler is registered as leader (yet): worth waiting for."""
+
+
 class AuroraTransportError(AuroraError):
     """The scheduler could not be reached, or kept answering 503 / ERROR_TRANSIENT past the retry budget."""
 
