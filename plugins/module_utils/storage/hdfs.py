@@ -277,7 +277,7 @@ class HdfsBackend(StorageBackend):
             raise type(exc)(f"streaming {path} to the DataNode failed after {chunks.bytes_read} bytes "
                             f"(is a DataNode up?): {describe(exc)}") from exc
         if not written.ok:
-            raise _error_from(written, f"write of {path} to the DataNode")
+            raise _error_from(written, f"write of {path} to the DataNode (are the DataNodes up?)")
         return chunks
 
     def _rename_over(self, temp_path: str, final_path: str) -> None:
