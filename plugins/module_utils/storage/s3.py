@@ -30,6 +30,7 @@ from ansible_collections.heron.aurora.plugins.module_utils.storage.uri import Lo
 try:
     import boto3
     from botocore.config import Config
+    from botocore.exceptions import ConnectionError as BotoConnectionError
     from botocore.exceptions import (
         BotoCoreError, ClientError, HTTPClientError, IncompleteReadError, NoCredentialsError,
         PartialCredentialsError, ProfileNotFound, SSLError,
@@ -102,7 +103,7 @@ def is_transient(exc: BaseException) -> bool:
         return status >= 500 or status == 429 or code in THROTTLING_CODES
     if isinstance(exc, SSLError):
         return False
-    return isinstance(exc, (HTTPClientError, IncompleteReadError, ConnectionError))
+    return isinstance(exc, (HTTPClientError, BotoConnectionError, IncompleteReadError, ConnectionError))
 
 
 def effective_part_size(size: int, part_size: int) -> int:

@@ -1,0 +1,220 @@
+"""The decisions of heron_upload, against an in-memory backend that records every call."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import pytest
+
+from ansible_collections.heron.aurora.plugins.module_utils.storage.base import PutResult, StorageBackend, StoredObject
+from ansible_collections.heron.aurora.plugins.module_utils.storage.errors import InvalidInput
+from ansible_collections.heron.aurora.plugins.module_utils.storage.hashing import HashingChunks
+from ansible_collections.heron.aurora.plugins.module_utils.storage.retry import Deadline
+from ansible_collections.heron.aurora.plugins.module_utils.storage.sync import (
+    SyncOptions, ensure_absent, ensure_present, needs_upload,
+)
+from ansible_collections.heron.aurora.plugins.module_utils.storage.uri import Location, parse_dest
+
+
+class MemoryBackend(StorageBackend):
+    """In-memory store for unit tests: objects by URI, a clock for modification times, a log of puts."""
+
+    name = "memory"
+
+    def __init__(self, needs_digest_before_put: bool = True):
+        super().__init__(Deadline(60))
+        self.needs_digest_before_put = needs_digest_before_put
+        self.objects: dict[str, tuple[bytes, str | None, float]] = {}
+        self.puts: list[tuple[str, str | None]] = []
+        self.deleted: list[str] = []
+        self.clock = 1000.0
+
+    def add(self, uri: str, data: bytes, digest: str | None = "auto"):
+        self.clock += 1
+        recorded = hashlib.sha256(data).hexdigest() if digest == "auto" else digest
+        self.objects[uri] = (data, recorded, self.clock)
+
+    def prepare(self, location, check_mode):
+        return False
+
+    def stat(self, location):
+        if location.uri not in self.objects:
+            return None
+        data, digest, modified = self.objects[location.uri]
+        return StoredObject(location, len(data), digest, modified)
+
+    def put(self, source, location, sha256):
+        if sha256 is None and self.needs_digest_before_put:
+            raise AssertionError("digest needed before put")
+        chunks = HashingChunks(source.path)
+        data = b"".join(chunks)
+        self.puts.append((location.uri, sha256))
+        self.add(location.uri, data)
+        return PutResult(chunks.hexdigest, len(data), len(data))
+
+    def delete(self, location):
+        self.deleted.append(location.uri)
+        return self.objects.pop(location.uri, None) is not None
+
+    def list_matching(self, location, pattern: re.Pattern):
+        found = []
+        for uri, (data, _, modified) in self.objects.items():
+            candidate = parse_dest(uri)
+            if candidate.directory == location.directory and pattern.match(candidate.name):
+                found.append(StoredObject(candidate, len(data), None, modified))
+        return found
+
+
+DEST = parse_dest("s3://heron-packages/core/heron-core.tar.gz")
+
+
+@pytest.fixture
+def src(tmp_path):
+    path = tmp_path / "heron-core.tar.gz"
+    path.write_bytes(b"core v1" * 1000)
+    return path
+
+
+def sha(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_first_upload_then_unchanged(src):
+    store = MemoryBackend()
+    first = ensure_present(store, str(src), DEST, SyncOptions(), check_mode=False)
+    assert first["changed"] and first["transferred_bytes"] == src.stat().st_size
+    assert first["previous_sha256"] is None and first["sha256"] == sha(src)
+    assert first["uri"] == DEST.uri and first["backend"] == "memory"
+    second = ensure_present(store, str(src), DEST, SyncOptions(), check_mode=False)
+    assert not second["changed"] and second["transferred_bytes"] == 0
+    assert second["previous_sha256"] == second["sha256"] == sha(src)
+    assert len(store.puts) == 1
+
+
+def test_changed_content_of_same_size_is_uploaded(src):
+    store = MemoryBackend()
+    ensure_present(store, str(src), DEST, SyncOptions(), check_mode=False)
+    old = sha(src)
+    src.write_bytes(b"core v2" * 1000)
+    result = ensure_present(store, str(src), DEST, SyncOptions(), check_mode=False)
+    assert result["changed"] and result["previous_sha256"] == old and result["sha256"] == sha(src)
+    assert result["diff"] == {"before": {"uri": DEST.uri, "sha256": old, "size": 7000},
+                              "after": {"uri": DEST.uri, "sha256": sha(src), "size": 7000}}
+
+
+def test_object_without_recorded_digest_is_replaced(src):
+    store = MemoryBackend()
+    store.add(DEST.uri, src.read_bytes(), digest=None)
+    result = ensure_present(store, str(src), DEST, SyncOptions(), check_mode=False)
+    assert result["changed"] and result["previous_sha256"] is None
+
+
+def test_check_mode_sends_nothing(src):
+    store = MemoryBackend()
+    result = ensure_present(store, str(src), DEST, SyncOptions(), check_mode=True)
+    assert result["changed"] and result["transferred_bytes"] == 0 and result["sha256"] == sha(src)
+    assert store.puts == [] and store.objects == {}
+
+
+def test_overwrite_never_and_always(src):
+    store = MemoryBackend()
+    store.add(DEST.uri, b"something else")
+    never = ensure_present(store, str(src), DEST, SyncOptions(overwrite="never"), check_mode=False)
+    assert not never["changed"] and never["size"] == len(b"something else")
+    always = ensure_present(store, str(src), DEST, SyncOptions(overwrite="always"), check_mode=False)
+    again = ensure_present(store, str(src), DEST, SyncOptions(overwrite="always"), check_mode=False)
+    assert always["changed"] and again["changed"] and len(store.puts) == 2
+
+
+def test_hash_while_streaming_when_size_differs(src):
+    store = MemoryBackend(needs_digest_before_put=False)
+    store.add(DEST.uri, b"short")
+    result = ensure_present(store, str(src), DEST, SyncOptions(), check_mode=False)
+    assert store.puts == [(DEST.uri, None)]
+    assert result["sha256"] == sha(src)
+
+
+def test_same_size_needs_the_digest_to_decide(src):
+    store = MemoryBackend(needs_digest_before_put=False)
+    store.add(DEST.uri, src.read_bytes())
+    result = ensure_present(store, str(src), DEST, SyncOptions(), check_mode=False)
+    assert not result["changed"] and store.puts == []
+
+
+def test_versioned_keep_prunes_oldest_never_current(src, tmp_path):
+    store = MemoryBackend()
+    options = SyncOptions(versioned=True, keep=2, digest_length=8)
+    uris = []
+    for content in (b"v1", b"v2", b"v3"):
+        src.write_bytes(content)
+        result = ensure_present(store, str(src), DEST, options, check_mode=False)
+        uris.append(result["uri"])
+        assert result["uri"] == f"s3://heron-packages/core/heron-core-{sha(src)[:8]}.tar.gz"
+    assert result["pruned"] == [uris[0]]
+    assert [v["uri"] for v in result["versions"]] == [uris[2], uris[1]]
+    assert result["versions"][0]["current"] and not result["versions"][1]["current"]
+    assert set(store.objects) == {uris[1], uris[2]}
+    # Going back to v2 (a rollback) keeps v2 even though v3 is newer, and prunes v3 only with keep=1.
+    src.write_bytes(b"v2")
+    back = ensure_present(store, str(src), DEST, SyncOptions(versioned=True, keep=1, digest_length=8), False)
+    assert not back["transferred_bytes"] and back["changed"] and back["pruned"] == [uris[2]]
+    assert set(store.objects) == {uris[1]}
+
+
+def test_versioned_check_mode_reports_pruning_without_deleting(src):
+    store = MemoryBackend()
+    for content in (b"a", b"b"):
+        src.write_bytes(content)
+        ensure_present(store, str(src), DEST, SyncOptions(versioned=True), check_mode=False)
+    src.write_bytes(b"c")
+    result = ensure_present(store, str(src), DEST, SyncOptions(versioned=True, keep=1), check_mode=True)
+    assert result["changed"] and len(result["pruned"]) == 2 and store.deleted == [] and len(store.objects) == 2
+
+
+def test_absent(src):
+    store = MemoryBackend()
+    store.add(DEST.uri, b"x")
+    checked = ensure_absent(store, None, DEST, SyncOptions(), check_mode=True)
+    assert checked["changed"] and DEST.uri in store.objects
+    removed = ensure_absent(store, None, DEST, SyncOptions(), check_mode=False)
+    assert removed["changed"] and removed["removed"] == [DEST.uri]
+    assert removed["previous_sha256"] == hashlib.sha256(b"x").hexdigest()
+    assert not ensure_absent(store, None, DEST, SyncOptions(), check_mode=False)["changed"]
+
+
+def test_absent_versioned_all_or_one(src):
+    store = MemoryBackend()
+    shas = []
+    for content in (b"a", b"b", b"c"):
+        src.write_bytes(content)
+        shas.append(ensure_present(store, str(src), DEST, SyncOptions(versioned=True), False)["uri"])
+    store.add(DEST.uri, b"unversioned stays")
+    one = ensure_absent(store, str(src), DEST, SyncOptions(versioned=True), check_mode=False)
+    assert one["removed"] == [shas[2]]
+    rest = ensure_absent(store, None, DEST, SyncOptions(versioned=True), check_mode=False)
+    assert sorted(rest["removed"]) == sorted(shas[:2]) and DEST.uri in store.objects
+
+
+@pytest.mark.parametrize("options, option", [
+    (SyncOptions(keep=2), "keep"),
+    (SyncOptions(versioned=True, keep=0), "keep"),
+    (SyncOptions(overwrite="sometimes"), "overwrite"),
+    (SyncOptions(versioned=True, digest_length=4), "version_digest_length"),
+])
+def test_invalid_options_change_nothing(src, options, option):
+    store = MemoryBackend()
+    with pytest.raises(InvalidInput) as caught:
+        ensure_present(store, str(src), DEST, options, check_mode=False)
+    assert caught.value.option == option and store.puts == []
+
+
+def test_needs_upload_table():
+    stored = StoredObject(Location("s3", "b", "k"), 3, "a" * 64, 0)
+    assert needs_upload(None, 3, None, "different") is True
+    assert needs_upload(stored, 4, None, "different") is True
+    assert needs_upload(stored, 3, None, "different") is None
+    assert needs_upload(stored, 3, "a" * 64, "different") is False
+    assert needs_upload(stored, 3, "b" * 64, "different") is True
+    assert needs_upload(stored, 3, "a" * 64, "always") is True
+    assert needs_upload(stored, 4, "b" * 64, "never") is False
