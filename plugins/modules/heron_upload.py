@@ -239,6 +239,8 @@ removed:
   sample: [file:///mnt/shared/heron/heron-core.tar.gz]
 """
 
+import traceback
+
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.heron.aurora.plugins.module_utils.storage.errors import MissingLibrary, StorageError
@@ -298,6 +300,9 @@ def main() -> None:
         for warning in backend.warnings if backend else []:
             module.warn(warning)
         module.fail_json(msg=str(exc), option=exc.option)
+    except Exception as exc:  # noqa: BLE001 - reported as a task failure with its traceback, not a crash
+        module.fail_json(msg=f"heron_upload failed unexpectedly: {type(exc).__name__}: {exc}",
+                         exception=traceback.format_exc())
     finally:
         if backend is not None:
             backend.close()

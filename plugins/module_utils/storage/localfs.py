@@ -75,9 +75,12 @@ class LocalFileBackend(StorageBackend):
                 raise StorageError(f"src '{source.path}' changed while it was being copied; run the task again")
             self._give_new_file_its_attributes(temp_path, location.path)
             os.replace(temp_path, location.path)
-        except BaseException:
+        except BaseException as exc:
             with contextlib.suppress(OSError):
                 os.unlink(temp_path)
+            if isinstance(exc, OSError):
+                raise StorageError(f"writing {location.uri} failed, the previous file (if any) is untouched: "
+                                   f"{exc.strerror or exc}") from exc
             raise
         _fsync_directory(directory)
         return PutResult(chunks.hexdigest, chunks.bytes_read, chunks.bytes_read)

@@ -8,7 +8,7 @@ import stat
 
 import pytest
 
-from ansible_collections.heron.aurora.plugins.module_utils.storage.errors import InvalidInput
+from ansible_collections.heron.aurora.plugins.module_utils.storage.errors import InvalidInput, StorageError
 from ansible_collections.heron.aurora.plugins.module_utils.storage.hashing import SourceFile
 from ansible_collections.heron.aurora.plugins.module_utils.storage.localfs import LocalFileBackend
 from ansible_collections.heron.aurora.plugins.module_utils.storage.retry import Deadline
@@ -56,7 +56,7 @@ def test_failure_before_rename_keeps_old_file_and_removes_temp(tmp_path):
     dest = parse_dest(f"file://{tmp_path}/store/core.tar.gz")
     os.makedirs(tmp_path / "store")
     (tmp_path / "store" / "core.tar.gz").write_bytes(b"old")
-    with pytest.raises(OSError):
+    with pytest.raises(StorageError, match="cannot set attributes"):
         backend.put(source(tmp_path, b"new content"), dest, None)
     assert (tmp_path / "store" / "core.tar.gz").read_bytes() == b"old"
     assert os.listdir(tmp_path / "store") == ["core.tar.gz"]
