@@ -4,14 +4,17 @@
  *
  * Usage:
  *   java MiniHdfs --base-dir DIR --ready-file FILE --control FIFO [--rpc-port N] [--http-port N]
+ *                 [--format true|false]
  *
+ * With --format true (the default) the base directory is wiped and a new file system created; with
+ * false the NameNode and DataNode start on the files an earlier run left in the base directory.
  * A port of 0 (the default) lets the operating system choose; the ports in use are written to the
  * ready file as JSON once the NameNode is out of safe mode and the DataNode is registered.
  * The control FIFO takes one command per line, "<id> <command>":
  *   stop-datanode    stop the DataNode and make the NameNode count it as dead at once
  *   start-datanode   start it again on the same ports and wait until it has reported its blocks
  * and the result is appended to "<FIFO>.results" as "<id> ok" or "<id> error <message>".
- * SIGTERM shuts the cluster down cleanly (through a JVM shutdown hook).
+ * SIGTERM (or SIGINT) shuts the cluster down cleanly and exits with 0.
  */
 
 import java.io.BufferedReader;
@@ -28,6 +31,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+
+import sun.misc.Signal;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.hdfs.HdfsConfiguration;
@@ -54,6 +59,7 @@ public final class MiniHdfs {
         Path control = Paths.get(required(options, "--control"));
         int rpcPort = Integer.parseInt(options.getOrDefault("--rpc-port", "0"));
         int httpPort = Integer.parseInt(options.getOrDefault("--http-port", "0"));
+        boolean format = Boolean.parseBoolean(options.getOrDefault("--format", "true"));
 
         long started = System.nanoTime();
         Files.deleteIfExists(readyFile);
@@ -62,19 +68,17 @@ public final class MiniHdfs {
                 .nameNodeHttpPort(httpPort)
                 .numDataNodes(1)
                 .storagesPerDatanode(1)
-                .format(true)
+                .format(format)
                 .waitSafeMode(true)
                 .skipFsyncForTesting(true)
                 .build();
         cluster.waitActive();
         MiniHdfs hdfs = new MiniHdfs(cluster);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            say("shutting down");
-            hdfs.cluster.shutdown(true);
-            say("shut down");
-            stopped.countDown();
-        }, "mini-hdfs-shutdown"));
+        // Shut down from a signal handler rather than a JVM shutdown hook: Hadoop's services remove
+        // their own shutdown hooks while stopping, which fails once the JVM is already shutting down.
+        CountDownLatch stopRequested = new CountDownLatch(1);
+        Signal.handle(new Signal("TERM"), signal -> stopRequested.countDown());
+        Signal.handle(new Signal("INT"), signal -> stopRequested.countDown());
 
         writeReadyFile(readyFile, hdfs.readyJson());
         say(String.format("ready in %.1f s: %s", (System.nanoTime() - started) / 1e9, hdfs.readyJson()));
@@ -82,7 +86,14 @@ public final class MiniHdfs {
         Thread controller = new Thread(() -> hdfs.serveControl(control), "mini-hdfs-control");
         controller.setDaemon(true);
         controller.start();
-        stopped.await();
+
+        stopRequested.await();
+        say("shutting down");
+        cluster.shutdown(false);
+        say("shut down");
+        // halt, not exit: MiniDFSCluster marks its base directory for deletion when the JVM exits, and a
+        // restart with --format false must find the files again. The cluster is already stopped.
+        Runtime.getRuntime().halt(0);
     }
 
     private static Configuration configuration() {
@@ -103,11 +114,9 @@ public final class MiniHdfs {
     }
 
     private String readyJson() throws IOException {
-        int dataNodeHttpPort = cluster.getDataNodes().isEmpty() ? 0 : cluster.getDataNodes().get(0).getInfoPort();
         return "{"
                 + "\"rpc_port\": " + cluster.getNameNodePort() + ", "
                 + "\"http_port\": " + cluster.getNameNode().getHttpAddress().getPort() + ", "
-                + "\"datanode_http_port\": " + dataNodeHttpPort + ", "
                 + "\"user\": \"" + jsonEscape(UserGroupInformation.getCurrentUser().getShortUserName()) + "\", "
                 + "\"hadoop_version\": \"" + jsonEscape(VersionInfo.getVersion()) + "\", "
                 + "\"pid\": " + ProcessHandle.current().pid()
@@ -216,7 +225,7 @@ public final class MiniHdfs {
     private static void usage(String problem) {
         System.err.println("MiniHdfs: " + problem);
         System.err.println("usage: MiniHdfs --base-dir DIR --ready-file FILE --control FIFO"
-                + " [--rpc-port N] [--http-port N]");
+                + " [--rpc-port N] [--http-port N] [--format true|false]");
         System.exit(2);
     }
 
