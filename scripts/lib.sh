@@ -29,7 +29,9 @@ install_debian_packages() {
 find_python() {
   local candidate
   for candidate in "${PYTHON:-}" python3.13 python3.12 python3.11 python3; do
-    [[ -n $candidate ]] && command -v "$candidate" >/dev/null || continue
+    if [[ -z $candidate ]] || ! command -v "$candidate" >/dev/null; then
+      continue
+    fi
     "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' && { echo "$candidate"; return 0; }
   done
   echo "scripts: no Python 3.11 or later found; set PYTHON=/path/to/python3.11" >&2
