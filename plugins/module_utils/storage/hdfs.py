@@ -39,7 +39,8 @@ T = TypeVar("T")
 
 XATTR_NAME = "user.sha256"
 SIDECAR_SUFFIX = ".sha256"
-CHUNK_SIZE = 1024 * 1024
+# Larger than the hashing chunk: fewer, bigger writes to the DataNode socket measured faster (bench/).
+CHUNK_SIZE = 4 * 1024 * 1024
 TRANSIENT_REMOTE_EXCEPTIONS = frozenset({
     "RetriableException", "StandbyException", "SafeModeException", "ObserverRetryOnActiveException",
 })
