@@ -6,7 +6,7 @@ import base64
 import json
 import os
 import threading
-import time
+import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -185,7 +185,10 @@ class StandInServer:
     def _clock(self) -> None:
         while not self._stop.wait(self.tick_secs):
             if self.leader:
-                self.scheduler.tick()
+                try:
+                    self.scheduler.tick()
+                except Exception:  # noqa: BLE001 - keep serving; the log shows the stand-in's own bug
+                    traceback.print_exc()
 
     def serve(self) -> None:
         if self.zk_hosts:

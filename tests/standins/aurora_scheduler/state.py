@@ -308,8 +308,11 @@ class StandInScheduler:
             self._instance_event(update, instance, "INSTANCE_ROLLING_BACK" if rolling_back else "INSTANCE_UPDATING")
         changed = False
         active = self.active_tasks(key)
+        status = update.status
         for instance, progress in list(update.batch.items()):
             changed |= self._step_instance(update, instance, progress, active.get(instance), target, rolling_back)
+            if update.status != status:  # rolling back now: the batch was replaced
+                return True
         if not update.batch and not update.queue:
             if rolling_back:
                 self._finish_update(update, "ROLLED_BACK", update.old_job)
@@ -352,13 +355,13 @@ class StandInScheduler:
         return False
 
     def _instance_done(self, update: UpdateRun, instance: int, rolling_back: bool) -> bool:
-        del update.batch[instance]
+        update.batch.pop(instance, None)
         update.done.append(instance)
         self._instance_event(update, instance, "INSTANCE_ROLLED_BACK" if rolling_back else "INSTANCE_UPDATED")
         return True
 
     def _instance_failed(self, update: UpdateRun, instance: int, rolling_back: bool) -> bool:
-        del update.batch[instance]
+        update.batch.pop(instance, None)
         update.failed.append(instance)
         self._instance_event(update, instance,
                              "INSTANCE_ROLLBACK_FAILED" if rolling_back else "INSTANCE_UPDATE_FAILED")

@@ -1,0 +1,76 @@
+# -*- coding: utf-8 -*-
+# Copyright: heron.aurora contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    # How the aurora_* modules reach the Aurora scheduler and authenticate to it.
+    DOCUMENTATION = r"""
+options:
+  scheduler_url:
+    description:
+      - Base URL of an Aurora scheduler, for example C(http://aurora.example.org:8081).
+      - A scheduler that is not the leader redirects to the leader, which the modules follow.
+      - When not given, the scheduler is found through the O(cluster) entry of clusters.json.
+      - Falls back to the environment variable E(AURORA_SCHEDULER_URL).
+    type: str
+  cluster:
+    description:
+      - Name of the Aurora cluster. It is the first part of the job key and, without O(scheduler_url), the entry
+        of clusters.json that says where the scheduler is (its C(scheduler_uri), or C(zk), C(zk_port) and
+        C(scheduler_zk_path) to read the leader from ZooKeeper).
+    type: str
+  clusters_file:
+    description:
+      - A clusters.json file to use instead of the default search, which reads
+        C($AURORA_CONFIG_ROOT/clusters.json) (default C(/etc/aurora/clusters.json)) and then
+        C(~/.aurora/clusters.json), the later file winning for a cluster defined in both.
+    type: path
+  auth:
+    description:
+      - How to authenticate to the scheduler.
+      - V(none) sends no credentials. V(basic) uses O(username) and O(password), or the C(~/.netrc) entry for
+        the scheduler host when no username is given. V(kerberos) uses SPNEGO and needs the Python library
+        C(requests-kerberos) and a Kerberos ticket.
+      - Default is V(kerberos) when the clusters.json entry has C(auth_mechanism=KERBEROS), else V(none).
+    type: str
+    choices: [none, basic, kerberos]
+  username:
+    description:
+      - User for O(auth=basic). Falls back to the environment variable E(AURORA_USERNAME).
+    type: str
+  password:
+    description:
+      - Password for O(auth=basic). Falls back to the environment variable E(AURORA_PASSWORD).
+    type: str
+  request_timeout:
+    description:
+      - Seconds to wait for the answer to one API call.
+    type: float
+    default: 30
+  retry_budget:
+    description:
+      - Seconds during which a call is retried, with growing pauses, while the scheduler answers HTTP 503
+        (no leader yet) or C(ERROR_TRANSIENT), or cannot be connected to.
+    type: float
+    default: 60
+  validate_certs:
+    description:
+      - Whether to verify the scheduler's TLS certificate for C(https) URLs.
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - A CA bundle to verify the scheduler's certificate with.
+    type: path
+requirements:
+  - thriftpy2 >= 0.4.16
+  - requests
+  - kazoo (only to find the scheduler through ZooKeeper)
+  - requests-kerberos (only for O(auth=kerberos))
+notes:
+  - The modules speak the scheduler's Thrift API themselves (binary protocol over HTTP), so the Python 2 only
+    C(aurora) client is not needed on the controller or in an execution environment.
+"""

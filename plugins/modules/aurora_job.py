@@ -1,0 +1,243 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: heron.aurora contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: aurora_job
+short_description: Create, update, kill or restart an Apache Aurora job through the scheduler API
+description:
+  - Brings one Aurora job to the wanted state by talking to the Aurora scheduler's Thrift API directly, from
+    Python 3. The Python 2 only C(aurora) command line client is not used.
+  - With O(state=present) the job's C(.aurora) config is evaluated on the controller with the O(bindings), and
+    converted to the job configuration the scheduler takes. The scheduler validates it (C(populateJobConfig)) and
+    says which instances it would add, remove or change (C(getJobUpdateDiff)); nothing is sent that changes
+    state when nothing differs, so a second run reports no change.
+  - A config is Python code and is run as such, with only Aurora's config schema in scope. Only use configs you
+    would run as a script.
+  - When a wait runs out of time the task fails with the status of every instance that did not get there and
+    the last event message of each, which is what the scheduler knows about why.
+version_added: 0.1.0
+author:
+  - heron.aurora contributors
+extends_documentation_fragment:
+  - heron.aurora.attributes
+  - heron.aurora.aurora
+attributes:
+  check_mode:
+    support: full
+    details: The change is computed with the scheduler (validation and diff); nothing that changes state is sent.
+  diff_mode:
+    support: full
+    details: Shows the job's task configuration and instance count, as the scheduler has it and as wanted.
+options:
+  role:
+    description: Role of the job (the second part of the job key). With a config, selects the job in it.
+    type: str
+  environment:
+    description: Environment of the job (third part of the job key). With a config, selects the job in it.
+    type: str
+  name:
+    description: Name of the job (last part of the job key). With a config, selects the job in it.
+    type: str
+  job_key:
+    description:
+      - The job key C(cluster/role/environment/name), instead of O(cluster), O(role), O(environment) and O(name).
+    type: str
+  config:
+    description:
+      - Path of the C(.aurora) config on the controller. C(include()) in it is relative to its directory.
+      - Required with O(state=present) unless O(config_content) is given.
+    type: path
+  config_content:
+    description:
+      - The text of a C(.aurora) config, instead of O(config). C(include()) is relative to the working directory.
+    type: str
+  bindings:
+    description:
+      - Values for the C({{name}}) references of the config, as C(aurora --bind name=value) gives them.
+      - References to C(mesos.*) and C(thermos.*) are left for the executor; any other reference left unbound is
+        an error.
+    type: dict
+    default: {}
+  state:
+    description:
+      - V(present) creates the job, or changes it to match the config.
+      - V(absent) kills the job's tasks (or the O(instances) given). A job that does not exist is not an error.
+      - V(restarted) restarts the job's tasks (or the O(instances) given), every run.
+    type: str
+    choices: [present, absent, restarted]
+    default: present
+  update_strategy:
+    description:
+      - How O(state=present) changes a job that exists.
+      - V(rolling) starts a job update with the settings of the config's C(update_config) and waits until it has
+        rolled forward; an update that rolls back fails the task. Only services (C(service=True)) can be updated.
+      - V(recreate) kills the job and creates it again.
+    type: str
+    choices: [rolling, recreate]
+    default: rolling
+  instances:
+    description:
+      - Instance ids or ranges (V(0), V(2-4)) to limit O(state=absent) and O(state=restarted) to, and the
+        instances a rolling update may touch.
+    type: list
+    elements: str
+  wait_until:
+    description:
+      - What to wait for after a change. V(PENDING) returns once the tasks are scheduled, V(RUNNING) once every
+        instance is running, V(FINISHED) once every instance has ended.
+    type: str
+    choices: [PENDING, RUNNING, FINISHED]
+    default: RUNNING
+  wait_timeout:
+    description: Seconds the whole run may wait for updates, kills and tasks.
+    type: int
+    default: 600
+seealso:
+  - module: heron.aurora.aurora_job_info
+"""
+
+EXAMPLES = r"""
+- name: Run the hello world service, with its config on the controller
+  heron.aurora.aurora_job:
+    cluster: devcluster
+    config: files/hello_world.aurora
+    name: hello_world
+    environment: devel
+    bindings:
+      version: "1.4"
+
+- name: Submit a Heron topology's job as the heron CLI would, against a scheduler found in ZooKeeper
+  heron.aurora.aurora_job:
+    job_key: aurora/heron/devel/WordCountTopology
+    clusters_file: /etc/aurora/clusters.json
+    config: "{{ heron_conf_dir }}/heron.aurora"
+    bindings:
+      CLUSTER: aurora
+      ROLE: heron
+      ENVIRON: devel
+      TOPOLOGY_NAME: WordCountTopology
+      NUM_CONTAINERS: 3
+      CPUS_PER_CONTAINER: 2
+      RAM_PER_CONTAINER: 4294967296
+      DISK_PER_CONTAINER: 10737418240
+      EXECUTOR_BINARY: ./heron-core/bin/heron-executor
+      TOPOLOGY_ARGUMENTS: "{{ heron_topology_arguments }}"
+      CORE_PACKAGE_URI: "{{ heron_core_uri }}"
+      TOPOLOGY_PACKAGE_URI: "{{ topology_uri }}"
+    wait_until: RUNNING
+    wait_timeout: 300
+
+- name: Restart instances 1 and 2
+  heron.aurora.aurora_job:
+    job_key: devcluster/www-data/prod/hello
+    scheduler_url: http://aurora.example.org:8081
+    state: restarted
+    instances: ["1-2"]
+
+- name: Kill the job
+  heron.aurora.aurora_job:
+    job_key: devcluster/www-data/prod/hello
+    scheduler_url: http://aurora.example.org:8081
+    state: absent
+"""
+
+RETURN = r"""
+job_key:
+  description: The job key, C(cluster/role/environment/name).
+  returned: always
+  type: str
+  sample: devcluster/www-data/prod/hello
+instance_count:
+  description: Instances the job has (or, in check mode, would have) after the run.
+  returned: success
+  type: int
+  sample: 2
+tasks:
+  description: The newest task of each instance concerned by the run.
+  returned: success, and with a failed wait
+  type: list
+  elements: dict
+  contains:
+    instance_id: {description: Instance id., type: int, returned: always}
+    status: {description: Scheduler status name, such as RUNNING or PENDING., type: str, returned: always}
+    host: {description: Agent host the task runs on; null while pending., type: str, returned: always}
+    task_id: {description: Task id., type: str, returned: always}
+    ports: {description: Named ports the scheduler assigned., type: dict, returned: always}
+    failure_count: {description: Failures before this task., type: int, returned: always}
+    last_message: {description: The newest telling event message of the instance., type: str, returned: always}
+update:
+  description: The job update started by a rolling change; null when none was started.
+  returned: success
+  type: dict
+  contains:
+    id: {description: Update id., type: str, returned: always}
+    status: {description: Final update status, ROLLED_FORWARD on success., type: str, returned: always}
+diff:
+  description:
+    - Instance ids by what the run does (or in check mode would do) to them. In diff mode also C(before) and
+      C(after) with the task configuration and instance count.
+  returned: success
+  type: dict
+  contains:
+    add: {description: Instances created., type: list, elements: int, returned: always}
+    remove: {description: Instances killed., type: list, elements: int, returned: always}
+    update: {description: Instances changed or restarted., type: list, elements: int, returned: always}
+    unchanged: {description: Instances left as they are., type: list, elements: int, returned: always}
+diagnosis:
+  description: With a wait that timed out, the instances that did not get there, with status and last message.
+  returned: failure of a wait
+  type: list
+  elements: dict
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.heron.aurora.plugins.module_utils.aurora.errors import AuroraError
+from ansible_collections.heron.aurora.plugins.module_utils.aurora.job_state import AuroraJobRunner
+from ansible_collections.heron.aurora.plugins.module_utils.aurora.module import (
+    connection_argument_spec,
+    fail_from,
+)
+
+
+def argument_spec() -> dict:
+    spec = connection_argument_spec()
+    spec.update(
+        role={"type": "str"},
+        environment={"type": "str"},
+        name={"type": "str"},
+        job_key={"type": "str"},
+        config={"type": "path"},
+        config_content={"type": "str"},
+        bindings={"type": "dict", "default": {}},
+        state={"type": "str", "choices": ["present", "absent", "restarted"], "default": "present"},
+        update_strategy={"type": "str", "choices": ["rolling", "recreate"], "default": "rolling"},
+        instances={"type": "list", "elements": "str"},
+        wait_until={"type": "str", "choices": ["PENDING", "RUNNING", "FINISHED"], "default": "RUNNING"},
+        wait_timeout={"type": "int", "default": 600},
+    )
+    return spec
+
+
+def main() -> None:
+    module = AnsibleModule(
+        argument_spec=argument_spec(),
+        mutually_exclusive=[("config", "config_content"), ("job_key", "role"), ("job_key", "environment"),
+                            ("job_key", "name")],
+        required_if=[("state", "present", ("config", "config_content"), True)],
+        supports_check_mode=True,
+    )
+    runner = AuroraJobRunner(module.params, check_mode=module.check_mode, diff_mode=module._diff)
+    try:
+        result = runner.run()
+    except AuroraError as error:
+        fail_from(module, error, **runner.result)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
