@@ -161,7 +161,7 @@ class HdfsCluster(Service):
         self.startup_seconds: float | None = None
         self._classpath: str | None = None
         self._ready: dict | None = None
-        self._format = True
+        self._ports_in_use: tuple[int, int] | None = None
         self._command_ids = itertools.count(1)
         self._start_began = 0.0
 
@@ -201,12 +201,9 @@ class HdfsCluster(Service):
     # --- Service hooks ---------------------------------------------------------------------------
     def prepare(self) -> None:
         self._classpath = prepare_classpath()
-        if self._ready is not None:
+        if self._ports_in_use is not None:
             # A restart keeps the ports, so that URLs handed out before stay valid.
-            self.rpc_port = self._ready["rpc_port"]
-            self.http_port = self._ready["http_port"]
-        # Format only the first time: a restarted cluster finds its files again.
-        self._format = not self.data_dir.exists()
+            self.rpc_port, self.http_port = self._ports_in_use
         self._ready = None
         self.startup_seconds = None
         for stale in (self.ready_file, self.results_path):
@@ -221,7 +218,7 @@ class HdfsCluster(Service):
         return [
             _java_tool("java"),
             f"-Xmx{self.heap}", "-Xms64m", "-Xss512k",
-            "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:MaxMetaspaceSize=192m",
+            "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
             "-Djava.net.preferIPv4Stack=true",
             f"-Dlog4j.configuration=file:{SERVER_LOG_CONFIG}",
             f"-Dhdfs.harness.log.level={os.environ.get('HDFS_HARNESS_LOG_LEVEL', 'WARN')}",
@@ -232,7 +229,8 @@ class HdfsCluster(Service):
             "--control", str(self.control_path),
             "--rpc-port", str(self.rpc_port),
             "--http-port", str(self.http_port),
-            "--format", "true" if self._format else "false",
+            # Format only until a start got as far as the ready file: a restart finds its files again.
+            "--format", "true" if self._ports_in_use is None else "false",
         ]
 
     def healthy(self) -> bool:
@@ -240,6 +238,7 @@ class HdfsCluster(Service):
             if not self.ready_file.exists():
                 return False
             self._ready = json.loads(self.ready_file.read_text())
+            self._ports_in_use = (int(self._ready["rpc_port"]), int(self._ready["http_port"]))
         status = self._http_get(f"/webhdfs/v1/?op=GETFILESTATUS&user.name={self.superuser}")
         if status.get("FileStatus", {}).get("type") != "DIRECTORY" or self.live_datanodes() < 1:
             return False
@@ -264,6 +263,15 @@ class HdfsCluster(Service):
         """Start the DataNode again; return once the NameNode counts it live (writes then succeed)."""
         self._control("start-datanode")
         self._wait_datanodes(lambda live: live >= 1, "a live DataNode", timeout)
+
+    @contextlib.contextmanager
+    def datanode_stopped(self) -> Iterator[None]:
+        """Run a block with the DataNode stopped, and start it again however the block ends."""
+        self.stop_datanode()
+        try:
+            yield
+        finally:
+            self.start_datanode()
 
     def _wait_datanodes(self, wanted, what: str, timeout: float | None) -> None:
         def reached() -> bool:
@@ -318,8 +326,8 @@ class HdfsCluster(Service):
         except FileNotFoundError:
             return None
         for result_line in lines:
-            found_id, _, result = result_line.partition(" ")
-            if found_id == command_id:
+            found_id, separator, result = result_line.partition(" ")
+            if separator and found_id == command_id:
                 return result
         return None
 
