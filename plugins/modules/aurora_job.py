@@ -21,7 +21,7 @@ description:
     the last event message of each, which is what the scheduler knows about why.
 version_added: 0.1.0
 author:
-  - heron.aurora contributors
+  - heron.aurora contributors (@heron-aurora)
 extends_documentation_fragment:
   - heron.aurora.attributes
   - heron.aurora.aurora
@@ -162,20 +162,20 @@ tasks:
   type: list
   elements: dict
   contains:
-    instance_id: {description: Instance id., type: int, returned: always}
-    status: {description: Scheduler status name, such as RUNNING or PENDING., type: str, returned: always}
-    host: {description: Agent host the task runs on; null while pending., type: str, returned: always}
-    task_id: {description: Task id., type: str, returned: always}
-    ports: {description: Named ports the scheduler assigned., type: dict, returned: always}
-    failure_count: {description: Failures before this task., type: int, returned: always}
-    last_message: {description: The newest telling event message of the instance., type: str, returned: always}
+    instance_id: {description: "Instance id.", type: int, returned: always}
+    status: {description: "Scheduler status name, such as RUNNING or PENDING.", type: str, returned: always}
+    host: {description: "Agent host the task runs on; null while pending.", type: str, returned: always}
+    task_id: {description: "Task id.", type: str, returned: always}
+    ports: {description: "Named ports the scheduler assigned.", type: dict, returned: always}
+    failure_count: {description: "Failures before this task.", type: int, returned: always}
+    last_message: {description: "The newest telling event message of the instance.", type: str, returned: always}
 update:
   description: The job update started by a rolling change; null when none was started.
   returned: success
   type: dict
   contains:
-    id: {description: Update id., type: str, returned: always}
-    status: {description: Final update status, ROLLED_FORWARD on success., type: str, returned: always}
+    id: {description: "Update id.", type: str, returned: always}
+    status: {description: "Final update status, ROLLED_FORWARD on success.", type: str, returned: always}
 diff:
   description:
     - Instance ids by what the run does (or in check mode would do) to them. In diff mode also C(before) and
@@ -183,10 +183,10 @@ diff:
   returned: success
   type: dict
   contains:
-    add: {description: Instances created., type: list, elements: int, returned: always}
-    remove: {description: Instances killed., type: list, elements: int, returned: always}
-    update: {description: Instances changed or restarted., type: list, elements: int, returned: always}
-    unchanged: {description: Instances left as they are., type: list, elements: int, returned: always}
+    add: {description: "Instances created.", type: list, elements: int, returned: always}
+    remove: {description: "Instances killed.", type: list, elements: int, returned: always}
+    update: {description: "Instances changed or restarted.", type: list, elements: int, returned: always}
+    unchanged: {description: "Instances left as they are.", type: list, elements: int, returned: always}
 diagnosis:
   description: With a wait that timed out, the instances that did not get there, with status and last message.
   returned: failure of a wait
@@ -210,7 +210,7 @@ def argument_spec() -> dict:
         role={"type": "str"},
         environment={"type": "str"},
         name={"type": "str"},
-        job_key={"type": "str"},
+        job_key={"type": "str", "no_log": False},
         config={"type": "path"},
         config_content={"type": "str"},
         bindings={"type": "dict", "default": {}},

@@ -13,7 +13,7 @@ description:
     job, with the active and the inactive tasks of each; statuses are given by name.
 version_added: 0.1.0
 author:
-  - heron.aurora contributors
+  - heron.aurora contributors (@heron-aurora)
 extends_documentation_fragment:
   - heron.aurora.attributes
   - heron.aurora.attributes.INFO_MODULE
@@ -50,21 +50,21 @@ jobs:
   type: list
   elements: dict
   contains:
-    job: {description: The job key., type: str, returned: always, sample: devcluster/heron/devel/WordCountTopology}
+    job: {description: "The job key.", type: str, returned: always, sample: devcluster/heron/devel/WordCountTopology}
     active:
       description: Tasks in an active state (PENDING, ASSIGNED, STARTING, RUNNING, KILLING, ...).
       type: list
       elements: dict
       returned: always
       contains:
-        instance_id: {description: Instance id., type: int, returned: always}
-        status: {description: Status name., type: str, returned: always}
-        host: {description: Agent host; null while pending., type: str, returned: always}
-        task_id: {description: Task id., type: str, returned: always}
-        ports: {description: Named ports assigned., type: dict, returned: always}
-        failure_count: {description: Failures before this task., type: int, returned: always}
-        last_message: {description: Last telling event message., type: str, returned: always}
-        events: {description: Status changes with timestamp (ms) and message., type: list, elements: dict, returned: always}
+        instance_id: {description: "Instance id.", type: int, returned: always}
+        status: {description: "Status name.", type: str, returned: always}
+        host: {description: "Agent host; null while pending.", type: str, returned: always}
+        task_id: {description: "Task id.", type: str, returned: always}
+        ports: {description: "Named ports assigned.", type: dict, returned: always}
+        failure_count: {description: "Failures before this task.", type: int, returned: always}
+        last_message: {description: "Last telling event message.", type: str, returned: always}
+        events: {description: "Status changes with timestamp (ms) and message.", type: list, elements: dict, returned: always}
     inactive:
       description: Tasks that ended (FINISHED, FAILED, KILLED, LOST), as long as the scheduler keeps them.
       type: list
@@ -84,7 +84,7 @@ from ansible_collections.heron.aurora.plugins.module_utils.aurora.module import 
 
 def main() -> None:
     spec = connection_argument_spec()
-    spec.update(role={"type": "str"}, job_key={"type": "str"})
+    spec.update(role={"type": "str"}, job_key={"type": "str", "no_log": False})
     module = AnsibleModule(argument_spec=spec, required_one_of=[("role", "job_key")],
                            mutually_exclusive=[("role", "job_key")], supports_check_mode=True)
     from ansible_collections.heron.aurora.plugins.module_utils.aurora.client import SchedulerClient

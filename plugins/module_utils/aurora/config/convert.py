@@ -8,7 +8,10 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping
 
-from pystachio import Empty
+try:
+    from pystachio import Empty
+except ImportError:  # the loader reports the missing library before anything here runs
+    Empty = None
 
 from ansible_collections.heron.aurora.plugins.module_utils.aurora.errors import AuroraConfigError
 

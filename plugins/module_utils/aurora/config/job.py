@@ -9,13 +9,16 @@ import getpass
 import json
 from typing import Any, Iterable
 
-from pystachio import Empty, Ref
+try:
+    from pystachio import Empty, Ref
+except ImportError:  # the loader reports the missing library before anything here runs
+    Empty = Ref = None
 
 from ansible_collections.heron.aurora.plugins.module_utils.aurora.api import AURORA_EXECUTOR_NAME
 from ansible_collections.heron.aurora.plugins.module_utils.aurora.config import convert
 from ansible_collections.heron.aurora.plugins.module_utils.aurora.errors import AuroraConfigError
 
-THERMOS_PORTS = Ref.from_address("thermos.ports")
+THERMOS_PORTS = "thermos.ports"
 # Left in the config for the executor to fill in on the agent.
 EXECUTOR_SCOPES = ("mesos", "thermos")
 # Fields of the job that are not part of a task's identity; the stock client leaves them out of the executor data.
@@ -99,7 +102,7 @@ class AuroraJobConfig:
         _interpolated, refs = self.raw.interpolate()
         referenced = set()
         for ref in refs:
-            rest = Ref.subscope(THERMOS_PORTS, ref)
+            rest = Ref.subscope(Ref.from_address(THERMOS_PORTS), ref)
             if rest is not None and rest.is_index() and len(rest.components()) == 1:
                 referenced.add(str(rest.components()[0].value))
         portmap = {}

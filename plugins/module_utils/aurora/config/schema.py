@@ -10,20 +10,35 @@ sees when it is evaluated; nothing else of this collection or of the controller 
 
 from __future__ import annotations
 
-from pystachio import (
-    Boolean,
-    Choice,
-    Default,
-    Empty,
-    Enum,
-    Float,
-    Integer,
-    List,
-    Map,
-    Required,
-    String,
-    Struct,
-)
+try:
+    from pystachio import (
+        Boolean,
+        Choice,
+        Default,
+        Empty,
+        Enum,
+        Float,
+        Integer,
+        List,
+        Map,
+        Required,
+        String,
+        Struct,
+    )
+except ImportError:
+    # Lets this file be imported without pystachio (the loader reports the missing library); nothing is usable.
+    class Struct:  # type: ignore[no-redef]
+        def __init__(self, *args, **kwargs) -> None:
+            pass
+
+        def __call__(self, *args, **kwargs) -> "Struct":
+            return self
+
+    def _placeholder(*args, **kwargs):
+        return _placeholder
+
+    Boolean = Float = Integer = String = Empty = None  # type: ignore[assignment]
+    Choice = Default = Enum = List = Map = Required = _placeholder  # type: ignore[assignment]
 
 BYTES = 1
 KB = 1024 * BYTES
