@@ -8,6 +8,7 @@ with the tail of that log, so a broken start says why instead of hanging.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import signal
@@ -18,6 +19,16 @@ from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
 LOG_TAIL_LINES = 40
+
+
+_LAUNCHED: "set[Service]" = set()
+
+
+@atexit.register
+def _stop_leftovers() -> None:
+    """A harness process that exits without stopping its services must not leave servers behind."""
+    for service in list(_LAUNCHED):
+        service.stop()
 
 
 class ServiceError(RuntimeError):
@@ -105,6 +116,7 @@ class Service:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+        _LAUNCHED.add(self)
 
     def wait_healthy(self, timeout: float | None = None) -> None:
         budget = self.start_timeout if timeout is None else timeout
@@ -133,6 +145,7 @@ class Service:
             # The leader may be gone while children it spawned live on in its session.
             self._signal(signal.SIGKILL)
         self.process = None
+        _LAUNCHED.discard(self)
 
     def kill(self) -> None:
         """Stop abruptly, as a crash would; check_alive() then reports the death, stop() forgets it."""
