@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Benchmark heron_upload against the raw library calls, on the harness's real S3 API (moto) and HDFS.
 
 For each store, in the same run and on the same file:
@@ -102,7 +101,7 @@ def compare(raw_upload, remove_raw, module_args: dict, remove_module, warm_up, s
     """Warm the server up, then alternate raw and module uploads ``repeat`` times; medians of each."""
     warm_up()
     raws, modules, peaks = [], [], []
-    for _ in range(repeat):
+    for dummy in range(repeat):
         started = time.perf_counter()
         raw_upload()
         raws.append(time.perf_counter() - started)
@@ -113,7 +112,7 @@ def compare(raw_upload, remove_raw, module_args: dict, remove_module, warm_up, s
         peaks.append(peak)
         remove_module()
     run_module_measured(module_args)
-    rerun_result, rerun, _ = run_module_measured(module_args)
+    rerun_result, rerun, dummy = run_module_measured(module_args)
     assert not rerun_result["changed"] and rerun_result["transferred_bytes"] == 0, rerun_result
     return {"raw": median(raws), "module": median(modules), "peak": max(peaks), "rerun": rerun,
             "raws": raws, "modules": modules}
@@ -187,7 +186,7 @@ def main() -> None:
         workdir = Path(tmp)
         path = workdir / "heron-core.tar.gz"
         make_file(path, size, b"bench")
-        hashing = min(hash_seconds(path) for _ in range(2))
+        hashing = min(hash_seconds(path), hash_seconds(path))
         rows = []
         for store in options.stores.split(","):
             bench = {"s3": bench_s3, "hdfs": bench_hdfs}[store.strip()]
@@ -204,7 +203,7 @@ def print_table(rows: list[dict], size: int, part_size: int, hashing: float) -> 
           f"({mib / hashing:.0f} MiB/s), {os.cpu_count()} CPUs")
     header = ("store", "raw MiB/s", "module MiB/s", "ratio", "peak RSS MiB", "rerun s", "hash+1 s", "rerun ok")
     print("| " + " | ".join(header) + " |")
-    print("|" + "|".join("---" for _ in header) + "|")
+    print("|" + "---|" * len(header))
     for row in rows:
         raw_rate, module_rate = mib / row["raw"], mib / row["module"]
         print("| " + " | ".join([

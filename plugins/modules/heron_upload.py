@@ -15,7 +15,7 @@ description:
   - Idempotent by content, never by timestamps. The sha256 of O(src) is compared with the sha256 recorded with the
     stored object, in its user metadata C(sha256) on S3, its extended attribute C(user.sha256) on HDFS (or a
     sidecar C(<name>.sha256) where extended attributes are off), and for C(file://) the hash of the existing file.
-    An unchanged file reports RV(changed=false) and sends nothing.
+    An unchanged file reports C(changed=false) and sends nothing (RV(transferred_bytes=0)).
   - Atomic. On HDFS and C(file://) the data goes to a temporary name in the destination's directory and is renamed
     over the destination only when complete. On S3 an object appears only through a single PUT or a completed
     multipart upload; a failed multipart upload is aborted.
@@ -24,7 +24,7 @@ description:
   - Transient failures (S3 5xx and throttling, WebHDFS 503, reset connections, a standby NameNode) are retried with
     exponential backoff and jitter, within O(timeout) seconds in total.
 author:
-  - heron.aurora contributors
+  - heron.aurora contributors (@heron-aurora)
 extends_documentation_fragment:
   - heron.aurora.attributes
   - heron.aurora.storage_s3

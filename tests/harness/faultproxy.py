@@ -121,7 +121,7 @@ class FaultProxy:
     def _accept_loop(self) -> None:
         while not self._stopping.is_set():
             try:
-                client, _ = self._listener.accept()
+                client = self._listener.accept()[0]
             except socket.timeout:
                 continue
             except OSError:

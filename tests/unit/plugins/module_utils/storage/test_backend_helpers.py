@@ -134,6 +134,6 @@ def test_parse_size_refused():
 
 
 def test_namenode_urls_split():
-    assert _split_urls(["http://a:9870", "http://b:9870;http://c:9870"]) == ["http://a:9870", "http://b:9870",
-                                                                              "http://c:9870"]
+    urls = _split_urls(["http://a:9870", "http://b:9870;http://c:9870"])
+    assert urls == ["http://a:9870", "http://b:9870", "http://c:9870"]
     assert _split_urls(None) == []

@@ -59,7 +59,7 @@ class MemoryBackend(StorageBackend):
 
     def list_matching(self, location, pattern: re.Pattern):
         found = []
-        for uri, (data, _, modified) in self.objects.items():
+        for uri, (data, dummy, modified) in self.objects.items():
             candidate = parse_dest(uri)
             if candidate.directory == location.directory and pattern.match(candidate.name):
                 found.append(StoredObject(candidate, len(data), None, modified))
