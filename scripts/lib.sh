@@ -8,7 +8,7 @@ CACHE=$ROOT/.cache
 SANITY_VENV=$CACHE/venv-sanity
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
-DEBIAN_PACKAGES=(zookeeper libslf4j-java nginx-light openjdk-17-jdk-headless maven rsync git python3-venv shellcheck)
+DEBIAN_PACKAGES=(zookeeper libslf4j-java nginx-light openjdk-17-jdk-headless maven rsync git python3-venv shellcheck curl)
 
 log() { printf '\n==> %s\n' "$*"; }
 
