@@ -239,11 +239,13 @@ removed:
   sample: [file:///mnt/shared/heron/heron-core.tar.gz]
 """
 
+import os
 import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.heron.aurora.plugins.module_utils.storage.errors import MissingLibrary, StorageError
+from ansible_collections.heron.aurora.plugins.module_utils.storage.hashing import BackgroundDigest
 from ansible_collections.heron.aurora.plugins.module_utils.storage.options import (
     FILE_ATTRIBUTE_SPEC, HDFS_ARGUMENT_SPEC, S3_ARGUMENT_SPEC, build_backend,
 )
@@ -289,9 +291,12 @@ def main() -> None:
     backend = None
     try:
         location = parse_dest(params["dest"])
+        early_digest = None
+        if params["state"] == "present" and params["src"] and os.path.isfile(params["src"]):
+            early_digest = BackgroundDigest(params["src"])
         backend = build_backend(location, params, Deadline(params["timeout"]), file_attribute_setter(module))
         if params["state"] == "present":
-            result = ensure_present(backend, params["src"], location, options, module.check_mode)
+            result = ensure_present(backend, params["src"], location, options, module.check_mode, early_digest)
         else:
             result = ensure_absent(backend, params["src"], location, options, module.check_mode)
     except MissingLibrary as exc:

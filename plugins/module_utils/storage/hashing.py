@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+import threading
 from dataclasses import dataclass
 from typing import BinaryIO, Iterator
 
@@ -87,3 +88,42 @@ class HashingChunks:
     @property
     def hexdigest(self) -> str:
         return self.digest.hexdigest()
+
+
+class BackgroundDigest:
+    """sha256 of a file computed in a thread, started before the store is contacted: hashlib and file reads
+    release the GIL, so hashing overlaps with importing the store's library, connecting and HEAD requests."""
+
+    def __init__(self, path: str, chunk_size: int = CHUNK_SIZE) -> None:
+        self.path = path
+        self.chunk_size = chunk_size
+        self._cancelled = threading.Event()
+        self._digest: str | None = None
+        self._error: OSError | None = None
+        self._thread = threading.Thread(target=self._run, name="sha256", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        digest = hashlib.sha256()
+        try:
+            with open(self.path, "rb") as handle:
+                for chunk in iter_chunks(handle, self.chunk_size):
+                    if self._cancelled.is_set():
+                        return
+                    digest.update(chunk)
+        except OSError as exc:
+            self._error = exc
+            return
+        self._digest = digest.hexdigest()
+
+    def cancel(self) -> None:
+        """Stop hashing: the backend will hash while it streams the file instead."""
+        self._cancelled.set()
+
+    def result(self) -> str:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        if self._digest is None:
+            return sha256_file(self.path, self.chunk_size)
+        return self._digest

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 
 from ansible_collections.heron.aurora.plugins.module_utils.storage.base import StorageBackend, StoredObject
 from ansible_collections.heron.aurora.plugins.module_utils.storage.errors import InvalidInput
-from ansible_collections.heron.aurora.plugins.module_utils.storage.hashing import SourceFile, sha256_file
+from ansible_collections.heron.aurora.plugins.module_utils.storage.hashing import (
+    BackgroundDigest, SourceFile, sha256_file,
+)
 from ansible_collections.heron.aurora.plugins.module_utils.storage.uri import (
     FULL_DIGEST_LENGTH, MIN_DIGEST_LENGTH, Location, version_name_pattern, versioned_location,
 )
@@ -56,25 +58,32 @@ def needs_upload(stored: StoredObject | None, size: int, digest: str | None, ove
 
 
 def ensure_present(backend: StorageBackend, src: str | None, dest: Location, options: SyncOptions,
-                   check_mode: bool) -> dict:
+                   check_mode: bool, early_digest: BackgroundDigest | None = None) -> dict:
+    """``early_digest``, when given, is the sha256 of ``src`` already being computed in the background."""
     options.validate()
     source = SourceFile.open_checked(src)
+
+    def src_digest() -> str:
+        return early_digest.result() if early_digest is not None else sha256_file(source.path)
+
     changed = backend.prepare(dest, check_mode)
     digest = None
     if options.versioned or backend.needs_digest_before_put or check_mode:
-        digest = sha256_file(source.path)
+        digest = src_digest()
     target = versioned_location(dest, digest, options.digest_length) if options.versioned else dest
     stored = backend.stat(target)
 
     upload = needs_upload(stored, source.size, digest, options.overwrite)
     if upload is None:
-        digest = sha256_file(source.path)
+        digest = src_digest()
         upload = needs_upload(stored, source.size, digest, options.overwrite)
 
     transferred = 0
     if upload:
         changed = True
         if not check_mode:
+            if digest is None and early_digest is not None:
+                early_digest.cancel()
             put = backend.put(source, target, digest)
             digest, transferred = put.sha256, put.transferred_bytes
         after = {"sha256": digest, "size": source.size}

@@ -9,7 +9,7 @@ import pytest
 
 from ansible_collections.heron.aurora.plugins.module_utils.storage.errors import InvalidInput
 from ansible_collections.heron.aurora.plugins.module_utils.storage.hashing import (
-    HashingChunks, SourceFile, sha256_file,
+    BackgroundDigest, HashingChunks, SourceFile, sha256_file,
 )
 
 
@@ -68,3 +68,24 @@ def test_changed_on_disk(tmp_path):
     assert not source.changed_on_disk()
     path.write_bytes(b"one and more")
     assert source.changed_on_disk()
+
+
+def test_background_digest(tmp_path):
+    data = os.urandom(5 * 1024 * 1024 + 3)
+    path = tmp_path / "f"
+    path.write_bytes(data)
+    assert BackgroundDigest(str(path)).result() == hashlib.sha256(data).hexdigest()
+
+
+def test_cancelled_background_digest_still_answers(tmp_path):
+    data = os.urandom(3 * 1024 * 1024)
+    path = tmp_path / "f"
+    path.write_bytes(data)
+    task = BackgroundDigest(str(path), chunk_size=1024)
+    task.cancel()
+    assert task.result() == hashlib.sha256(data).hexdigest()
+
+
+def test_background_digest_reports_read_errors(tmp_path):
+    with pytest.raises(OSError):
+        BackgroundDigest(str(tmp_path / "missing")).result()

@@ -218,3 +218,15 @@ def test_needs_upload_table():
     assert needs_upload(stored, 3, "b" * 64, "different") is True
     assert needs_upload(stored, 3, "a" * 64, "always") is True
     assert needs_upload(stored, 4, "b" * 64, "never") is False
+
+
+def test_early_digest_is_used_or_cancelled(src):
+    from ansible_collections.heron.aurora.plugins.module_utils.storage.hashing import BackgroundDigest
+
+    store = MemoryBackend()
+    result = ensure_present(store, str(src), DEST, SyncOptions(), False, BackgroundDigest(str(src)))
+    assert result["sha256"] == sha(src) and store.puts == [(DEST.uri, sha(src))]
+    streaming = MemoryBackend(needs_digest_before_put=False)
+    early = BackgroundDigest(str(src))
+    result = ensure_present(streaming, str(src), DEST, SyncOptions(), False, early)
+    assert streaming.puts == [(DEST.uri, None)] and result["sha256"] == sha(src)
