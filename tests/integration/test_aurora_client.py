@@ -8,7 +8,6 @@ import json
 import uuid
 
 import pytest
-from standins.aurora_scheduler.service import AuroraSchedulerStandIn, aurora_scheduler, make_aurora_scheduler  # noqa: F401
 
 from ansible_collections.heron.aurora.plugins.module_utils.aurora import api
 from ansible_collections.heron.aurora.plugins.module_utils.aurora.client import ConnectionOptions, SchedulerClient

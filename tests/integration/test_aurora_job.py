@@ -10,7 +10,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-from standins.aurora_scheduler.service import make_aurora_scheduler  # noqa: F401 - fixture
 
 HERON_AURORA = Path(__file__).parents[1] / "unit/plugins/module_utils/aurora/fixtures/heron.aurora"
 

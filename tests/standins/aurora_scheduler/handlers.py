@@ -128,9 +128,11 @@ class SchedulerApi:
 
     def getTierConfigs(self):  # noqa: N802
         idl = self.idl
-        tiers = [idl.TierConfig(name=name, settings={"preemptible": str(name != "preferred").lower(),
-                                                    "revocable": str(name == "revocable").lower()})
-                 for name in ("preemptible", "preferred", "revocable")]
+        tiers = [
+            idl.TierConfig(name=name, settings={"preemptible": str(name != "preferred").lower(),
+                                                "revocable": str(name == "revocable").lower()})
+            for name in ("preemptible", "preferred", "revocable")
+        ]
         return self.state.response(result=idl.Result(getTierConfigResult=idl.GetTierConfigResult(
             defaultTierName="preemptible", tiers=tiers)))
 
