@@ -23,6 +23,8 @@ GOOD_IDENTIFIER = re.compile(r"^[\w\-.]+$", re.ASCII)
 WAIT_TARGETS = ("PENDING", "RUNNING", "FINISHED")
 POLL_SECS = 1.0
 UPDATE_DONE = frozenset(("ROLLED_FORWARD", "ROLLED_BACK", "ABORTED", "ERROR", "FAILED"))
+# The scheduler's LIVE_STATES: a task that got this far has started, whatever happened next.
+LIVE_STATES = frozenset(("KILLING", "PREEMPTING", "RESTARTING", "DRAINING", "PARTITIONED", "RUNNING"))
 
 
 @dataclass(frozen=True)
@@ -171,6 +173,10 @@ class AuroraJobs:
         method = "getTasksStatus" if with_configs else "getTasksWithoutConfigs"
         return list(self.client.call(method, query=query).result.scheduleStatusResult.tasks or [])
 
+    def job_configurations(self, role: str | None = None) -> list[Any]:
+        """The JobConfiguration of every job the scheduler knows, of ``role`` or of all roles."""
+        return list(self.client.call("getJobs", ownerRole=role).result.getJobsResult.configs or [])
+
     def active_instances(self, key: JobKey) -> dict[int, Any]:
         return latest_per_instance(self.tasks(key, active=True))
 
@@ -196,18 +202,21 @@ class AuroraJobs:
     def diff(self, request: Any) -> dict[str, list[int]]:
         """Instances an update to ``request`` would add, remove, update or leave alone. An instance the scheduler
         calls updated but whose config differs only in what normalized_task ignores counts as unchanged."""
+        return {kind: sorted(i for ids, _config in groups for i in ids)
+                for kind, groups in self.diff_groups(request).items()}
+
+    def diff_groups(self, request: Any) -> dict[str, list[tuple[list[int], Any]]]:
+        """Like diff, with each group's TaskConfig as the scheduler has it: {kind: [(instance ids, config)]}."""
         result = self.client.call("getJobUpdateDiff", request=request).result.getJobUpdateDiffResult
         wanted = normalized_task(request.taskConfig)
-        really_updated, same = [], []
-        for group in result.update or []:
-            target = same if normalized_task(group.config) == wanted else really_updated
-            target.append(group)
-        return {
-            "add": ids_of(result.add),
-            "remove": ids_of(result.remove),
-            "update": ids_of(really_updated),
-            "unchanged": sorted(ids_of(result.unchanged) + ids_of(same)),
-        }
+        groups: dict[str, list[tuple[list[int], Any]]] = {"add": [], "remove": [], "update": [], "unchanged": []}
+        for kind in ("add", "remove", "update", "unchanged"):
+            for group in getattr(result, kind) or []:
+                same = kind == "update" and normalized_task(group.config) == wanted
+                groups["unchanged" if same else kind].append((ids_of([group]), group.config))
+        for kind in groups:
+            groups[kind].sort(key=lambda entry: entry[0][:1])
+        return groups
 
     # --- changes ------------------------------------------------------------------------------------
     def create(self, job_configuration: Any) -> None:
@@ -220,11 +229,52 @@ class AuroraJobs:
     def restart(self, key: JobKey, instances: Iterable[int]) -> None:
         self.client.call("restartShards", job=key.thrift(self.idl), shardIds=set(instances))
 
+    def add_instances(self, key: JobKey, template: int, count: int) -> list[int]:
+        """Add ``count`` instances copying the config of active instance ``template``; return the new ids
+        (the scheduler numbers them on from the highest active instance)."""
+        active = self.active_instances(key)
+        if template not in active:
+            raise AuroraInvalidParameter(f"Invalid instance parameter: [{template}] (active: {sorted(active)})")
+        first = max(active) + 1
+        idl = self.idl
+        self.client.call("addInstances", key=idl.InstanceKey(jobKey=key.thrift(idl), instanceId=template),
+                         count=count)
+        return list(range(first, first + count))
+
     def start_update(self, request: Any, message: str = "ansible") -> str | None:
         """The id of the update started, or None when the scheduler found nothing to change."""
         response = self.client.call("startJobUpdate", request=request, message=message)
         result = response.result.startJobUpdateResult if response.result else None
         return result.key.id if result is not None and result.key is not None else None
+
+    def update_summaries(self, key: JobKey | None = None, update_id: str | None = None, role: str | None = None,
+                         statuses: Iterable[str] | None = None, user: str | None = None) -> list[Any]:
+        """JobUpdateSummary of the updates that match, newest first; statuses by name."""
+        idl = self.idl
+        codes = {api.enum_value(idl.JobUpdateStatus, name) for name in statuses} if statuses else None
+        job = key.thrift(idl) if key is not None else None
+        query = idl.JobUpdateQuery(role=role, jobKey=None if update_id else job, user=user, updateStatuses=codes,
+                                   key=idl.JobUpdateKey(job=job, id=update_id) if update_id else None)
+        result = self.client.call("getJobUpdateSummaries", jobUpdateQuery=query).result
+        return list(result.getJobUpdateSummariesResult.updateSummaries or [])
+
+    def active_update_id(self, key: JobKey) -> str | None:
+        """The id of the job's update in progress (or paused), None without one."""
+        summaries = self.update_summaries(key, statuses=api.ACTIVE_UPDATE_STATES)
+        if len(summaries) > 1:
+            raise AuroraInvalidParameter(f"the scheduler reports several active updates for {key}")
+        return summaries[0].key.id if summaries else None
+
+    def update_details(self, key: JobKey, update_id: str) -> Any:
+        idl = self.idl
+        update_key = idl.JobUpdateKey(job=key.thrift(idl), id=update_id)
+        return self.client.call("getJobUpdateDetails", key=update_key, query=None).result.getJobUpdateDetailsResult.details
+
+    def change_update(self, key: JobKey, update_id: str, action: str, message: str | None = None) -> None:
+        """``action``: pause, resume, abort or rollback the update."""
+        idl = self.idl
+        update_key = idl.JobUpdateKey(job=key.thrift(idl), id=update_id)
+        self.client.call(f"{action}JobUpdate", key=update_key, message=message)
 
     def update_status(self, key: JobKey, update_id: str) -> tuple[str, list[str]]:
         idl = self.idl
@@ -252,14 +302,17 @@ class AuroraJobs:
             raise AuroraUpdateFailed(f"update {update_id} of {key} ended {status}{detail}", status, update_id)
         return status
 
-    def wait_for_tasks(self, key: JobKey, target: str, timeout: float, instances: Iterable[int] | None = None) -> list:
-        """Wait until every wanted instance reached ``target`` (PENDING: scheduled; RUNNING; FINISHED: ended)."""
+    def wait_for_tasks(self, key: JobKey, target: str, timeout: float, instances: Iterable[int] | None = None,
+                       ended_counts: bool = False) -> list:
+        """Wait until every wanted instance reached ``target`` (PENDING: scheduled; RUNNING; FINISHED: ended).
+        ``ended_counts``: an instance whose task got to RUNNING or beyond, or ended, counts as RUNNING, as
+        with the stock client's ``--wait-until RUNNING``."""
         if target not in WAIT_TARGETS:
             raise AuroraInvalidParameter(f"wait_until must be one of {', '.join(WAIT_TARGETS)}")
         wanted = list(instances) if instances is not None else None
         deadline = self._clock() + timeout
         while True:
-            lagging = self._not_done(key, target, wanted)
+            lagging = self._not_done(key, target, wanted, ended_counts)
             if not lagging:
                 return self.task_summaries(key, wanted)
             if self._clock() >= deadline:
@@ -268,6 +321,37 @@ class AuroraJobs:
                     for t in lagging)
                 raise AuroraTimeout(f"{key}: not every instance is {target} after {timeout:.0f} s: {lines}", lagging)
             self._sleep(POLL_SECS)
+
+    def watch_running(self, key: JobKey, instances: Iterable[int], watch_secs: float, timeout: float,
+                      interval: float = POLL_SECS) -> list[int]:
+        """Watch freshly (re)started instances until each has stayed RUNNING, as the same task, for
+        ``watch_secs``; return those that did not (their task ended or was replaced after it ran)."""
+        pending = set(instances)
+        first_seen: dict[int, tuple[str, float]] = {}
+        failed: list[int] = []
+        deadline = self._clock() + timeout
+        while pending:
+            running = {i: t for i, t in self.active_instances(key).items() if api.enum_name(
+                self.idl.ScheduleStatus, t.status) == "RUNNING"}
+            now = self._clock()
+            for instance in sorted(pending):
+                task = running.get(instance)
+                seen = first_seen.get(instance)
+                if seen is not None and (task is None or task.assignedTask.taskId != seen[0]):
+                    failed.append(instance)
+                    pending.discard(instance)
+                elif task is not None:
+                    since = first_seen.setdefault(instance, (task.assignedTask.taskId, now))[1]
+                    if now - since >= watch_secs:
+                        pending.discard(instance)
+            if not pending:
+                break
+            if self._clock() >= deadline:
+                lagging = [task_summary(self.idl, t) for i, t in self.active_instances(key).items() if i in pending]
+                raise AuroraTimeout(f"{key}: instances {sorted(pending)} did not stay RUNNING for {watch_secs:.0f} s "
+                                    f"within {timeout:.0f} s", lagging)
+            self._sleep(interval)
+        return sorted(failed)
 
     def wait_for_kill(self, key: JobKey, timeout: float, instances: Iterable[int] | None = None) -> None:
         wanted = set(instances) if instances is not None else None
@@ -281,7 +365,8 @@ class AuroraJobs:
                 raise AuroraTimeout(f"{key}: tasks still active {timeout:.0f} s after the kill", alive)
             self._sleep(POLL_SECS)
 
-    def _not_done(self, key: JobKey, target: str, wanted: list[int] | None = None) -> list[dict]:
+    def _not_done(self, key: JobKey, target: str, wanted: list[int] | None = None,
+                  ended_counts: bool = False) -> list[dict]:
         summaries = self.task_summaries(key, wanted)
         if wanted is not None:
             present = {s["instance_id"] for s in summaries}
@@ -298,6 +383,8 @@ class AuroraJobs:
             if target == "PENDING":
                 return status not in ("INIT",)
             if target == "RUNNING":
+                if ended_counts:
+                    return status in LIVE_STATES or status in api.TERMINAL_STATES
                 return status == "RUNNING"
             return status in api.TERMINAL_STATES
 
