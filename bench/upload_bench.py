@@ -6,8 +6,8 @@ For each store, in the same run and on the same file:
   module     heron_upload run as Ansible runs it (a fresh Python process), content that the store does not have
   rerun      heron_upload again, unchanged content: it must cost no more than hashing the file locally + 1 s
   hash       sha256 of the file in this process, 1 MiB chunks (what the rerun cannot avoid)
-Each store is warmed up with a 64 MiB upload, then raw and module uploads alternate --repeat times and the
-medians are shown. The module's time is the whole process, interpreter start and imports included; its peak RSS is read from
+Each store is warmed up with a 64 MiB upload, then raw and module uploads run --repeat times each, in
+alternating order (raw module module raw ...), and the medians are shown. The module's time is the whole process, interpreter start and imports included; its peak RSS is read from
 the kernel (ru_maxrss of the waited child). Not a test: numbers depend on the machine and its load.
 
     .venv/bin/python bench/upload_bench.py --size 1GiB [--part-size 8MiB] [--stores s3,hdfs]
@@ -98,19 +98,27 @@ def median(values: list[float]) -> float:
 
 
 def compare(raw_upload, remove_raw, module_args: dict, remove_module, warm_up, size: int, repeat: int) -> dict:
-    """Warm the server up, then alternate raw and module uploads ``repeat`` times; medians of each."""
+    """Warm the server up, then run raw and module uploads ``repeat`` times each, in the order raw, module,
+    module, raw, raw, ... so that neither always follows the other's cleanup; medians of each."""
     warm_up()
     raws, modules, peaks = [], [], []
-    for dummy in range(repeat):
+
+    def raw() -> None:
         started = time.perf_counter()
         raw_upload()
         raws.append(time.perf_counter() - started)
         remove_raw()
+
+    def module() -> None:
         result, seconds, peak = run_module_measured(module_args)
         assert result["changed"] and result["transferred_bytes"] == size, result
         modules.append(seconds)
         peaks.append(peak)
         remove_module()
+
+    for index in range(repeat):
+        for step in ((raw, module) if index % 2 == 0 else (module, raw)):
+            step()
     run_module_measured(module_args)
     rerun_result, rerun, dummy = run_module_measured(module_args)
     assert not rerun_result["changed"] and rerun_result["transferred_bytes"] == 0, rerun_result
@@ -177,7 +185,7 @@ def main() -> None:
     parser.add_argument("--size", default="1GiB", help="file size, e.g. 1GiB, 256MiB (default 1GiB)")
     parser.add_argument("--part-size", default="8MiB", help="S3 part size for both the raw call and the module")
     parser.add_argument("--stores", default="s3,hdfs", help="comma-separated: s3, hdfs")
-    parser.add_argument("--repeat", type=int, default=3, help="raw/module pairs per store; medians are shown")
+    parser.add_argument("--repeat", type=int, default=4, help="raw/module pairs per store; medians are shown")
     parser.add_argument("--workdir", default=None, help="where the file and the services live (default: a tmp dir)")
     options = parser.parse_args()
     size, part_size = parse_size(options.size), parse_size(options.part_size)
