@@ -3,8 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The Aurora scheduler API (our IDL in api.thrift) loaded with thriftpy2, and its binary encoding.
 
-One loaded module serves the client, the modules and the test stand-in scheduler, so they cannot disagree
-about the wire format.
+The client side of the wire: calls are encoded and replies decoded here. The server side used by the tests
+lives with the tests, built on the same loaded IDL, so the two cannot disagree about the wire format.
 """
 
 from __future__ import annotations
@@ -86,19 +86,19 @@ def enum_value(enum: Any, name: str) -> int:
         raise ValueError(f"{name!r} is not one of {sorted(enum._NAMES_TO_VALUES)}") from None
 
 
-def _protocol(buffer: Any) -> Any:
+def binary_protocol(buffer: Any) -> Any:
     return TBinaryProtocol(buffer)
 
 
 def encode_struct(struct: Any) -> bytes:
     buffer = TMemoryBuffer()
-    struct.write(_protocol(buffer))
+    struct.write(binary_protocol(buffer))
     return buffer.getvalue()
 
 
 def decode_struct(struct_class: Any, data: bytes) -> Any:
     struct = struct_class()
-    struct.read(_protocol(TMemoryBuffer(data)))
+    struct.read(binary_protocol(TMemoryBuffer(data)))
     return struct
 
 
@@ -108,7 +108,7 @@ def encode_call(method: str, kwargs: dict, seqid: int = 0) -> bytes:
     if args_class is None:
         raise AuroraProtocolError(f"the scheduler API has no method {method!r}")
     buffer = TMemoryBuffer()
-    proto = _protocol(buffer)
+    proto = binary_protocol(buffer)
     proto.write_message_begin(method, TMessageType.CALL, seqid)
     args_class(**kwargs).write(proto)
     proto.write_message_end()
@@ -117,7 +117,7 @@ def encode_call(method: str, kwargs: dict, seqid: int = 0) -> bytes:
 
 def decode_reply(method: str, data: bytes) -> Any:
     """The Response carried by a REPLY message to ``method``."""
-    proto = _protocol(TMemoryBuffer(data))
+    proto = binary_protocol(TMemoryBuffer(data))
     try:
         name, message_type, _seqid = proto.read_message_begin()
         if message_type == TMessageType.EXCEPTION:
@@ -136,43 +136,6 @@ def decode_reply(method: str, data: bytes) -> Any:
     if result.success is None:
         raise AuroraProtocolError(f"the reply to {method} carries no Response")
     return result.success
-
-
-def decode_call(data: bytes) -> tuple[str, int, Any]:
-    """Read a CALL message: (method name, sequence id, arguments struct). Used by the test stand-in."""
-    proto = _protocol(TMemoryBuffer(data))
-    try:
-        name, _message_type, seqid = proto.read_message_begin()
-        args_class = getattr(service(), f"{name}_args", None)
-        if args_class is None:
-            raise AuroraProtocolError(f"unknown method {name!r}")
-        args = args_class()
-        args.read(proto)
-        proto.read_message_end()
-    except AuroraProtocolError:
-        raise
-    except Exception as exc:
-        raise AuroraProtocolError(f"unreadable call: {exc}") from exc
-    return name, seqid, args
-
-
-def encode_reply(method: str, seqid: int, response: Any) -> bytes:
-    buffer = TMemoryBuffer()
-    proto = _protocol(buffer)
-    proto.write_message_begin(method, TMessageType.REPLY, seqid)
-    result = getattr(service(), f"{method}_result")(success=response)
-    result.write(proto)
-    proto.write_message_end()
-    return buffer.getvalue()
-
-
-def encode_exception(method: str, seqid: int, message: str) -> bytes:
-    buffer = TMemoryBuffer()
-    proto = _protocol(buffer)
-    proto.write_message_begin(method, TMessageType.EXCEPTION, seqid)
-    TApplicationException(TApplicationException.UNKNOWN_METHOD, message).write(proto)
-    proto.write_message_end()
-    return buffer.getvalue()
 
 
 def _field_types(struct: Any) -> dict:

@@ -13,6 +13,7 @@ from typing import Any
 
 from ansible_collections.heron.aurora.plugins.module_utils.aurora import api
 
+from . import wire
 from .handlers import SchedulerApi
 from .state import StandInScheduler
 
@@ -161,7 +162,7 @@ class StandInServer:
         if headers.get("Content-Type") != api.CONTENT_TYPE:
             return 415, b"stand-in speaks only application/vnd.apache.thrift.binary", "text/plain"
         try:
-            method, seqid, args = api.decode_call(body)
+            method, seqid, args = wire.decode_call(body)
         except Exception as exc:  # noqa: BLE001 - any unreadable body is the client's fault
             return 400, f"unreadable call: {exc}".encode(), "text/plain"
         self.switches.calls.append(method)
@@ -169,7 +170,7 @@ class StandInServer:
             response = self.scheduler.response("ERROR_TRANSIENT", details=("stand-in: transient switch",))
         else:
             response = self.api.dispatch(method, args)
-        return 200, api.encode_reply(method, seqid, response), api.CONTENT_TYPE
+        return 200, wire.encode_reply(method, seqid, response), api.CONTENT_TYPE
 
     def control(self, switches: dict) -> bytes:
         with self.switches.lock:

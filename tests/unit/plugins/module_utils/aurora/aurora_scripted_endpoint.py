@@ -8,6 +8,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any, Callable
 
 from ansible_collections.heron.aurora.plugins.module_utils.aurora import api
+from standins.aurora_scheduler import wire
 
 
 @dataclass
@@ -46,7 +47,7 @@ def reply(code: str = "OK", result: Any = None, details: tuple = ()) -> Callable
         response = idl.Response(responseCode=idl.ResponseCode._NAMES_TO_VALUES[code], result=result,
                                 details=[idl.ResponseDetail(message=m) for m in details],
                                 serverInfo=idl.ServerInfo(clusterName="devcluster"))
-        return 200, {"Content-Type": api.CONTENT_TYPE}, api.encode_reply(request.method, 0, response)
+        return 200, {"Content-Type": api.CONTENT_TYPE}, wire.encode_reply(request.method, 0, response)
     return build
 
 
@@ -58,7 +59,7 @@ def _handler(endpoint: ScriptedEndpoint):
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):  # noqa: N802 - http.server naming
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            method, _seqid, arguments = api.decode_call(body)
+            method, _seqid, arguments = wire.decode_call(body)
             step = endpoint.answer(Received(self.path, dict(self.headers), method, arguments))
             if step == "drop":
                 self.close_connection = True

@@ -17,6 +17,7 @@ import thriftpy2
 from thriftpy2.thrift import TType
 
 from ansible_collections.heron.aurora.plugins.module_utils.aurora import api
+from standins.aurora_scheduler import wire
 
 STRUCTS = {
     "JobKey": {1: ("role", "string"), 2: ("environment", "string"), 3: ("name", "string")},
@@ -264,14 +265,14 @@ def test_call_and_reply_round_trip(idl):
             container=idl.Container(mesos=idl.MesosContainer()),
             executorConfig=idl.ExecutorConfig("AuroraExecutor", "{}")),
     )
-    name, seqid, args = api.decode_call(api.encode_call("createJob", {"description": job}, seqid=3))
+    name, seqid, args = wire.decode_call(api.encode_call("createJob", {"description": job}, seqid=3))
     assert (name, seqid) == ("createJob", 3)
     assert args.description.key == job.key
     assert {r.ramMb for r in args.description.taskConfig.resources} == {None, 128}
 
     response = idl.Response(responseCode=idl.ResponseCode.OK, details=[idl.ResponseDetail("fine")],
                             serverInfo=idl.ServerInfo(clusterName="devcluster"))
-    decoded = api.decode_reply("createJob", api.encode_reply("createJob", 3, response))
+    decoded = api.decode_reply("createJob", wire.encode_reply("createJob", 3, response))
     assert decoded == response
 
 
@@ -280,11 +281,11 @@ def test_a_reply_to_another_method_is_refused(idl):
 
     response = idl.Response(responseCode=idl.ResponseCode.OK)
     with pytest.raises(AuroraProtocolError, match="answered 'getJobs'"):
-        api.decode_reply("createJob", api.encode_reply("getJobs", 0, response))
+        api.decode_reply("createJob", wire.encode_reply("getJobs", 0, response))
     with pytest.raises(AuroraProtocolError, match="unreadable reply"):
         api.decode_reply("createJob", b"<html>proxy error</html>")
     with pytest.raises(AuroraProtocolError, match="rejected the call"):
-        api.decode_reply("createJob", api.encode_exception("createJob", 0, "no such thing"))
+        api.decode_reply("createJob", wire.encode_exception("createJob", 0, "no such thing"))
 
 
 IDL_SOURCE = Path(api.IDL_FILE)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from ansible_collections.heron.aurora.plugins.module_utils.aurora import api
+from standins.aurora_scheduler import wire
 from ansible_collections.heron.aurora.plugins.module_utils.aurora.config.loader import evaluate, load_job
 from ansible_collections.heron.aurora.plugins.module_utils.aurora.errors import AuroraConfigError
 
@@ -136,7 +137,7 @@ def test_heron_job_is_stable_across_loads(idl):
 
 def test_heron_job_travels_on_the_wire(heron_job, idl):
     config = heron_job.job_configuration(idl, owner="deployer")
-    _name, _seqid, args = api.decode_call(api.encode_call("createJob", {"description": config}))
+    _name, _seqid, args = wire.decode_call(api.encode_call("createJob", {"description": config}))
     decoded = args.description
     assert decoded.key == config.key
     assert decoded.taskConfig.executorConfig == config.taskConfig.executorConfig

@@ -1,0 +1,51 @@
+"""The server side of the scheduler API's binary wire format, for the stand-in scheduler and test endpoints.
+
+It reads calls and writes replies with the IDL that the collection's client loads (plugins/module_utils/aurora/api.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from thriftpy2.thrift import TApplicationException, TMessageType
+from thriftpy2.transport import TMemoryBuffer
+
+from ansible_collections.heron.aurora.plugins.module_utils.aurora import api
+from ansible_collections.heron.aurora.plugins.module_utils.aurora.errors import AuroraProtocolError
+
+
+def decode_call(data: bytes) -> tuple[str, int, Any]:
+    """Read a CALL message: (method name, sequence id, arguments struct)."""
+    proto = api.binary_protocol(TMemoryBuffer(data))
+    try:
+        name, _message_type, seqid = proto.read_message_begin()
+        args_class = getattr(api.service(), f"{name}_args", None)
+        if args_class is None:
+            raise AuroraProtocolError(f"unknown method {name!r}")
+        args = args_class()
+        args.read(proto)
+        proto.read_message_end()
+    except AuroraProtocolError:
+        raise
+    except Exception as exc:
+        raise AuroraProtocolError(f"unreadable call: {exc}") from exc
+    return name, seqid, args
+
+
+def encode_reply(method: str, seqid: int, response: Any) -> bytes:
+    buffer = TMemoryBuffer()
+    proto = api.binary_protocol(buffer)
+    proto.write_message_begin(method, TMessageType.REPLY, seqid)
+    result = getattr(api.service(), f"{method}_result")(success=response)
+    result.write(proto)
+    proto.write_message_end()
+    return buffer.getvalue()
+
+
+def encode_exception(method: str, seqid: int, message: str) -> bytes:
+    buffer = TMemoryBuffer()
+    proto = api.binary_protocol(buffer)
+    proto.write_message_begin(method, TMessageType.EXCEPTION, seqid)
+    TApplicationException(TApplicationException.UNKNOWN_METHOD, message).write(proto)
+    proto.write_message_end()
+    return buffer.getvalue()
