@@ -92,6 +92,15 @@ options:
     type: str
     choices: [PENDING, RUNNING, FINISHED]
     default: RUNNING
+  watch_secs:
+    description:
+      - With O(wait_until=RUNNING), how long instances that this run started must then stay running. An instance whose
+        task ends in that time fails the task, with the last message of that task in RV(diagnosis).
+      - A crash-looping task reaches RUNNING on every retry, so V(0) (report success as soon as every instance is
+        RUNNING, as the stock client's C(--wait-until RUNNING) does) can hide a task that never stays up.
+      - Rolling updates are watched by the scheduler itself, with C(watch_secs) of the job's C(update_config).
+    type: int
+    default: 0
   wait_timeout:
     description: Seconds the whole run may wait for updates, kills and tasks.
     type: int
@@ -218,6 +227,7 @@ def argument_spec() -> dict:
         update_strategy={"type": "str", "choices": ["rolling", "recreate"], "default": "rolling"},
         instances={"type": "list", "elements": "str"},
         wait_until={"type": "str", "choices": ["PENDING", "RUNNING", "FINISHED"], "default": "RUNNING"},
+        watch_secs={"type": "int", "default": 0},
         wait_timeout={"type": "int", "default": 600},
     )
     return spec

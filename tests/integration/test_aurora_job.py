@@ -191,7 +191,7 @@ def test_a_wait_that_times_out_explains_each_instance(job, scheduler):
 def test_a_failing_process_is_named_in_the_diagnosis(make_aurora_scheduler, run_module):  # noqa: F811
     scheduler = make_aurora_scheduler(run_processes=True)
     result = run_module("aurora_job", {
-        "scheduler_url": scheduler.url, "config_content": CONFIG, "wait_timeout": 4,
+        "scheduler_url": scheduler.url, "config_content": CONFIG, "wait_timeout": 60, "watch_secs": 5,
         "bindings": {"command": "echo fetching; echo 'curl: (6) Could not resolve host' >&2; exit 6", "count": 1}})
     assert result["failed"] is True
     [instance] = result["diagnosis"]
@@ -267,3 +267,12 @@ def test_info_lists_every_job_of_a_role(job, scheduler, run_module):
     assert [e["status"] for e in entry["active"][0]["events"]][:5] == ["INIT", "PENDING", "ASSIGNED", "STARTING",
                                                                        "RUNNING"]
     assert run_module("aurora_job_info", {"scheduler_url": scheduler.url, "role": "nobody"})["jobs"] == []
+
+
+def test_watch_secs_passes_instances_that_stay_running(make_aurora_scheduler, run_module):
+    scheduler = make_aurora_scheduler(run_processes=True)
+    result = run_module("aurora_job", {
+        "scheduler_url": scheduler.url, "config_content": CONFIG, "wait_timeout": 60, "watch_secs": 2,
+        "bindings": {"command": "sleep 600", "count": 1}})
+    assert result.get("failed") is not True, result.get("msg")
+    assert [task["status"] for task in result["tasks"]] == ["RUNNING"]

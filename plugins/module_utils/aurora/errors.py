@@ -99,6 +99,16 @@ class AuroraTimeout(AuroraError):
         self.diagnosis = diagnosis or []
 
 
+class AuroraTasksFailed(AuroraError):
+    """Instances that reached RUNNING did not stay running; ``diagnosis`` holds their tasks' last words."""
+
+    exit_code = EXIT_COMMAND_FAILURE
+
+    def __init__(self, message: str, diagnosis: list[dict]) -> None:
+        super().__init__(message)
+        self.diagnosis = diagnosis
+
+
 class AuroraUpdateFailed(AuroraError):
     """A job update ended in a state other than ROLLED_FORWARD (rolled back, aborted, failed)."""
 

@@ -13,7 +13,7 @@ import os
 import time
 from typing import Any
 
-from ansible_collections.heron.aurora.plugins.module_utils.aurora.errors import AuroraInvalidParameter
+from ansible_collections.heron.aurora.plugins.module_utils.aurora.errors import AuroraInvalidParameter, AuroraTasksFailed
 from ansible_collections.heron.aurora.plugins.module_utils.aurora.jobs import (
     AuroraJobs,
     JobKey,
@@ -137,7 +137,7 @@ class AuroraJobRunner:
             else:
                 self.rolling_update(jobs, key, request)
         if not self.check_mode:
-            self.wait(jobs, key, range(count))
+            self.wait(jobs, key, range(count), started=changed)
         else:
             self.result["tasks"] = jobs.task_summaries(key, range(count)) if current is not None else []
 
@@ -158,13 +158,25 @@ class AuroraJobRunner:
             raise
         self.result["update"]["status"] = status
 
-    def wait(self, jobs: AuroraJobs, key: JobKey, instances: Any) -> None:
+    def wait(self, jobs: AuroraJobs, key: JobKey, instances: Any, started: bool = True) -> None:
+        """Wait for wait_until; then, for instances this run started, watch that they keep running."""
         instances = list(instances)
         try:
             self.result["tasks"] = jobs.wait_for_tasks(key, self.params["wait_until"], self.remaining(), instances)
+            if started and self.params["wait_until"] == "RUNNING" and self.params["watch_secs"]:
+                self.watch(jobs, key, instances)
         except Exception:
             self.result["tasks"] = jobs.task_summaries(key, instances)
             raise
+
+    def watch(self, jobs: AuroraJobs, key: JobKey, instances: list[int]) -> None:
+        # A crash-looping task passes through RUNNING on every retry: seeing RUNNING once proves nothing.
+        watch_secs = self.params["watch_secs"]
+        stopped = jobs.watch_running(key, instances, watch_secs, self.remaining())
+        self.result["tasks"] = jobs.task_summaries(key, instances)
+        if stopped:
+            raise AuroraTasksFailed(f"{key}: instances {stopped} stopped running within {watch_secs} s of starting",
+                                    jobs.task_summaries(key, stopped))
 
     def absent(self, jobs: AuroraJobs, key: JobKey) -> None:
         wanted = instances_option(self.params.get("instances"))

@@ -13,6 +13,7 @@ from ansible.module_utils.basic import env_fallback, missing_required_lib
 from ansible_collections.heron.aurora.plugins.module_utils.aurora.errors import (
     AuroraError,
     AuroraMissingLibrary,
+    AuroraTasksFailed,
     AuroraTimeout,
 )
 
@@ -55,6 +56,6 @@ def fail_from(module: Any, error: AuroraError, **result: Any) -> None:
     if isinstance(error, AuroraMissingLibrary):
         module.fail_json(msg=missing_required_lib(error.library, url=LIBRARY_URLS.get(error.library)),
                          exception=error.import_error, **result)
-    if isinstance(error, AuroraTimeout):
+    if isinstance(error, (AuroraTimeout, AuroraTasksFailed)):
         result["diagnosis"] = error.diagnosis
     module.fail_json(msg=str(error), error_type=type(error).__name__, **result)
