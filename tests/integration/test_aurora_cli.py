@@ -1,0 +1,379 @@
+"""The `aurora` command line run as a program (tests/standins/bin/aurora, the real entry point) against the stand-in
+scheduler, found through clusters.json and the harness's real ZooKeeper: every command line Heron's
+AuroraCLIController issues, verbatim, with its exit code and its effect on the scheduler; the other verbs; exit codes
+of each kind of failure; and the JSON shapes of the stock client."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from standins.aurora_scheduler.service import make_aurora_scheduler  # noqa: F401 - fixture
+
+AURORA = Path(__file__).parents[1] / "standins" / "bin" / "aurora"
+HERON_AURORA = Path(__file__).parents[1] / "unit/plugins/module_utils/aurora/fixtures/heron.aurora"
+HERON_KEY = "devcluster/heron/devel/WordCountTopology"
+HERON_BINDINGS = {
+    "CLUSTER": "devcluster", "ROLE": "heron", "ENVIRON": "devel", "TOPOLOGY_NAME": "WordCountTopology",
+    "EXECUTOR_BINARY": "./heron-core/bin/heron-executor",
+    "TOPOLOGY_ARGUMENTS": "--topology-name=WordCountTopology --topology-id=WordCountTopology-abc --state-manager-connection=127.0.0.1:2181",
+    "CPUS_PER_CONTAINER": "1.0", "RAM_PER_CONTAINER": "1073741824", "DISK_PER_CONTAINER": "2147483648",
+    "NUM_CONTAINERS": "2", "CORE_PACKAGE_URI": "http://h/heron-core.tar.gz", "TOPOLOGY_PACKAGE_URI": "http://h/topology.tar.gz",
+}
+HERON_PORTS = ["ckptmgr_port", "http", "metricscachemgr_serverport", "metricscachemgr_statsport", "port1", "port2",
+               "port3", "port4", "scheduler", "yourkit"]
+MAX_BATCH = "2147483647"  # Integer.MAX_VALUE, as Heron passes it
+
+HELLO = """
+main = Process(name='main', cmdline='{{command}}')
+task = Task(name='main', processes=[main], resources=Resources(cpu=0.1, ram=32*MB, disk=16*MB))
+jobs = [Service(cluster='devcluster', role='www-data', environment='{{env}}', name='hello', task=task,
+                instances='{{count}}', update_config=UpdateConfig(watch_secs=0, batch_size=2))]
+"""
+HELLO_KEY = "devcluster/www-data/devel/hello"
+
+
+class Aurora:
+    """Runs the command with its own AURORA_CONFIG_ROOT (clusters.json) and HOME."""
+
+    def __init__(self, root: Path, scheduler=None) -> None:
+        self.root = root
+        self.scheduler = scheduler
+        self.env = dict(os.environ, AURORA_CONFIG_ROOT=str(root / "etc"), HOME=str(root / "home"),
+                        AURORA_CLI_PYTHON=sys.executable, AURORA_RETRY_BUDGET="20")
+        for name in ("AURORA_USERNAME", "AURORA_PASSWORD", "AURORA_AUTH", "AURORA_WAIT_TIMEOUT"):
+            self.env.pop(name, None)
+        (root / "etc").mkdir(parents=True, exist_ok=True)
+        (root / "home").mkdir(parents=True, exist_ok=True)
+        self.hello = root / "hello.aurora"
+        self.hello.write_text(HELLO)
+        self.heron = root / "conf" / "heron.aurora"
+        self.heron.parent.mkdir(exist_ok=True)
+        shutil.copy(HERON_AURORA, self.heron)
+
+    def clusters(self, *entries: dict) -> None:
+        (self.root / "etc" / "clusters.json").write_text(json.dumps(list(entries)))
+
+    def __call__(self, *args: str, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+        return subprocess.run([str(AURORA), *args], capture_output=True, text=True, timeout=timeout,  # noqa: S603
+                              env=dict(self.env, **(env or {})), check=False)
+
+    # --- helpers -------------------------------------------------------------------------------------
+    def ok(self, *args: str, **kwargs) -> subprocess.CompletedProcess:
+        result = self(*args, **kwargs)
+        assert result.returncode == 0, (args, result.returncode, result.stdout, result.stderr)
+        return result
+
+    def status(self, key: str) -> dict:
+        result = self.ok("job", "status", key, "--write-json")
+        document = json.loads(result.stdout)
+        return document[0] if isinstance(document, list) else document
+
+    def active(self, key: str) -> dict[int, dict]:
+        entry = self.status(key)
+        return {t["assignedTask"]["instanceId"]: t for t in entry.get("active", [])}
+
+    def create_hello(self, count: int = 2, command: str = "sleep 600", *extra: str) -> subprocess.CompletedProcess:
+        return self.ok("job", "create", "--wait-until", "RUNNING", "--bind", f"command={command}",
+                       "--bind", f"count={count}", "--bind", "env=devel", *extra, HELLO_KEY, str(self.hello))
+
+    def heron_create(self) -> subprocess.CompletedProcess:
+        """Heron's submit: `aurora job create --wait-until RUNNING --bind K=V ... <jobkey> <conf>/heron.aurora --verbose`."""
+        binds = [arg for name, value in HERON_BINDINGS.items() for arg in ("--bind", f"{name}={value}")]
+        return self("job", "create", "--wait-until", "RUNNING", *binds, HERON_KEY, str(self.heron), "--verbose")
+
+
+def zk_cluster(zookeeper, zk_path: str) -> dict:
+    host, port = zookeeper.hosts.split(":")
+    return {"name": "devcluster", "zk": host, "zk_port": int(port), "scheduler_zk_path": zk_path,
+            "auth_mechanism": "UNAUTHENTICATED"}
+
+
+@pytest.fixture
+def scheduler(make_aurora_scheduler, zookeeper):  # noqa: F811
+    return make_aurora_scheduler(zk=zookeeper.hosts, zk_path=f"/aurora-{uuid.uuid4().hex[:8]}/scheduler",
+                                 update_timeout=3)
+
+
+@pytest.fixture
+def aurora(tmp_path, scheduler, zookeeper):
+    """The command, with a clusters.json that finds the stand-in's leader in ZooKeeper."""
+    runner = Aurora(tmp_path, scheduler)
+    runner.clusters(zk_cluster(zookeeper, scheduler.zk_path))
+    return runner
+
+
+def heron_new_instances(stderr: str) -> set[int]:
+    """What Heron's AuroraCLIController.addContainers reads from the stderr of `aurora job add`."""
+    pattern = "Querying instance statuses: ["
+    start = stderr.index(pattern) + len(pattern)
+    return {int(part) for part in stderr[start:stderr.index("]", start)].split(", ")}
+
+
+# --- Heron's command lines, verbatim --------------------------------------------------------------------
+
+def test_heron_create_finds_the_leader_in_zookeeper_and_waits_until_running(aurora, scheduler):
+    result = aurora.heron_create()
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"Job create succeeded: job url={scheduler.url}/scheduler/heron/devel/WordCountTopology"
+    active = aurora.active(HERON_KEY)
+    assert sorted(active) == [0, 1]
+    assert {t["status"] for t in active.values()} == {"RUNNING"}
+    assert sorted(active[0]["assignedTask"]["assignedPorts"]) == HERON_PORTS
+    assert "createJob" in scheduler.control()["calls"]
+
+
+def test_heron_create_of_a_running_topology_fails_with_the_schedulers_reason(aurora):
+    assert aurora.heron_create().returncode == 0
+    again = aurora.heron_create()
+    assert again.returncode == 4
+    assert "Job creation failed due to error:" in again.stderr
+    assert "already exists" in again.stderr
+
+
+def test_heron_killall_kills_every_instance_and_exits_0_for_a_missing_job(aurora, scheduler):
+    assert aurora.heron_create().returncode == 0
+    result = aurora.ok("job", "killall", HERON_KEY, "--verbose", "--batch-size", MAX_BATCH)
+    assert result.stdout.splitlines() == ["Successfully killed instances [0, 1]", "Job killall succeeded"]
+    assert aurora.active(HERON_KEY) == {}
+    inactive = aurora.status(HERON_KEY)["inactive"]
+    assert {t["status"] for t in inactive} == {"KILLED"}
+    again = aurora.ok("job", "killall", HERON_KEY, "--verbose", "--batch-size", MAX_BATCH)
+    assert f"No tasks to kill found for job {HERON_KEY}" in again.stderr
+    assert again.stdout.strip() == "Job killall succeeded"
+    never = aurora.ok("job", "killall", "devcluster/heron/devel/NeverSubmitted", "--batch-size", MAX_BATCH)
+    assert never.stdout.strip() == "Job killall succeeded"
+
+
+def test_heron_scale_down_kills_the_named_containers(aurora):
+    aurora.create_hello(count=4)
+    result = aurora.ok("job", "kill", f"{HELLO_KEY}/2,3", "--verbose", "--batch-size", MAX_BATCH)
+    assert result.stdout.splitlines() == ["Successfully killed instances [2, 3]", "Job kill succeeded"]
+    assert sorted(aurora.active(HELLO_KEY)) == [0, 1]
+
+
+def test_heron_scale_up_adds_instances_and_reports_their_ids_as_heron_parses_them(aurora, scheduler):
+    aurora.create_hello(count=2)
+    result = aurora.ok("job", "add", "--wait-until", "RUNNING", f"{HELLO_KEY}/0", "3", "--verbose")
+    assert heron_new_instances(result.stderr) == {2, 3, 4}
+    active = aurora.active(HELLO_KEY)
+    assert sorted(active) == [0, 1, 2, 3, 4]
+    assert all(active[i]["status"] == "RUNNING" for i in (2, 3, 4))
+    assert "addInstances" in scheduler.control()["calls"]
+
+
+def test_heron_restart_of_one_container_and_of_the_whole_topology(aurora):
+    aurora.create_hello(count=2)
+    before = {i: t["assignedTask"]["taskId"] for i, t in aurora.active(HELLO_KEY).items()}
+    one = aurora.ok("job", "restart", f"{HELLO_KEY}/1", "--verbose", "--batch-size", MAX_BATCH)
+    assert one.stdout.strip() == f"Job {HELLO_KEY} restarted successfully"
+    middle = {i: t["assignedTask"]["taskId"] for i, t in aurora.active(HELLO_KEY).items()}
+    assert middle[0] == before[0] and middle[1] != before[1]
+    assert aurora.active(HELLO_KEY)[1]["status"] == "RUNNING"
+    whole = aurora.ok("job", "restart", HELLO_KEY, "--verbose", "--batch-size", MAX_BATCH)
+    assert "Restarting instances: [0, 1]" in whole.stderr
+    after = {i: t["assignedTask"]["taskId"] for i, t in aurora.active(HELLO_KEY).items()}
+    assert after[0] != middle[0] and after[1] != middle[1]
+
+
+# --- other verbs -------------------------------------------------------------------------------------------
+
+def test_status_json_has_the_stock_shape_and_no_match_is_json_with_exit_0(aurora):
+    aurora.create_hello(count=1)
+    result = aurora.ok("job", "status", "devcluster/www-data", "--write-json")
+    [entry] = json.loads(result.stdout)
+    assert set(entry) == {"job", "active", "inactive"} and entry["job"] == HELLO_KEY
+    [task] = entry["active"]
+    assert task["status"] == "RUNNING" and task["assignedTask"]["instanceId"] == 0
+    assert task["assignedTask"]["task"]["isService"] is True
+    assert [e["status"] for e in task["taskEvents"]][:5] == ["INIT", "PENDING", "ASSIGNED", "STARTING", "RUNNING"]
+    missing = aurora("job", "status", "devcluster/www-data/devel/nothing", "--write-json")
+    assert missing.returncode == 0
+    assert missing.stdout.strip() == '{"jobspec":"devcluster/www-data/devel/nothing","error":"No matching jobs found"}'
+    text = aurora("job", "status", "devcluster/nobody")
+    assert text.returncode == 6 and "Found no jobs matching devcluster/nobody/*/*" in text.stderr
+    pretty = aurora.ok("job", "status", HELLO_KEY)
+    assert pretty.stdout.startswith("Active tasks (1):\n\tTask role: www-data, env: devel, name: hello, instance: 0, "
+                                    "status: RUNNING on 127.0.0.1")
+
+
+def test_list_matches_wildcards(aurora):
+    aurora.create_hello(count=1)
+    assert aurora.ok("job", "list", "devcluster").stdout.splitlines() == [HELLO_KEY]
+    assert aurora.ok("job", "list", "devcluster/*/dev*/h*").stdout.splitlines() == [HELLO_KEY]
+    assert aurora.ok("job", "list", "devcluster/www-data/prod").stdout == ""
+
+
+def test_diff_shows_what_an_update_would_change(aurora):
+    aurora.create_hello(count=2)
+    result = aurora.ok("job", "diff", "--bind", "command=sleep 601", "--bind", "count=3", "--bind", "env=devel",
+                       HELLO_KEY, str(aurora.hello))
+    lines = result.stdout.splitlines()
+    assert lines[:4] == ["This job update will:", "add instances: [2]", "update instances: [0-1]", "with diff:"]
+    assert '-            "cmdline": "sleep 600",' in lines and '+            "cmdline": "sleep 601",' in lines
+    same = aurora.ok("job", "diff", "--bind", "command=sleep 600", "--bind", "count=2", "--bind", "env=devel",
+                     HELLO_KEY, str(aurora.hello))
+    assert same.stdout.splitlines() == ["This job update will:", "not change instances: [0-1]"]
+
+
+def test_inspect_json_round_trips_through_create_read_json(aurora):
+    binds = ["--bind", "command=sleep 600", "--bind", "count=1", "--bind", "env=devel"]
+    text = aurora.ok("job", "inspect", *binds, HELLO_KEY, str(aurora.hello))
+    assert "Job level information\n  name:       'hello'" in text.stdout
+    assert "Process 'main':\n  cmdline:\n    sleep 600" in text.stdout
+    dumped = aurora.ok("job", "inspect", "--write-json", *binds, HELLO_KEY, str(aurora.hello)).stdout
+    assert json.loads(dumped)["task"]["processes"][0]["cmdline"] == "sleep 600"
+    path = aurora.root / "hello.json"
+    path.write_text(dumped)
+    aurora.ok("job", "create", "--read-json", "--wait-until", "RUNNING", HELLO_KEY, str(path))
+    assert [t["status"] for t in aurora.active(HELLO_KEY).values()] == ["RUNNING"]
+
+
+def test_update_start_wait_info_and_the_exit_code_of_a_rolled_back_update(aurora, scheduler):
+    aurora.create_hello(count=2)
+    binds = ["--bind", "count=2", "--bind", "env=devel"]
+    started = aurora.ok("update", "start", "--bind", "command=sleep 601", *binds, HELLO_KEY, str(aurora.hello),
+                        "--wait")
+    lines = started.stdout.splitlines()
+    assert lines[:2] == ["This job update will:", "update instances: [0-1]"]
+    assert lines[2].startswith(f"Job update has started. View your update progress at {scheduler.url}/scheduler/"
+                               "www-data/devel/hello/update/")
+    assert lines[-1] == "Current state ROLLED_FORWARD"
+    update_id = lines[2].rsplit("/", 1)[1]
+    info = json.loads(aurora.ok("update", "info", HELLO_KEY, update_id, "--write-json").stdout)
+    assert info["updateId"] == update_id and info["job"] == HELLO_KEY and info["status"] == "ROLLED_FORWARD"
+    assert {e["action"] for e in info["instance_update_events"]} == {"INSTANCE_UPDATING", "INSTANCE_UPDATED"}
+    listed = json.loads(aurora.ok("update", "list", "devcluster/www-data", "--write-json").stdout)
+    assert [(u["id"], u["status"]) for u in listed] == [(update_id, "ROLLED_FORWARD")]
+
+    scheduler.control(never_start=["www-data/devel/hello"])
+    failed = aurora("update", "start", "--bind", "command=sleep 602", *binds, HELLO_KEY, str(aurora.hello), "--wait")
+    assert failed.returncode == 4, failed.stdout + failed.stderr
+    assert failed.stdout.splitlines()[-1] == "Current state ROLLED_BACK"
+
+
+def test_update_pause_resume_abort(aurora):
+    aurora.create_hello(count=2)
+    nothing = aurora("update", "pause", HELLO_KEY)
+    assert nothing.returncode == 6 and "No active update found for this job." in nothing.stderr
+    slow = aurora.root / "slow.aurora"  # each instance is watched for a minute: the update stays active
+    slow.write_text(HELLO.replace("watch_secs=0", "watch_secs=60"))
+    aurora.ok("update", "start", "--bind", "command=sleep 601", "--bind", "count=2", "--bind", "env=devel",
+              HELLO_KEY, str(slow))
+    assert aurora.ok("update", "pause", HELLO_KEY, "-m", "hold on").stdout.strip() == "Update has been paused."
+    info = json.loads(aurora.ok("update", "info", HELLO_KEY, "--write-json").stdout)
+    assert info["status"] == "ROLL_FORWARD_PAUSED"
+    assert info["update_events"][-1]["message"] == "hold on"
+    assert aurora.ok("update", "resume", HELLO_KEY).stdout.strip() == "Update has been resumed."
+    assert aurora.ok("update", "abort", HELLO_KEY).stdout.strip() == "Update has been aborted."
+    listed = json.loads(aurora.ok("update", "list", "devcluster/www-data/devel/hello", "--status", "ABORTED",
+                                  "--write-json").stdout)
+    assert len(listed) == 1
+
+
+# --- failures and their exit codes ------------------------------------------------------------------------
+
+def test_a_wait_that_never_ends_gives_up_with_the_timeout_exit_code(aurora, scheduler):
+    scheduler.control(never_start=["www-data/devel/hello"])
+    result = aurora("job", "create", "--wait-until", "RUNNING", "--wait-timeout", "2", "--bind", "command=sleep 1",
+                    "--bind", "count=1", "--bind", "env=devel", HELLO_KEY, str(aurora.hello))
+    assert result.returncode == 9
+    assert "not every instance is RUNNING" in result.stderr and "instance 0: PENDING" in result.stderr
+    via_env = aurora("job", "add", "--wait-until", "RUNNING", f"{HELLO_KEY}/0", "1",
+                     env={"AURORA_WAIT_TIMEOUT": "1"})
+    assert via_env.returncode == 9
+
+
+def test_configuration_errors_exit_3(aurora):
+    unbound = aurora("job", "create", "--bind", "command=x", "--bind", "env=devel", HELLO_KEY, str(aurora.hello))
+    assert unbound.returncode == 3
+    assert "Error loading configuration: Config contains unbound variables: {{count}}" in unbound.stderr
+    wrong_job = aurora("job", "create", "--bind", "command=x", "--bind", "count=1", "--bind", "env=devel",
+                       "devcluster/www-data/devel/other", str(aurora.hello))
+    assert wrong_job.returncode == 3 and "no job devcluster/www-data/devel/other" in wrong_job.stderr
+    unknown = aurora("job", "killall", "nocluster/www-data/devel/hello")
+    assert unknown.returncode == 3 and "Unknown cluster: nocluster" in unknown.stderr
+
+
+def test_the_scheduler_refusing_a_job_is_a_command_failure(aurora):
+    result = aurora("job", "create", "--bind", "command=x", "--bind", "count=1", "--bind", "env=qa",
+                    "devcluster/www-data/qa/hello", str(aurora.hello))
+    assert result.returncode == 4
+    assert "Job environment qa doesn't match" in result.stderr
+
+
+def test_invalid_parameters_exit_6_and_api_errors_exit_10(aurora):
+    aurora.create_hello(count=1)
+    no_instances = aurora("job", "kill", HELLO_KEY)
+    assert no_instances.returncode == 6 and "use killall to kill all instances" in no_instances.stderr
+    strict = aurora("job", "kill", f"{HELLO_KEY}/5", "--strict")
+    assert strict.returncode == 6 and "Invalid instance parameter: [5]" in strict.stderr
+    template = aurora("job", "add", f"{HELLO_KEY}/7", "1")
+    assert template.returncode == 6 and "Invalid instance parameter: [7]" in template.stderr
+    restart = aurora("job", "restart", f"{HELLO_KEY}/3")
+    assert restart.returncode == 10
+    assert f"Error restarting job {HELLO_KEY}:" in restart.stderr and "Not all requested shards" in restart.stderr
+
+
+def test_argument_errors_exit_2(aurora):
+    for args in (["job", "create", "--wait-until", "SOON", HELLO_KEY, "x"],
+                 ["job", "killall", "devcluster/www-data/hello"],
+                 ["job", "kill", f"{HELLO_KEY}/a-b"],
+                 ["job", "add", f"{HELLO_KEY}/0"],
+                 ["job", "create", "--bind", "novalue", HELLO_KEY, "x"],
+                 ["job", "nosuchverb"]):
+        result = aurora(*args)
+        assert result.returncode == 2, args
+        assert "usage: aurora" in result.stderr
+
+
+def test_verbose_is_accepted_anywhere(aurora):
+    aurora.create_hello(count=1)
+    for args in (["--verbose", "job", "list", "devcluster"], ["job", "--verbose", "list", "devcluster"],
+                 ["job", "list", "-v", "devcluster"], ["job", "list", "devcluster", "--verbose"]):
+        result = aurora.ok(*args)
+        assert result.stdout.splitlines() == [HELLO_KEY]
+        assert "Command=" in result.stderr
+
+
+def test_no_scheduler_is_a_network_error(tmp_path, make_aurora_scheduler):  # noqa: F811
+    from harness.service import free_port
+
+    aurora = Aurora(tmp_path)
+    aurora.clusters({"name": "devcluster", "scheduler_uri": f"http://127.0.0.1:{free_port()}"})
+    result = aurora("job", "killall", HELLO_KEY, env={"AURORA_RETRY_BUDGET": "1"})
+    assert result.returncode == 7, result.stderr
+    assert "gave up after" in result.stderr
+
+
+def test_basic_auth_from_the_environment_and_a_refusal_exits_30(tmp_path, make_aurora_scheduler):  # noqa: F811
+    scheduler = make_aurora_scheduler(basic_auth="heron:s3cret")
+    aurora = Aurora(tmp_path, scheduler)
+    aurora.clusters({"name": "devcluster", "scheduler_uri": scheduler.url})
+    refused = aurora("job", "list", "devcluster")
+    assert refused.returncode == 30 and "refused the credentials (HTTP 401)" in refused.stderr
+    wrong = aurora("job", "list", "devcluster", env={"AURORA_USERNAME": "heron", "AURORA_PASSWORD": "nope"})
+    assert wrong.returncode == 30
+    assert aurora("job", "list", "devcluster", env={"AURORA_USERNAME": "heron", "AURORA_PASSWORD": "s3cret"}
+                  ).returncode == 0
+
+
+def test_a_follower_redirects_and_the_next_leader_takes_over(tmp_path, zookeeper, make_aurora_scheduler):  # noqa: F811
+    zk_path = f"/aurora-{uuid.uuid4().hex[:8]}/scheduler"
+    state = tmp_path / "replicated-state"
+    leader = make_aurora_scheduler(zk=zookeeper.hosts, zk_path=zk_path, state_dir=state)
+    follower = make_aurora_scheduler(zk=zookeeper.hosts, zk_path=zk_path, state_dir=state)
+    aurora = Aurora(tmp_path / "cli", leader)
+    aurora.clusters(zk_cluster(zookeeper, zk_path))
+    created = aurora.create_hello(count=1)
+    assert f"job url={leader.url}/" in created.stdout
+    leader.stop()
+    result = aurora.ok("job", "killall", HELLO_KEY, "--batch-size", MAX_BATCH)
+    assert result.stdout.splitlines() == ["Successfully killed instances [0]", "Job killall succeeded"]
+    assert follower.health()["leader"] is True
