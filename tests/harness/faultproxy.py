@@ -34,6 +34,8 @@ class RequestInfo:
 class Fault:
     status: int | None = None  # answer with this status instead of forwarding
     cut_after: int | None = None  # forward, then reset both connections after this many body bytes
+    body: bytes | None = None  # the answer's body (default: an S3-style XML error)
+    content_type: str = "application/xml"
 
 
 Plan = Callable[[RequestInfo], "Fault | None"]
@@ -145,7 +147,7 @@ class FaultProxy:
                     fault = self.plan(info)
                     self.records.append(Record(info, fault))
                 if fault is not None and fault.status is not None:
-                    if not self._answer_error(client, reader, headers, length, fault.status):
+                    if not self._answer_error(client, reader, headers, length, fault):
                         return
                     continue
                 self._forward(client, reader, head, headers, length, fault.cut_after if fault else None)
@@ -156,17 +158,19 @@ class FaultProxy:
             reader.close()
             _close(client)
 
-    def _answer_error(self, client, reader, headers, length, status) -> bool:
-        """Answer ``status``; returns whether the connection can carry another request."""
+    def _answer_error(self, client, reader, headers, length, fault: Fault) -> bool:
+        """Answer the fault's status; returns whether the connection can carry another request."""
         expects_continue = headers.get("expect", "").lower() == "100-continue"
         keep = not expects_continue and length is not None
         if keep and length:
             _discard(reader, length)
+        status = fault.status
         code = ERROR_CODES.get(status, "InjectedFault")
-        body = (f"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code>"
-                f"<Message>fault injected by the test proxy</Message></Error>").encode()
+        body = fault.body if fault.body is not None else (
+            f"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code>"
+            f"<Message>fault injected by the test proxy</Message></Error>").encode()
         client.sendall(
-            f"HTTP/1.1 {status} Injected\r\nContent-Type: application/xml\r\nContent-Length: {len(body)}\r\n"
+            f"HTTP/1.1 {status} Injected\r\nContent-Type: {fault.content_type}\r\nContent-Length: {len(body)}\r\n"
             f"Connection: {'keep-alive' if keep else 'close'}\r\n\r\n".encode() + body
         )
         return keep

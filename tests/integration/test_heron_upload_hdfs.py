@@ -11,6 +11,7 @@ import uuid
 
 import requests
 
+from harness.faultproxy import Fault, FaultProxy
 from harness.service import free_port
 
 MIB = 1024 * 1024
@@ -122,6 +123,26 @@ def test_unreachable_first_namenode_is_skipped(hdfs_cluster, run_module, tmp_pat
                                          "namenode_url": [dead, hdfs_cluster.namenode_url]})
     assert not result.get("failed"), result
     assert result["changed"] and xattr(hdfs_cluster, f"{directory}/x.tar.gz") == sha(src)
+
+
+STANDBY_ANSWER = (b'{"RemoteException": {"exception": "StandbyException", "javaClassName": '
+                  b'"org.apache.hadoop.ipc.StandbyException", "message": "Operation category READ is not supported in '
+                  b'state standby"}}')
+
+
+def test_standby_namenode_is_skipped(hdfs_cluster, run_module, tmp_path):
+    """The first NameNode answers every call as a standby does; the module moves on to the active one."""
+    directory = unique_dir()
+    src = tmp_path / "x.tar.gz"
+    src.write_bytes(b"standby" * 5000)
+    host, port = hdfs_cluster.namenode_url.split("//")[1].split(":")
+    standby_plan = lambda info: Fault(status=403, body=STANDBY_ANSWER, content_type="application/json")  # noqa: E731
+    with FaultProxy(host, int(port), plan=standby_plan) as standby:
+        result = run_module("heron_upload", {"src": str(src), "dest": f"hdfs://{directory}/x.tar.gz",
+                                             "namenode_url": [standby.url, hdfs_cluster.namenode_url]})
+    assert not result.get("failed"), result
+    assert result["changed"] and standby.injected, "the standby was never asked"
+    assert xattr(hdfs_cluster, f"{directory}/x.tar.gz") == sha(src)
 
 
 def test_datanode_stopped_mid_upload(make_hdfs_cluster, run_module, tmp_path):

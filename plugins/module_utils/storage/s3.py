@@ -194,7 +194,7 @@ class S3Backend(StorageBackend):
             if code in ("KMS.NotFoundException", "KMS.DisabledException", "InvalidArgument") and self.settings.encryption:
                 return InvalidInput("kms_key_id" if self.settings.kms_key_id else "encryption",
                                     f"S3 refused the server-side encryption settings: {describe(exc)}")
-            if code in ("PermanentRedirect", "IllegalLocationConstraintException"):
+            if code in ("PermanentRedirect", "IllegalLocationConstraintException", "301"):
                 return InvalidInput("region", f"bucket {location.container} is in another region than "
                                               f"'{self.client.meta.region_name}': set region ({describe(exc)})")
         if isinstance(exc, StorageError):

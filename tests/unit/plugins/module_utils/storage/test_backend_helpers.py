@@ -7,7 +7,7 @@ import requests
 from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError, SSLError
 
 from ansible_collections.heron.aurora.plugins.module_utils.storage import hdfs, s3
-from ansible_collections.heron.aurora.plugins.module_utils.storage.errors import InvalidInput
+from ansible_collections.heron.aurora.plugins.module_utils.storage.errors import InvalidInput, MissingLibrary
 from ansible_collections.heron.aurora.plugins.module_utils.storage.options import _split_urls, parse_size
 
 MIB = 1024 * 1024
@@ -137,3 +137,11 @@ def test_namenode_urls_split():
     urls = _split_urls(["http://a:9870", "http://b:9870;http://c:9870"])
     assert urls == ["http://a:9870", "http://b:9870", "http://c:9870"]
     assert _split_urls(None) == []
+
+
+def test_kerberos_without_requests_kerberos_names_the_library(monkeypatch):
+    monkeypatch.setitem(__import__("sys").modules, "requests_kerberos", None)
+    monkeypatch.delitem(__import__("sys").modules, "hdfs.ext.kerberos", raising=False)
+    with pytest.raises(MissingLibrary) as caught:
+        hdfs.HdfsBackend(None, hdfs.HdfsSettings(namenode_urls=["http://namenode:9870"], kerberos=True))
+    assert caught.value.library == "requests-kerberos" and caught.value.option == "kerberos"
