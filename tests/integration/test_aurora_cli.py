@@ -14,7 +14,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-from standins.aurora_scheduler.service import make_aurora_scheduler  # noqa: F401 - fixture
 
 AURORA = Path(__file__).parents[1] / "standins" / "bin" / "aurora"
 HERON_AURORA = Path(__file__).parents[1] / "unit/plugins/module_utils/aurora/fixtures/heron.aurora"
@@ -96,7 +95,7 @@ def zk_cluster(zookeeper, zk_path: str) -> dict:
 
 
 @pytest.fixture
-def scheduler(make_aurora_scheduler, zookeeper):  # noqa: F811
+def scheduler(make_aurora_scheduler, zookeeper):
     return make_aurora_scheduler(zk=zookeeper.hosts, zk_path=f"/aurora-{uuid.uuid4().hex[:8]}/scheduler",
                                  update_timeout=3)
 
@@ -342,7 +341,7 @@ def test_verbose_is_accepted_anywhere(aurora):
         assert "Command=" in result.stderr
 
 
-def test_no_scheduler_is_a_network_error(tmp_path, make_aurora_scheduler):  # noqa: F811
+def test_no_scheduler_is_a_network_error(tmp_path, make_aurora_scheduler):
     from harness.service import free_port
 
     aurora = Aurora(tmp_path)
@@ -352,7 +351,7 @@ def test_no_scheduler_is_a_network_error(tmp_path, make_aurora_scheduler):  # no
     assert "gave up after" in result.stderr
 
 
-def test_basic_auth_from_the_environment_and_a_refusal_exits_30(tmp_path, make_aurora_scheduler):  # noqa: F811
+def test_basic_auth_from_the_environment_and_a_refusal_exits_30(tmp_path, make_aurora_scheduler):
     scheduler = make_aurora_scheduler(basic_auth="heron:s3cret")
     aurora = Aurora(tmp_path, scheduler)
     aurora.clusters({"name": "devcluster", "scheduler_uri": scheduler.url})
@@ -364,7 +363,7 @@ def test_basic_auth_from_the_environment_and_a_refusal_exits_30(tmp_path, make_a
                   ).returncode == 0
 
 
-def test_a_follower_redirects_and_the_next_leader_takes_over(tmp_path, zookeeper, make_aurora_scheduler):  # noqa: F811
+def test_a_follower_redirects_and_the_next_leader_takes_over(tmp_path, zookeeper, make_aurora_scheduler):
     zk_path = f"/aurora-{uuid.uuid4().hex[:8]}/scheduler"
     state = tmp_path / "replicated-state"
     leader = make_aurora_scheduler(zk=zookeeper.hosts, zk_path=zk_path, state_dir=state)

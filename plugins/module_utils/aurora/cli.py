@@ -51,10 +51,15 @@ class Output:
         self.stdout, self.stderr, self.verbose = stdout, stderr, verbose
 
     def out(self, text: str = "") -> None:
-        print(text, file=self.stdout, flush=True)
+        self._write(self.stdout, text)
 
     def err(self, text: str) -> None:
-        print(text, file=self.stderr, flush=True)
+        self._write(self.stderr, text)
+
+    @staticmethod
+    def _write(stream: TextIO, text: str) -> None:
+        stream.write(f"{text}\n")
+        stream.flush()
 
     def debug(self, text: str) -> None:
         if self.verbose:
@@ -239,4 +244,4 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())
