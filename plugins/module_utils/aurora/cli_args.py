@@ -23,7 +23,6 @@ from ansible_collections.heron.aurora.plugins.module_utils.aurora.jobs import (
     parse_instances,
 )
 
-
 JOB_UPDATING_HINT = ("Error: job is locked by an active update.\n"
                      "      Run 'aurora update abort' or wait for the active update to finish.")
 
@@ -159,7 +158,7 @@ def add_optional_config(parser: argparse.ArgumentParser) -> None:
 
 def add_open_browser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--open-browser", dest="open_browser", action="store_true", default=False,
-                        help="Accepted for compatibility; this client prints the page's address instead")
+                        help="Accepted for compatibility and ignored: hosts that run this have no browser")
 
 
 def add_wait_until(parser: argparse.ArgumentParser) -> None:
