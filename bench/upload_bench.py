@@ -7,8 +7,9 @@ For each store, in the same run and on the same file:
   rerun      heron_upload again, unchanged content: it must cost no more than hashing the file locally + 1 s
   hash       sha256 of the file in this process, 1 MiB chunks (what the rerun cannot avoid)
 Each store is warmed up with a 64 MiB upload, then raw and module uploads run --repeat times each, in
-alternating order (raw module module raw ...), and the medians are shown. The module's time is the whole process, interpreter start and imports included; its peak RSS is read from
-the kernel (ru_maxrss of the waited child). Not a test: numbers depend on the machine and its load.
+alternating order (raw module module raw ...), and the medians are shown. The module's time is the whole
+process, interpreter start and imports included; its peak RSS is read from the kernel (ru_maxrss of the
+waited child). Not a test: numbers depend on the machine and its load.
 
     .venv/bin/python bench/upload_bench.py --size 1GiB [--part-size 8MiB] [--stores s3,hdfs]
 """

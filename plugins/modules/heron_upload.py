@@ -20,7 +20,7 @@ description:
     over the destination only when complete. On S3 an object appears only through a single PUT or a completed
     multipart upload; a failed multipart upload is aborted.
   - Streaming. Memory stays flat whatever the file size; files are hashed and sent in chunks (S3 parts of
-    O(part_size), HDFS and local copies in 1 MiB chunks).
+    O(part_size), HDFS in 128 KiB chunks, local copies in 1 MiB chunks).
   - Transient failures (S3 5xx and throttling, WebHDFS 503, reset connections, a standby NameNode) are retried with
     exponential backoff and jitter, within O(timeout) seconds in total.
 author:

@@ -136,7 +136,10 @@ def test_standby_namenode_is_skipped(hdfs_cluster, run_module, tmp_path):
     src = tmp_path / "x.tar.gz"
     src.write_bytes(b"standby" * 5000)
     host, port = hdfs_cluster.namenode_url.split("//")[1].split(":")
-    standby_plan = lambda info: Fault(status=403, body=STANDBY_ANSWER, content_type="application/json")  # noqa: E731
+
+    def standby_plan(info):
+        return Fault(status=403, body=STANDBY_ANSWER, content_type="application/json")
+
     with FaultProxy(host, int(port), plan=standby_plan) as standby:
         result = run_module("heron_upload", {"src": str(src), "dest": f"hdfs://{directory}/x.tar.gz",
                                              "namenode_url": [standby.url, hdfs_cluster.namenode_url]})
