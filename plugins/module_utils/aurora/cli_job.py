@@ -146,7 +146,10 @@ def kill_in_batches(ctx: Any, jobs: Any, key: JobKey, instances: list[int] | Non
     """Kill the active instances (all, or those asked for) batch by batch, each batch waited for. A job with
     nothing active is only reported: the stock client then still ends with success."""
     options = ctx.options
-    active = sorted(jobs.active_instances(key))
+    try:
+        active = sorted(jobs.active_instances(key))
+    except AuroraApiError as error:
+        raise api_failure(EXIT_INVALID_PARAMETER, "Command failure:", error) from None
     if not active:
         ctx.err(f"No tasks to kill found for job {key}")
         return
