@@ -60,3 +60,32 @@ def run_module(name: str, args: dict, check_mode: bool = False, diff: bool = Fal
         ) from exc
     result["_stderr"] = proc.stderr
     return result
+
+
+def run_playbook(playbook: Path, extra_vars: dict, check_mode: bool = False, env: dict | None = None,
+                 timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run ansible-playbook on localhost with this checkout as the collection heron.aurora."""
+    ensure_collection_path()
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump(extra_vars, handle)
+        vars_file = handle.name
+    child_env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS_ROOT), ANSIBLE_NOCOLOR="1",
+                     ANSIBLE_RETRY_FILES_ENABLED="0", ANSIBLE_LOCALHOST_WARNING="0",
+                     ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
+    child_env.update(env or {})
+    command = [str(Path(sys.executable).with_name("ansible-playbook")), str(playbook), "-e", f"@{vars_file}"]
+    if check_mode:
+        command.append("--check")
+    try:
+        return subprocess.run(command, capture_output=True, text=True, env=child_env,  # noqa: S603
+                              timeout=timeout, check=False)
+    finally:
+        os.unlink(vars_file)
+
+
+def play_recap(output: str) -> dict[str, int]:
+    """The counters of the last PLAY RECAP line for localhost: {'ok': 5, 'changed': 2, 'failed': 0, ...}."""
+    lines = [line for line in output.splitlines() if line.startswith("localhost") and "ok=" in line]
+    if not lines:
+        raise ModuleFailed(f"no play recap in the output:\n{output}")
+    return {key: int(value) for key, value in (item.split("=") for item in lines[-1].split(":", 1)[1].split())}
