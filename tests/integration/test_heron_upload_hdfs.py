@@ -169,3 +169,37 @@ def test_datanode_stopped_mid_upload(make_hdfs_cluster, run_module, tmp_path):
     assert outcome.get("failed"), outcome
     assert "DataNode" in outcome["msg"] or "datanode" in outcome["msg"], outcome["msg"]
     assert listing(cluster, directory) == [], outcome["msg"]
+
+
+ACCESS_DENIED = (b'{"RemoteException": {"exception": "AccessControlException", "javaClassName": '
+                 b'"org.apache.hadoop.security.AccessControlException", "message": "Permission denied"}}')
+
+
+def test_sidecar_never_vouches_for_content_it_was_not_written_for(hdfs_cluster, run_module, tmp_path):
+    """The sidecar of a new upload cannot be written (the NameNode refuses its CREATE) after the new file
+    replaced the old one: the old sidecar must be gone by then, so a rerun with the old content uploads it
+    again instead of trusting a digest that no longer describes the file."""
+    directory = unique_dir()
+    src = tmp_path / "topology.tar.gz"
+    host, port = hdfs_cluster.namenode_url.split("//")[1].split(":")
+    args = {"src": str(src), "dest": f"hdfs://{directory}/topology.tar.gz", "checksum_store": "sidecar",
+            "namenode_url": [hdfs_cluster.namenode_url]}
+    old = b"old content" * 1000
+    src.write_bytes(old)
+    assert run_module("heron_upload", args)["changed"]
+
+    def refuse_sidecar_create(info):
+        if "op=CREATE" in info.target and ".sha256" in info.target.split("?")[0]:
+            return Fault(status=403, body=ACCESS_DENIED, content_type="application/json")
+        return None
+
+    src.write_bytes(b"new content" * 1000)  # same size as the old content
+    with FaultProxy(host, int(port), plan=refuse_sidecar_create) as proxy:
+        failed = run_module("heron_upload", dict(args, namenode_url=[proxy.url]))
+    assert failed.get("failed") and proxy.injected, failed
+    assert listing(hdfs_cluster, directory) == ["topology.tar.gz"]  # new file in place, no sidecar, no temp
+
+    src.write_bytes(old)
+    again = run_module("heron_upload", args)
+    assert again["changed"] and again["previous_sha256"] is None, again
+    assert webhdfs(hdfs_cluster, "OPEN", f"{directory}/topology.tar.gz").content == old

@@ -225,6 +225,10 @@ class HdfsBackend(StorageBackend):
             digest = chunks.hexdigest
             recorded_in_xattr = not self._use_sidecar and self._record_in_xattr(temp_path, digest)
             self._apply_attributes(temp_path, {}, check_mode=False)
+            if not recorded_in_xattr:
+                # The old sidecar must not outlive the old file: if the new sidecar cannot be written after the
+                # rename, no sidecar (upload again next time) is safe, a stale one would vouch for other content.
+                self._remove_sidecar(location.path)
             self._rename_over(temp_path, location.path)
         except BaseException:
             self._remove_quietly(temp_path)
@@ -284,7 +288,9 @@ class HdfsBackend(StorageBackend):
 
     def _rename_over(self, temp_path: str, final_path: str) -> None:
         # OVERWRITE makes the NameNode replace an existing file in the same operation (Hadoop's rename2).
-        self._request("rename", temp_path, "RENAME", destination=final_path, renameoptions="OVERWRITE")
+        if self._request("rename", temp_path, "RENAME", destination=final_path, renameoptions="OVERWRITE") is None:
+            raise StorageError(f"could not rename {temp_path} over {final_path}: the temporary file is gone "
+                               "(removed by someone else?); run the task again")
 
     def _remove_quietly(self, path: str) -> None:
         try:
