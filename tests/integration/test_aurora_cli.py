@@ -248,6 +248,11 @@ def test_update_start_wait_info_and_the_exit_code_of_a_rolled_back_update(aurora
     info = json.loads(aurora.ok("update", "info", HELLO_KEY, update_id, "--write-json").stdout)
     assert info["updateId"] == update_id and info["job"] == HELLO_KEY and info["status"] == "ROLLED_FORWARD"
     assert {e["action"] for e in info["instance_update_events"]} == {"INSTANCE_UPDATING", "INSTANCE_UPDATED"}
+    [tag] = info["metadata"]
+    assert list(tag) == ["org.apache.aurora.client.update_id"]  # it tags the update, not the tasks:
+    again = aurora.ok("update", "start", "--bind", "command=sleep 601", *binds, HELLO_KEY, str(aurora.hello))
+    assert again.stdout.splitlines() == ["This job update will:", "not change instances: [0-1]",
+                                         "Job is unchanged by proposed update."]
     listed = json.loads(aurora.ok("update", "list", "devcluster/www-data", "--write-json").stdout)
     assert [(u["id"], u["status"]) for u in listed] == [(update_id, "ROLLED_FORWARD")]
 

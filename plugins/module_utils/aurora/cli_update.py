@@ -116,8 +116,8 @@ def start(ctx: Any) -> int:
         if unknown:
             raise CommandError(EXIT_INVALID_PARAMETER, f"Invalid instance parameter: {unknown}")
     try:
-        request = config.update_request(jobs.idl, metadata=[(CLIENT_UPDATE_ID, str(uuid.uuid4()))],
-                                        instances=instances)
+        request = config.update_request(jobs.idl, instances=instances,
+                                        update_metadata=[(CLIENT_UPDATE_ID, str(uuid.uuid4()))])
     except AuroraConfigError as error:
         raise cli_args.config_error(error) from None
     show_update_diff(ctx, jobs, request)

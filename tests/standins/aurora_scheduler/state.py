@@ -400,4 +400,5 @@ class StandInScheduler:
         idl = self.idl
         return idl.JobUpdateSummary(key=update.key, user=update.user, state=idl.JobUpdateState(
             status=idl.JobUpdateStatus._NAMES_TO_VALUES[update.status],
-            createdTimestampMs=update.created_ms, lastModifiedTimestampMs=update.modified_ms), metadata=[])
+            createdTimestampMs=update.created_ms, lastModifiedTimestampMs=update.modified_ms),
+            metadata=set(update.request.metadata or ()))

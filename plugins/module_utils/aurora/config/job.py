@@ -149,13 +149,12 @@ class AuroraJobConfig:
             return api.ExecutorConfig(name=AURORA_EXECUTOR_NAME, data=self.executor_data())
         return api.ExecutorConfig(name=name, data=convert.plain(executor.data(), "executor_config.data"))
 
-    def _metadata(self, api: Any, extra: Iterable[tuple[str, str]]) -> set:
+    def _metadata(self, api: Any) -> set:
         pairs = {(str(item["key"]), str(item["value"]))
                  for item in convert.plain(self.raw.metadata(), "metadata")}
-        pairs.update((str(key), str(value)) for key, value in extra)
         return {api.Metadata(key=key, value=value) for key, value in pairs}
 
-    def task_config(self, api: Any, owner: str | None = None, metadata: Iterable[tuple[str, str]] = ()) -> Any:
+    def task_config(self, api: Any, owner: str | None = None) -> Any:
         self.validate()
         job = self.raw
         key = api.JobKey(role=self.role, environment=self.environment, name=self.name)
@@ -172,14 +171,13 @@ class AuroraJobConfig:
             taskLinks={},
             contactEmail=convert.optional(job.contact(), "contact"),
             executorConfig=self._executor_config(api),
-            metadata=self._metadata(api, metadata),
+            metadata=self._metadata(api),
             container=convert.container(api, job.container()),
         )
 
-    def job_configuration(self, api: Any, owner: str | None = None,
-                          metadata: Iterable[tuple[str, str]] = ()) -> Any:
+    def job_configuration(self, api: Any, owner: str | None = None) -> Any:
         """The JobConfiguration that createJob takes (and populateJobConfig checks)."""
-        task = self.task_config(api, owner, metadata)
+        task = self.task_config(api, owner)
         policy = convert.plain(self.raw.cron_collision_policy(), "cron_collision_policy").upper()
         if policy not in api.CronCollisionPolicy._NAMES_TO_VALUES:
             raise AuroraConfigError(f"cron_collision_policy {policy!r} is not one of "
@@ -196,9 +194,12 @@ class AuroraJobConfig:
     def update_settings(self, api: Any, instances: list[int] | None = None) -> Any:
         return convert.update_settings(api, self.raw.update_config(), instances)
 
-    def update_request(self, api: Any, owner: str | None = None, metadata: Iterable[tuple[str, str]] = (),
-                       instances: list[int] | None = None) -> Any:
-        """The JobUpdateRequest that startJobUpdate and getJobUpdateDiff take."""
-        return api.JobUpdateRequest(taskConfig=self.task_config(api, owner, metadata),
+    def update_request(self, api: Any, owner: str | None = None, instances: list[int] | None = None,
+                       update_metadata: Iterable[tuple[str, str]] = ()) -> Any:
+        """The JobUpdateRequest that startJobUpdate and getJobUpdateDiff take. ``update_metadata`` tags the
+        update itself (JobUpdateRequest.metadata), not the tasks: it must not make the task config differ."""
+        return api.JobUpdateRequest(taskConfig=self.task_config(api, owner),
                                     instanceCount=self.instances,
-                                    settings=self.update_settings(api, instances))
+                                    settings=self.update_settings(api, instances),
+                                    metadata={api.Metadata(key=str(k), value=str(v)) for k, v in update_metadata}
+                                    or None)

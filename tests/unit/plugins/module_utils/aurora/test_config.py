@@ -187,7 +187,7 @@ def test_job_is_picked_by_environment_among_several(idl):
 
 def test_tutorial_job_configuration(idl):
     prod = load_job(str(HELLO_WORLD), name="hello", environment="prod")
-    task = prod.job_configuration(idl, owner="me", metadata=[("submitted_by", "ansible")]).taskConfig
+    task = prod.job_configuration(idl, owner="me").taskConfig
     assert task.production is True
     assert task.tier == "preferred"
     assert task.contactEmail == "ops@example.org"
@@ -200,10 +200,18 @@ def test_tutorial_job_configuration(idl):
         idl.Constraint(name="zone", constraint=idl.TaskConstraint(
             value=idl.ValueConstraint(negated=True, values={"z9"}))),
     }
-    assert task.metadata == {idl.Metadata("owner", "team-a"), idl.Metadata("submitted_by", "ansible")}
+    assert task.metadata == {idl.Metadata("owner", "team-a")}
     data = json.loads(task.executorConfig.data)
     assert data["task"]["processes"][0]["cmdline"] == "echo hello from the profile; sleep 60"
     assert data["task"]["name"] == "hello"
+
+
+def test_update_metadata_tags_the_update_not_the_tasks(idl):
+    devel = load_job(str(HELLO_WORLD), name="hello", environment="devel")
+    request = devel.update_request(idl, owner="me", update_metadata=[("org.apache.aurora.client.update_id", "u1")])
+    assert request.metadata == {idl.Metadata("org.apache.aurora.client.update_id", "u1")}
+    assert request.taskConfig == devel.task_config(idl, owner="me")
+    assert devel.update_request(idl, owner="me").metadata is None
 
 
 def test_tutorial_update_settings(idl):
