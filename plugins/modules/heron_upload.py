@@ -49,6 +49,9 @@ options:
         the agents' default file system), or V(file:///ABSOLUTE/PATH) on the managed host (a shared mount that every
         Aurora agent sees at the same path).
       - Missing parent directories are created on HDFS and for C(file://).
+      - In a C(file://) URI, C(%XX) escapes are decoded as C(curl) decodes them (V(file:///srv/heron%20pkgs/x.tar.gz)
+        is the file C(/srv/heron pkgs/x.tar.gz)); S3 keys and HDFS paths are taken literally, as C(aws s3 cp) and
+        C(hdfs dfs -get) take them.
     type: str
     required: true
   state:
@@ -166,6 +169,7 @@ uri:
     - The exact URI of the stored object, to put into C(heron.aurora) or C(scheduler.yaml)
       (C(heron.package.core.uri)). For O(versioned=true), the content-addressed name.
     - For O(state=absent), the URI removed (O(dest) when several versions were).
+    - C(file://) URIs are percent-encoded (a space is C(%20)), so that C(curl) accepts them.
   returned: always
   type: str
   sample: s3://heron-packages/core/heron-core-3fa9c0d1e2b34f56.tar.gz

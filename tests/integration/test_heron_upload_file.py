@@ -134,3 +134,16 @@ def test_failure_mid_write_keeps_previous_file_and_leaves_no_temp(tmp_path):
     result = run_with_file_size_limit({"src": str(src), "dest": f"file://{fresh}"}, limit=3 * MIB)
     assert result.get("failed"), result
     assert os.listdir(fresh.parent) == []
+
+
+def test_uri_is_what_curl_fetches(run_module, tmp_path):
+    """heron.aurora fetches file:// packages with curl, which decodes %XX and refuses spaces in URLs."""
+    src = tmp_path / "x.tar.gz"
+    src.write_bytes(b"fetch me" * 100)
+    dest = tmp_path / "shared packages" / "heron core&more.tar.gz"
+    result = run_module("heron_upload", {"src": str(src), "dest": f"file://{dest}"})
+    assert result["changed"] and dest.read_bytes() == src.read_bytes(), result
+    assert " " not in result["uri"] and "&" not in result["uri"]
+    fetched = subprocess.run(["curl", "-sS", "--fail", result["uri"]], capture_output=True, check=True, timeout=60)
+    assert fetched.stdout == src.read_bytes()
+    assert not run_module("heron_upload", {"src": str(src), "dest": result["uri"]})["changed"]

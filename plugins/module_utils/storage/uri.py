@@ -13,7 +13,7 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass, replace
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from ansible_collections.heron.aurora.plugins.module_utils.storage.errors import InvalidInput
 
@@ -52,7 +52,11 @@ class Location:
     def uri(self) -> str:
         if self.scheme == "s3":
             return f"s3://{self.container}/{self.path}"
-        return f"{self.scheme}://{self.container}{self.path}"
+        if self.scheme == "file":
+            # curl decodes %XX in file URLs and refuses spaces; `hdfs dfs -get` and `aws s3 cp` take paths
+            # and keys literally, so only file URIs are percent-encoded.
+            return f"file://{quote(self.path, safe='/')}"
+        return f"hdfs://{self.container}{self.path}"
 
 
 def parse_dest(dest: str, option: str = "dest") -> Location:
@@ -102,7 +106,7 @@ def _parse_file(dest: str, parts, option: str) -> Location:
                                    "a file URI needs an absolute path, file:///ABSOLUTE/PATH")
     if not parts.path.startswith("/"):
         raise InvalidInput(option, f"{option} '{dest}' holds a relative path: write file:///ABSOLUTE/PATH")
-    return Location("file", "", _checked_absolute_path(dest, parts.path, option))
+    return Location("file", "", _checked_absolute_path(dest, unquote(parts.path), option))
 
 
 def _checked_absolute_path(dest: str, path: str, option: str) -> str:

@@ -20,6 +20,10 @@ DIGEST = "3fa9c0d1e2b34f5611b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718"
     ("hdfs:///heron//x.tar.gz", Location("hdfs", "", "/heron/x.tar.gz")),
     ("file:///srv/heron/core.tar.gz", Location("file", "", "/srv/heron/core.tar.gz")),
     ("file://localhost/srv/core.tar.gz", Location("file", "", "/srv/core.tar.gz")),
+    ("file:///srv/heron%20packages/core.tar.gz", Location("file", "", "/srv/heron packages/core.tar.gz")),
+    ("file:///srv/heron packages/core.tar.gz", Location("file", "", "/srv/heron packages/core.tar.gz")),
+    ("hdfs://ns/heron%20packages/x.tar.gz", Location("hdfs", "ns", "/heron%20packages/x.tar.gz")),
+    ("s3://heron-packages/a%20b.tar.gz", Location("s3", "heron-packages", "a%20b.tar.gz")),
 ])
 def test_parses(dest, expected):
     assert parse_dest(dest) == expected
@@ -30,6 +34,8 @@ def test_parses(dest, expected):
     ("hdfs://heron-ns/a/b.tar.gz", "hdfs://heron-ns/a/b.tar.gz"),
     ("hdfs:///a/b.tar.gz", "hdfs:///a/b.tar.gz"),
     ("file://localhost/a/b.tar.gz", "file:///a/b.tar.gz"),
+    ("file:///srv/heron packages/a&b.tar.gz", "file:///srv/heron%20packages/a%26b.tar.gz"),
+    ("file:///srv/heron%20packages/a.tar.gz", "file:///srv/heron%20packages/a.tar.gz"),
 ])
 def test_uri_round_trip(dest, uri):
     assert parse_dest(dest).uri == uri
@@ -47,6 +53,7 @@ def test_uri_round_trip(dest, uri):
     ("hdfs://ns", "names no path"),
     ("hdfs://ns/dir/", "ends with '/'"),
     ("hdfs://ns/a/../b.tar.gz", "'..'"),
+    ("file:///srv/%2E%2E/b.tar.gz", "'..'"),
     ("file://relative/path.tar.gz", "relative path"),
     ("file:relative.tar.gz", "relative path"),
     ("s3://heron-packages/x.tar.gz?versionId=1", "query"),
