@@ -34,7 +34,8 @@ options:
       - V(none) sends no credentials. V(basic) uses O(username) and O(password), or the C(~/.netrc) entry for
         the scheduler host when no username is given. V(kerberos) uses SPNEGO and needs the Python library
         C(requests-kerberos) and a Kerberos ticket.
-      - Default is V(kerberos) when the clusters.json entry has C(auth_mechanism=KERBEROS), else V(none).
+      - Default is V(basic) when O(username) is given, else V(kerberos) when the clusters.json entry has
+        C(auth_mechanism=KERBEROS), else V(none).
     type: str
     choices: [none, basic, kerberos]
   username:

@@ -118,9 +118,8 @@ class Session:
 
         if cluster not in self.cluster_names():
             raise CommandError(EXIT_INVALID_CONFIGURATION, f"Unknown cluster: {cluster}")
-        username = self.environ.get(ENV_USERNAME) or None
-        auth = self.environ.get(ENV_AUTH) or ("basic" if username else None)
-        options = ConnectionOptions(cluster=cluster, auth=auth, username=username,
+        options = ConnectionOptions(cluster=cluster, auth=self.environ.get(ENV_AUTH) or None,
+                                    username=self.environ.get(ENV_USERNAME) or None,
                                     password=self.environ.get(ENV_PASSWORD), timeout=self.request_timeout,
                                     retry_budget=self.retry_budget)
         try:

@@ -105,6 +105,15 @@ def build_auth(mode: str, username: str | None = None, password: str | None = No
     raise AuroraInvalidParameter(f"auth must be one of {', '.join(AUTH_MODES)}, not {mode!r}")
 
 
+def default_auth_mode(options: "ConnectionOptions", cluster: Any) -> str:
+    """The auth option, else basic when a username is given, else what clusters.json says (KERBEROS or none)."""
+    if options.auth:
+        return options.auth
+    if options.username:
+        return "basic"
+    return "kerberos" if cluster is not None and cluster.auth_mechanism == "KERBEROS" else "none"
+
+
 # --- retries --------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -191,12 +200,9 @@ class SchedulerClient:
             if not options.cluster:
                 raise AuroraInvalidParameter("give scheduler_url, or cluster (resolved through clusters.json)")
             cluster = find_cluster(options.cluster, options.clusters_file)
-        mode = options.auth
-        if mode is None:
-            mode = "kerberos" if cluster is not None and cluster.auth_mechanism == "KERBEROS" else "none"
         verify: bool | str = options.ca_path or options.validate_certs
         return cls(SchedulerLocator(options.scheduler_url, cluster),
-                   auth=build_auth(mode, options.username, options.password),
+                   auth=build_auth(default_auth_mode(options, cluster), options.username, options.password),
                    timeout=options.timeout, retry=RetryPolicy(budget_secs=options.retry_budget),
                    verify=verify, **kwargs)
 

@@ -201,3 +201,12 @@ def test_options_resolve_a_cluster_and_its_auth_mechanism(tmp_path, monkeypatch,
         SchedulerClient.from_options(ConnectionOptions(cluster="secure", clusters_file=str(clusters)))
     with pytest.raises(AuroraInvalidParameter, match="give scheduler_url, or cluster"):
         SchedulerClient.from_options(ConnectionOptions())
+
+
+def test_a_username_without_auth_means_basic(make_endpoint, clock):
+    endpoint = make_endpoint(reply("OK"))
+    client = SchedulerClient.from_options(ConnectionOptions(scheduler_url=endpoint.url, username="alice",
+                                                            password="s3cret"),
+                                          sleep=clock.sleep, clock=clock.monotonic)
+    client.call("getJobs", ownerRole="a")
+    assert endpoint.received[0].headers["Authorization"] == basic("alice", "s3cret")
