@@ -45,6 +45,7 @@ options:
   job_key:
     description:
       - The job key C(cluster/role/environment/name), instead of O(cluster), O(role), O(environment) and O(name).
+      - When O(cluster) is given too (for example by C(module_defaults)), it must be the job key's cluster.
     type: str
   config:
     description:

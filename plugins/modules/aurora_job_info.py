@@ -23,7 +23,8 @@ options:
     description: List every job of this role. Required unless O(job_key) is given.
     type: str
   job_key:
-    description: Only this job, C(cluster/role/environment/name).
+    description:
+      - Only this job, C(cluster/role/environment/name). Its cluster must be O(cluster) when both are given.
     type: str
 seealso:
   - module: heron.aurora.aurora_job
@@ -88,15 +89,15 @@ def main() -> None:
     module = AnsibleModule(argument_spec=spec, required_one_of=[("role", "job_key")],
                            mutually_exclusive=[("role", "job_key")], supports_check_mode=True)
     from ansible_collections.heron.aurora.plugins.module_utils.aurora.client import SchedulerClient
-    from ansible_collections.heron.aurora.plugins.module_utils.aurora.jobs import AuroraJobs, jobs_info, parse_job_key
+    from ansible_collections.heron.aurora.plugins.module_utils.aurora.jobs import AuroraJobs, job_key_option, jobs_info
 
     try:
         key = None
         cluster = module.params.get("cluster")
         role = module.params.get("role")
         if module.params.get("job_key"):
-            key, _instances = parse_job_key(module.params["job_key"])
-            cluster, role = cluster or key.cluster, key.role
+            key = job_key_option(module.params["job_key"], cluster)
+            cluster, role = key.cluster, key.role
         client = SchedulerClient.from_options(connection_options(module.params, cluster=cluster))
         jobs = AuroraJobs(client)
         if cluster is None:

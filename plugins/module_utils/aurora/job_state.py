@@ -17,9 +17,9 @@ from ansible_collections.heron.aurora.plugins.module_utils.aurora.errors import 
 from ansible_collections.heron.aurora.plugins.module_utils.aurora.jobs import (
     AuroraJobs,
     JobKey,
+    job_key_option,
     make_job_key,
     parse_instances,
-    parse_job_key,
     readable_task,
 )
 
@@ -46,9 +46,7 @@ class AuroraJobRunner:
         params = self.params
         selectors = {name: params.get(name) for name in ("cluster", "role", "environment", "name")}
         if params.get("job_key"):
-            key, instances = parse_job_key(params["job_key"])
-            if instances is not None:
-                raise AuroraInvalidParameter("job_key takes no instances here; use the instances option")
+            key = job_key_option(params["job_key"], params.get("cluster"))
             selectors = {"cluster": key.cluster, "role": key.role, "environment": key.environment, "name": key.name}
         return selectors
 
@@ -86,10 +84,8 @@ class AuroraJobRunner:
     # --- the run ----------------------------------------------------------------------------------------
     def run(self) -> dict:
         state = self.params["state"]
-        if self.params.get("config") or self.params.get("config_content"):
+        if self.params.get("config") or self.params.get("config_content"):  # required for present (module spec)
             self.job_config = self.load_config()
-        elif state == "present":
-            raise AuroraInvalidParameter("state=present needs config or config_content")
         key = self.job_key()
         self.result["job_key"] = str(key)
         jobs = self.connect(key)

@@ -65,6 +65,18 @@ def parse_job_key(text: str) -> tuple[JobKey, list[int] | None]:
     return key, parse_instances(parts[4]) if len(parts) == 5 else None
 
 
+def job_key_option(text: str, cluster: str | None = None) -> JobKey:
+    """The job_key option of the modules: no instances, and the same cluster as the cluster option if both are
+    given (module_defaults may set cluster for every task)."""
+    key, instances = parse_job_key(text)
+    if instances is not None:
+        raise AuroraInvalidParameter("job_key takes no instances here; use the instances option")
+    if cluster and cluster != key.cluster:
+        raise AuroraInvalidParameter(f"job_key {text} is in cluster {key.cluster}, but cluster is {cluster}: "
+                                     "give one of them, or the same cluster in both")
+    return key
+
+
 def make_job_key(cluster: str, role: str, environment: str, name: str) -> JobKey:
     for label, value in (("cluster", cluster), ("role", role), ("environment", environment), ("name", name)):
         if not value or not GOOD_IDENTIFIER.match(value):

@@ -63,6 +63,10 @@ def test_doc_fragment_documents_every_connection_option():
     ({"job_key": "c/r/de vel/n", "state": "absent", "scheduler_url": "http://127.0.0.1:9"},
      "environment 'de vel' must match"),
     ({"job_key": "c/r/devel/n", "state": "absent"}, "unknown Aurora cluster 'c'"),
+    ({"job_key": "c/r/devel/n", "cluster": "other", "state": "absent", "scheduler_url": "http://127.0.0.1:9"},
+     "job_key c/r/devel/n is in cluster c, but cluster is other"),
+    ({"job_key": "c/r/devel/n/0", "state": "absent", "scheduler_url": "http://127.0.0.1:9"},
+     "job_key takes no instances here"),
 ])
 def test_bad_arguments_fail_without_a_scheduler(run_module, args, message, tmp_path):
     # An empty HOME and AURORA_CONFIG_ROOT: no clusters.json anywhere.
