@@ -67,39 +67,40 @@ def parse_size(value: Any, option: str) -> int:
 
 def build_backend(location: Location, params: dict, deadline: Deadline,
                   set_file_attributes: Callable[[str], bool] | None = None) -> StorageBackend:
-    """The backend serving ``location``'s scheme, configured from the module parameters."""
+    """The backend serving ``location``'s scheme, configured from the module parameters (every option of the
+    argument specs present, as AnsibleModule gives them). Nothing is contacted yet."""
     if location.scheme == "s3":
         from ansible_collections.heron.aurora.plugins.module_utils.storage.s3 import S3Backend, S3Settings
 
         return S3Backend(deadline, S3Settings(
-            endpoint_url=params.get("endpoint_url"),
-            region=params.get("region"),
-            access_key=params.get("access_key"),
-            secret_key=params.get("secret_key"),
-            session_token=params.get("session_token"),
-            profile=params.get("profile"),
-            encryption=params.get("encryption"),
-            kms_key_id=params.get("kms_key_id"),
-            validate_certs=params.get("validate_certs", True),
-            ca_bundle=params.get("ca_bundle"),
-            part_size=parse_size(params.get("part_size", "8MiB"), "part_size"),
-            concurrency=params.get("concurrency") or 4,
-            create_bucket=bool(params.get("create_bucket")),
-            addressing_style=params.get("addressing_style") or "auto",
+            endpoint_url=params["endpoint_url"],
+            region=params["region"],
+            access_key=params["access_key"],
+            secret_key=params["secret_key"],
+            session_token=params["session_token"],
+            profile=params["profile"],
+            encryption=params["encryption"],
+            kms_key_id=params["kms_key_id"],
+            validate_certs=params["validate_certs"],
+            ca_bundle=params["ca_bundle"],
+            part_size=parse_size(params["part_size"], "part_size"),
+            concurrency=params["concurrency"],
+            create_bucket=params["create_bucket"],
+            addressing_style=params["addressing_style"],
         ))
     if location.scheme == "hdfs":
         from ansible_collections.heron.aurora.plugins.module_utils.storage.hdfs import HdfsBackend, HdfsSettings
 
         return HdfsBackend(deadline, HdfsSettings(
-            namenode_urls=_split_urls(params.get("namenode_url")),
-            user=params.get("hdfs_user"),
-            kerberos=bool(params.get("kerberos")),
-            validate_certs=params.get("validate_certs", True),
-            ca_bundle=params.get("ca_bundle"),
-            owner=params.get("owner"),
-            group=params.get("group"),
-            mode=params.get("mode"),
-            checksum_store=params.get("checksum_store") or "auto",
+            namenode_urls=_split_urls(params["namenode_url"]),
+            user=params["hdfs_user"],
+            kerberos=params["kerberos"],
+            validate_certs=params["validate_certs"],
+            ca_bundle=params["ca_bundle"],
+            owner=params["owner"],
+            group=params["group"],
+            mode=params["mode"],
+            checksum_store=params["checksum_store"],
         ))
     from ansible_collections.heron.aurora.plugins.module_utils.storage.localfs import LocalFileBackend
 

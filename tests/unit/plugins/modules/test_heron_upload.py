@@ -95,6 +95,11 @@ def test_part_size_below_s3_minimum(src, tmp_path):
              "endpoint_url": "http://127.0.0.1:9"}, "part_size", "5 MiB", tmp_path)
 
 
+def test_concurrency_zero_is_refused_not_replaced(src, tmp_path):
+    refused({"src": str(src), "dest": "s3://heron-packages/x.tar.gz", "concurrency": 0,
+             "endpoint_url": "http://127.0.0.1:9"}, "concurrency", "at least 1", tmp_path)
+
+
 def test_hdfs_needs_namenode_url(src, tmp_path):
     refused({"src": str(src), "dest": "hdfs://ns/heron/x.tar.gz"}, "namenode_url", "namenode_url is required",
             tmp_path)
