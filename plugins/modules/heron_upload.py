@@ -243,13 +243,13 @@ removed:
   sample: [file:///mnt/shared/heron/heron-core.tar.gz]
 """
 
-import os
 import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from ansible_collections.heron.aurora.plugins.module_utils.storage.base import StorageBackend
 from ansible_collections.heron.aurora.plugins.module_utils.storage.errors import MissingLibrary, StorageError
-from ansible_collections.heron.aurora.plugins.module_utils.storage.hashing import BackgroundDigest
+from ansible_collections.heron.aurora.plugins.module_utils.storage.hashing import SourceDigest, SourceFile
 from ansible_collections.heron.aurora.plugins.module_utils.storage.options import (
     FILE_ATTRIBUTE_SPEC, HDFS_ARGUMENT_SPEC, S3_ARGUMENT_SPEC, build_backend,
 )
@@ -295,32 +295,41 @@ def main() -> None:
     backend = None
     try:
         location = parse_dest(params["dest"])
-        early_digest = None
-        if params["state"] == "present" and params["src"] and os.path.isfile(params["src"]):
-            early_digest = BackgroundDigest(params["src"])
-        backend = build_backend(location, params, Deadline(params["timeout"]), file_attribute_setter(module))
+        source = digest = None
         if params["state"] == "present":
-            result = ensure_present(backend, params["src"], location, options, module.check_mode, early_digest)
-        else:
+            source = SourceFile.open_checked(params["src"])
+            # Hashing starts now and goes on while the store's library loads and answers the first calls.
+            digest = SourceDigest(source.path)
+        backend = build_backend(location, params, Deadline(params["timeout"]), file_attribute_setter(module))
+        if source is None:
             result = ensure_absent(backend, params["src"], location, options, module.check_mode)
+        else:
+            result = ensure_present(backend, source, location, options, module.check_mode, digest)
     except MissingLibrary as exc:
-        module.fail_json(msg=missing_required_lib(exc.library, reason=str(exc)), option=exc.option)
+        module.fail_json(msg=missing_required_lib(exc.library, reason=str(exc)), **_option_of(exc))
     except StorageError as exc:
-        for warning in backend.warnings if backend else []:
-            module.warn(warning)
-        module.fail_json(msg=str(exc), option=exc.option)
+        _warn(module, backend)
+        module.fail_json(msg=str(exc), **_option_of(exc))
     except Exception as exc:  # noqa: BLE001 - reported as a task failure with its traceback, not a crash
         module.fail_json(msg=f"heron_upload failed unexpectedly: {type(exc).__name__}: {exc}",
                          exception=traceback.format_exc())
     finally:
         if backend is not None:
             backend.close()
-    for warning in backend.warnings:
-        module.warn(warning)
+    _warn(module, backend)
     diff = result.pop("diff")
     if module._diff:
         result["diff"] = diff
     module.exit_json(**result)
+
+
+def _option_of(exc: StorageError) -> dict:
+    return {"option": exc.option} if exc.option else {}
+
+
+def _warn(module: AnsibleModule, backend: StorageBackend | None) -> None:
+    for warning in backend.warnings if backend else []:
+        module.warn(warning)
 
 
 if __name__ == "__main__":

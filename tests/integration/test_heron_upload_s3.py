@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
@@ -63,6 +64,9 @@ def test_upload_rerun_change(s3_server, bucket, run_module, tmp_path):
     head, body = stored(s3_server, bucket, "core/heron-core.tar.gz")
     assert body == src.read_bytes() and head["Metadata"]["sha256"] == sha(src)
     assert first["url"] == f"{s3_server.endpoint_url}/{bucket}/core/heron-core.tar.gz"
+    # The single PUT carries the sha256 as S3's own checksum, which S3 verifies against the body it receives.
+    checked = s3_server.client().head_object(Bucket=bucket, Key="core/heron-core.tar.gz", ChecksumMode="ENABLED")
+    assert checked["ChecksumSHA256"] == base64.b64encode(hashlib.sha256(src.read_bytes()).digest()).decode()
 
     again = run_module("heron_upload", args)
     assert not again["changed"] and again["transferred_bytes"] == 0 and again["previous_sha256"] == sha(src)

@@ -9,7 +9,7 @@ import abc
 import re
 from dataclasses import dataclass
 
-from ansible_collections.heron.aurora.plugins.module_utils.storage.hashing import SourceFile
+from ansible_collections.heron.aurora.plugins.module_utils.storage.hashing import SourceDigest, SourceFile
 from ansible_collections.heron.aurora.plugins.module_utils.storage.retry import Deadline
 from ansible_collections.heron.aurora.plugins.module_utils.storage.uri import Location
 
@@ -40,12 +40,11 @@ class StorageBackend(abc.ABC):
     """One store, reached through one scheme. All calls retry transient errors within ``deadline``."""
 
     name: str = ""
-    # S3 records the digest when the upload starts, so it must be known first; the others record it after
-    # writing and can hash while they stream.
-    needs_digest_before_put: bool = True
 
     def __init__(self, deadline: Deadline) -> None:
         self.deadline = deadline
+        # Problems that did not fail the task but that its user should see (cleanup that did not work).
+        self.warnings: list[str] = []
 
     @abc.abstractmethod
     def prepare(self, location: Location, check_mode: bool) -> bool:
@@ -57,11 +56,12 @@ class StorageBackend(abc.ABC):
         """The object at ``location`` with its recorded sha256, or None when there is none."""
 
     @abc.abstractmethod
-    def put(self, source: SourceFile, location: Location, sha256: str | None) -> PutResult:
+    def put(self, source: SourceFile, location: Location, digest: SourceDigest) -> PutResult:
         """Store ``source`` at ``location`` atomically: readers see the old object or the whole new one.
 
-        ``sha256`` may be None only when ``needs_digest_before_put`` is false; the backend then hashes
-        while it streams and records that digest.
+        The sha256 to record comes from ``digest``: ``digest.result()`` where the store needs it before the
+        data, ``digest.stream()`` to finish it on the chunks being sent where it is recorded after them.
+        ``source.check_unchanged()`` before the object becomes visible refuses a src rewritten meanwhile.
         """
 
     @abc.abstractmethod
@@ -82,7 +82,3 @@ class StorageBackend(abc.ABC):
 
     def close(self) -> None:
         """Release connections."""
-
-    @property
-    def warnings(self) -> list[str]:
-        return self.__dict__.setdefault("_warnings", [])

@@ -24,7 +24,9 @@ from ansible_collections.heron.aurora.plugins.module_utils.storage.base import P
 from ansible_collections.heron.aurora.plugins.module_utils.storage.errors import (
     InvalidInput, MissingLibrary, StorageError,
 )
-from ansible_collections.heron.aurora.plugins.module_utils.storage.hashing import HashingChunks, SourceFile
+from ansible_collections.heron.aurora.plugins.module_utils.storage.hashing import (
+    HashingChunks, SourceDigest, SourceFile, clean_digest,
+)
 from ansible_collections.heron.aurora.plugins.module_utils.storage.retry import Deadline, describe, retry_call
 from ansible_collections.heron.aurora.plugins.module_utils.storage.uri import Location
 
@@ -116,7 +118,6 @@ def _operation(method: str, name: str, **request_options) -> Callable:
 
 class HdfsBackend(StorageBackend):
     name = "hdfs"
-    needs_digest_before_put = False
 
     def __init__(self, deadline: Deadline, settings: HdfsSettings) -> None:
         super().__init__(deadline)
@@ -215,15 +216,15 @@ class HdfsBackend(StorageBackend):
         return StoredObject(location, int(status["length"]), self._recorded_digest(location.path),
                             status["modificationTime"] / 1000.0)
 
-    def put(self, source: SourceFile, location: Location, sha256: str | None) -> PutResult:
+    def put(self, source: SourceFile, location: Location, digest: SourceDigest) -> PutResult:
         temp_path = f"{location.directory or ''}/.{location.name}.{uuid.uuid4().hex[:12]}.tmp"
+        chunks = digest.stream(self.settings.chunk_size)
         try:
-            chunks = retry_call(lambda: self._write(source, temp_path), is_transient=is_transient,
-                                deadline=self.deadline, what=f"WebHDFS write of {temp_path}")
-            if sha256 is not None and chunks.hexdigest != sha256:
-                raise StorageError(f"src '{source.path}' changed while it was being uploaded; run the task again")
-            digest = chunks.hexdigest
-            recorded_in_xattr = not self._use_sidecar and self._record_in_xattr(temp_path, digest)
+            retry_call(lambda: self._write(chunks, temp_path), is_transient=is_transient,
+                       deadline=self.deadline, what=f"WebHDFS write of {temp_path}")
+            source.check_unchanged(chunks.bytes_read)
+            sha256 = chunks.hexdigest
+            recorded_in_xattr = not self._use_sidecar and self._record_in_xattr(temp_path, sha256)
             self._apply_attributes(temp_path, {}, check_mode=False)
             if not recorded_in_xattr:
                 # The old sidecar must not outlive the old file: if the new sidecar cannot be written after the
@@ -236,8 +237,8 @@ class HdfsBackend(StorageBackend):
         if recorded_in_xattr:
             self._remove_sidecar(location.path)
         else:
-            self._write_sidecar(location, digest)
-        return PutResult(digest, chunks.bytes_read, chunks.bytes_read)
+            self._write_sidecar(location, sha256)
+        return PutResult(sha256, chunks.bytes_read, chunks.bytes_read)
 
     def delete(self, location: Location) -> bool:
         if self.stat(location) is None:
@@ -268,7 +269,7 @@ class HdfsBackend(StorageBackend):
         self.client._session.close()
 
     # --- writing --------------------------------------------------------------------------------------
-    def _write(self, source: SourceFile, path: str) -> HashingChunks:
+    def _write(self, chunks: HashingChunks, path: str) -> None:
         params: dict[str, Any] = {"overwrite": "true"}
         if self.mode:
             params["permission"] = self.mode
@@ -276,7 +277,6 @@ class HdfsBackend(StorageBackend):
         target = response.headers.get("location") if response is not None else None
         if not target:
             raise StorageError(f"the NameNode did not redirect CREATE {path} to a DataNode")
-        chunks = HashingChunks(source.path, self.settings.chunk_size)
         try:
             written = self.client._request(method="PUT", url=target, data=iter(chunks))
         except requests.exceptions.RequestException as exc:
@@ -284,7 +284,6 @@ class HdfsBackend(StorageBackend):
                             f"(is a DataNode up?): {describe(exc)}") from exc
         if not written.ok:
             raise _error_from(written, f"write of {path} to the DataNode (are the DataNodes up?)")
-        return chunks
 
     def _rename_over(self, temp_path: str, final_path: str) -> None:
         # OVERWRITE makes the NameNode replace an existing file in the same operation (Hadoop's rename2).
@@ -334,7 +333,7 @@ class HdfsBackend(StorageBackend):
             return None
         for entry in response.json().get("XAttrs", []):
             if entry.get("name") == XATTR_NAME:
-                return _clean_digest(str(entry.get("value") or "").strip('"'))
+                return clean_digest(str(entry.get("value") or "").strip('"'))
         return None
 
     def _record_in_xattr(self, path: str, digest: str) -> bool:
@@ -357,7 +356,7 @@ class HdfsBackend(StorageBackend):
         response = self._request("open", path + SIDECAR_SUFFIX, "OPEN")
         if response is None:
             return None
-        return _clean_digest(response.content[:200].decode("ascii", "replace").split(" ")[0])
+        return clean_digest(response.content[:200].decode("ascii", "replace").split(" ")[0])
 
     def _write_sidecar(self, location: Location, digest: str) -> None:
         content = f"{digest}  {location.name}\n".encode("ascii")
@@ -391,9 +390,3 @@ def _error_from(response, what: str) -> WebHdfsError:
         message = f"authentication failed ({message or 'HTTP 401'}): check hdfs_user or the Kerberos ticket"
     return WebHdfsError(f"WebHDFS {what} failed with HTTP {response.status_code}"
                         f"{' ' + remote if remote else ''}: {message}", response.status_code, remote)
-
-
-def _clean_digest(value: str | None) -> str | None:
-    if value and re.fullmatch(r"[0-9a-fA-F]{64}", value.strip()):
-        return value.strip().lower()
-    return None

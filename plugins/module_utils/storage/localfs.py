@@ -16,7 +16,7 @@ from typing import Callable
 from ansible_collections.heron.aurora.plugins.module_utils.storage.base import PutResult, StorageBackend, StoredObject
 from ansible_collections.heron.aurora.plugins.module_utils.storage.errors import InvalidInput, StorageError
 from ansible_collections.heron.aurora.plugins.module_utils.storage.hashing import (
-    HashingChunks, SourceFile, sha256_file,
+    SourceDigest, SourceFile, sha256_file,
 )
 from ansible_collections.heron.aurora.plugins.module_utils.storage.retry import Deadline
 from ansible_collections.heron.aurora.plugins.module_utils.storage.uri import Location
@@ -28,7 +28,6 @@ AttributeSetter = Callable[[str], bool]
 
 class LocalFileBackend(StorageBackend):
     name = "file"
-    needs_digest_before_put = False
 
     def __init__(self, deadline: Deadline, set_attributes: AttributeSetter | None = None) -> None:
         super().__init__(deadline)
@@ -61,18 +60,17 @@ class LocalFileBackend(StorageBackend):
             raise InvalidInput("dest", f"dest '{location.uri}' is a directory; give the full path of the file")
         return StoredObject(location, info.st_size, sha256_file(location.path), info.st_mtime)
 
-    def put(self, source: SourceFile, location: Location, sha256: str | None) -> PutResult:
+    def put(self, source: SourceFile, location: Location, digest: SourceDigest) -> PutResult:
         directory = location.directory or "/"
+        chunks = digest.stream()
         fd, temp_path = tempfile.mkstemp(prefix=f".{location.name}.", suffix=".tmp", dir=directory)
         try:
-            chunks = HashingChunks(source.path)
             with os.fdopen(fd, "wb") as out:
                 for chunk in chunks:
                     out.write(chunk)
                 out.flush()
                 os.fsync(out.fileno())
-            if sha256 is not None and chunks.hexdigest != sha256:
-                raise StorageError(f"src '{source.path}' changed while it was being copied; run the task again")
+            source.check_unchanged(chunks.bytes_read)
             self._give_new_file_its_attributes(temp_path, location.path)
             os.replace(temp_path, location.path)
         except BaseException as exc:

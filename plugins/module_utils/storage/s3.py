@@ -11,6 +11,7 @@ turned off: every call goes through the one retry policy of retry.py, bounded by
 
 from __future__ import annotations
 
+import base64
 import math
 import os
 import re
@@ -23,7 +24,7 @@ from ansible_collections.heron.aurora.plugins.module_utils.storage.base import P
 from ansible_collections.heron.aurora.plugins.module_utils.storage.errors import (
     InvalidInput, MissingLibrary, StorageError,
 )
-from ansible_collections.heron.aurora.plugins.module_utils.storage.hashing import SourceFile
+from ansible_collections.heron.aurora.plugins.module_utils.storage.hashing import SourceDigest, SourceFile, clean_digest
 from ansible_collections.heron.aurora.plugins.module_utils.storage.retry import Deadline, describe, retry_call
 from ansible_collections.heron.aurora.plugins.module_utils.storage.uri import Location
 
@@ -128,13 +129,8 @@ def _error_code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
 
 
-def _status(exc: ClientError) -> int:
-    return exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
-
-
 class S3Backend(StorageBackend):
     name = "s3"
-    needs_digest_before_put = True
 
     def __init__(self, deadline: Deadline, settings: S3Settings) -> None:
         super().__init__(deadline)
@@ -236,17 +232,18 @@ class S3Backend(StorageBackend):
                 return None
             raise self._fail("read", location, exc) from None
         recorded = head.get("Metadata", {}).get(METADATA_KEY)
-        return StoredObject(location, int(head["ContentLength"]), _clean_digest(recorded),
+        return StoredObject(location, int(head["ContentLength"]), clean_digest(recorded),
                             head["LastModified"].timestamp())
 
-    def put(self, source: SourceFile, location: Location, sha256: str | None) -> PutResult:
-        if sha256 is None:
-            raise ValueError("the S3 backend records the sha256 when the upload starts: compute it first")
+    def put(self, source: SourceFile, location: Location, digest: SourceDigest) -> PutResult:
+        # S3 takes the metadata when the upload starts, so the whole digest comes first.
+        sha256 = digest.result()
+        source.check_unchanged()
         extra = {"Metadata": {METADATA_KEY: sha256}}
         extra.update(self._encryption_arguments())
         try:
             if source.size <= self.settings.part_size:
-                self._put_single(source, location, extra)
+                self._put_single(source, location, extra, sha256)
             else:
                 self._put_multipart(source, location, extra, sha256)
         except (ClientError, BotoCoreError) as exc:
@@ -310,10 +307,15 @@ class S3Backend(StorageBackend):
             return "CRC32"
         return None
 
-    def _put_single(self, source: SourceFile, location: Location, extra: dict) -> None:
+    def _put_single(self, source: SourceFile, location: Location, extra: dict, sha256: str) -> None:
+        # S3 checks the body against this checksum and stores nothing on a mismatch, which happens when src
+        # is rewritten while it is sent.
+        checksum = base64.b64encode(bytes.fromhex(sha256)).decode("ascii")
+
         def attempt():
             with open(source.path, "rb") as body:
-                return self.client.put_object(Bucket=location.container, Key=location.path, Body=body, **extra)
+                return self.client.put_object(Bucket=location.container, Key=location.path, Body=body,
+                                              ChecksumAlgorithm="SHA256", ChecksumSHA256=checksum, **extra)
 
         self._call("PUT", attempt)
 
@@ -326,8 +328,7 @@ class S3Backend(StorageBackend):
                                lambda: self.client.create_multipart_upload(**create_arguments))["UploadId"]
         try:
             parts = self._upload_parts(source, location, upload_id, checksum)
-            if source.changed_on_disk():
-                raise StorageError(f"src '{source.path}' changed while it was being uploaded; run the task again")
+            source.check_unchanged()
             self._complete(location, upload_id, parts, source.size, sha256)
         except BaseException:
             self._abort(location, upload_id)
@@ -408,9 +409,3 @@ class S3Backend(StorageBackend):
         except Exception as exc:  # noqa: BLE001 - the original failure is what the task reports
             self.warnings.append(f"could not abort multipart upload {upload_id} of {location.uri}; its parts stay "
                                  f"billed until a lifecycle rule removes them: {describe(exc)}")
-
-
-def _clean_digest(value: str | None) -> str | None:
-    if value and re.fullmatch(r"[0-9a-fA-F]{64}", value.strip()):
-        return value.strip().lower()
-    return None

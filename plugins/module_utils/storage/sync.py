@@ -4,19 +4,20 @@
 """Bring a store to the requested state: the flow of heron_upload, independent of the store behind it.
 
 Whether to upload is decided by content: the sha256 of src against the sha256 recorded with the stored
-object (never timestamps). A size that differs settles it without hashing; stores that record the digest
-after writing (HDFS, file) then hash while they stream, so the file is read once.
+object (never timestamps). A size that differs settles it without waiting for the hash of src; stores that
+record the digest after writing (HDFS, file) then finish hashing on the chunks they send.
 """
 
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import Callable
 
 from ansible_collections.heron.aurora.plugins.module_utils.storage.base import StorageBackend, StoredObject
 from ansible_collections.heron.aurora.plugins.module_utils.storage.errors import InvalidInput
 from ansible_collections.heron.aurora.plugins.module_utils.storage.hashing import (
-    BackgroundDigest, SourceFile, sha256_file,
+    SourceDigest, SourceFile, sha256_file,
 )
 from ansible_collections.heron.aurora.plugins.module_utils.storage.uri import (
     FULL_DIGEST_LENGTH, MIN_DIGEST_LENGTH, Location, version_name_pattern, versioned_location,
@@ -44,52 +45,39 @@ class SyncOptions:
                                                         f"{MIN_DIGEST_LENGTH} and {FULL_DIGEST_LENGTH}")
 
 
-def needs_upload(stored: StoredObject | None, size: int, digest: str | None, overwrite: str) -> bool | None:
-    """True or False when settled; None when only the src digest can tell (compute it and ask again)."""
+def needs_upload(stored: StoredObject | None, size: int, overwrite: str, src_digest: Callable[[], str]) -> bool:
+    """Whether to send src. ``src_digest`` is called only when nothing cheaper settles it: a missing object,
+    another size, or no recorded digest mean an upload without waiting for the hash of src."""
     if stored is None or overwrite == "always":
         return True
     if overwrite == "never":
         return False
     if stored.size != size or stored.sha256 is None:
         return True
-    if digest is None:
-        return None
-    return stored.sha256 != digest
+    return stored.sha256 != src_digest()
 
 
-def ensure_present(backend: StorageBackend, src: str | None, dest: Location, options: SyncOptions,
-                   check_mode: bool, early_digest: BackgroundDigest | None = None) -> dict:
-    """``early_digest``, when given, is the sha256 of ``src`` already being computed in the background."""
+def ensure_present(backend: StorageBackend, source: SourceFile, dest: Location, options: SyncOptions,
+                   check_mode: bool, digest: SourceDigest | None = None) -> dict:
+    """``digest`` is the sha256 of ``source`` being computed since the module started (one is started here
+    when not given)."""
     options.validate()
-    source = SourceFile.open_checked(src)
-
-    def src_digest() -> str:
-        return early_digest.result() if early_digest is not None else sha256_file(source.path)
-
+    digest = digest or SourceDigest(source.path)
     changed = backend.prepare(dest, check_mode)
-    digest = None
-    if options.versioned or backend.needs_digest_before_put or check_mode:
-        digest = src_digest()
-    target = versioned_location(dest, digest, options.digest_length) if options.versioned else dest
+    target = versioned_location(dest, digest.result(), options.digest_length) if options.versioned else dest
     stored = backend.stat(target)
 
-    upload = needs_upload(stored, source.size, digest, options.overwrite)
-    if upload is None:
-        digest = src_digest()
-        upload = needs_upload(stored, source.size, digest, options.overwrite)
-
     transferred = 0
-    if upload:
+    if needs_upload(stored, source.size, options.overwrite, digest.result):
         changed = True
-        if not check_mode:
-            if digest is None and early_digest is not None:
-                early_digest.cancel()
+        if check_mode:
+            after = {"sha256": digest.result(), "size": source.size}
+        else:
             put = backend.put(source, target, digest)
-            digest, transferred = put.sha256, put.transferred_bytes
-        after = {"sha256": digest, "size": source.size}
+            after, transferred = {"sha256": put.sha256, "size": put.size}, put.transferred_bytes
     else:
         changed = backend.ensure_attributes(target, check_mode) or changed
-        after = {"sha256": digest or stored.sha256, "size": stored.size}
+        after = {"sha256": stored.sha256, "size": stored.size}
 
     result = {
         "changed": changed,
@@ -106,10 +94,10 @@ def ensure_present(backend: StorageBackend, src: str | None, dest: Location, opt
         result["url"] = url
     if options.versioned:
         current = StoredObject(target, after["size"], after["sha256"], _now())
-        result.update(_versions(backend, dest, current, options.keep, check_mode))
-        result["changed"] = result["changed"] or bool(result["pruned"])
-        result["diff"]["before"]["versions"] = result.pop("_versions_before")
-        result["diff"]["after"]["versions"] = [version["uri"] for version in result["versions"]]
+        versions, pruned, before = _versions(backend, dest, current, options.keep, check_mode)
+        result.update(versions=versions, pruned=pruned, changed=changed or bool(pruned))
+        result["diff"]["before"]["versions"] = before
+        result["diff"]["after"]["versions"] = [version["uri"] for version in versions]
     return result
 
 
@@ -147,10 +135,11 @@ def ensure_absent(backend: StorageBackend, src: str | None, dest: Location, opti
 
 
 def _versions(backend: StorageBackend, dest: Location, current: StoredObject, keep: int | None,
-              check_mode: bool) -> dict:
+              check_mode: bool) -> tuple[list[dict], list[str], list[str]]:
+    """(versions retained, the one of src first; URIs pruned; URIs there before), pruning beyond ``keep``."""
     found = backend.list_matching(dest, version_name_pattern(dest.name))
-    others = sorted((item for item in found if item.uri != current.uri), key=lambda item: item.modified,
-                    reverse=True)
+    newest_first = sorted(found, key=lambda item: item.modified, reverse=True)
+    others = [item for item in newest_first if item.uri != current.uri]
     for item in found:
         if item.uri == current.uri:
             current = StoredObject(current.location, item.size, current.sha256, item.modified)
@@ -159,11 +148,7 @@ def _versions(backend: StorageBackend, dest: Location, current: StoredObject, ke
         for item in pruned:
             backend.delete(item.location)
     listed = [_version_entry(current, True)] + [_version_entry(item, False) for item in retained]
-    return {
-        "versions": listed,
-        "pruned": [item.uri for item in pruned],
-        "_versions_before": [item.uri for item in sorted(found, key=lambda item: item.modified, reverse=True)],
-    }
+    return listed, [item.uri for item in pruned], [item.uri for item in newest_first]
 
 
 def _version_entry(item: StoredObject, current: bool) -> dict:

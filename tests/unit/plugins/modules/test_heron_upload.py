@@ -100,6 +100,12 @@ def test_concurrency_zero_is_refused_not_replaced(src, tmp_path):
              "endpoint_url": "http://127.0.0.1:9"}, "concurrency", "at least 1", tmp_path)
 
 
+def test_failure_without_an_option_to_blame_has_no_option_key(tmp_path):
+    result = run_module("heron_upload", {"dest": "hdfs://ns/heron/x.tar.gz", "state": "absent", "timeout": 1,
+                                         "namenode_url": "http://127.0.0.1:9"})
+    assert result.get("failed") and "timeout" in result["msg"] and "option" not in result, result
+
+
 def test_hdfs_needs_namenode_url(src, tmp_path):
     refused({"src": str(src), "dest": "hdfs://ns/heron/x.tar.gz"}, "namenode_url", "namenode_url is required",
             tmp_path)

@@ -9,10 +9,14 @@ import stat
 import pytest
 
 from ansible_collections.heron.aurora.plugins.module_utils.storage.errors import InvalidInput, StorageError
-from ansible_collections.heron.aurora.plugins.module_utils.storage.hashing import SourceFile
+from ansible_collections.heron.aurora.plugins.module_utils.storage.hashing import SourceDigest, SourceFile
 from ansible_collections.heron.aurora.plugins.module_utils.storage.localfs import LocalFileBackend
 from ansible_collections.heron.aurora.plugins.module_utils.storage.retry import Deadline
 from ansible_collections.heron.aurora.plugins.module_utils.storage.uri import parse_dest, version_name_pattern
+
+
+def digest_of(tmp_path, name="src.bin") -> SourceDigest:
+    return SourceDigest(str(tmp_path / name))
 
 
 def source(tmp_path, data: bytes, name="src.bin") -> SourceFile:
@@ -26,7 +30,7 @@ def test_put_writes_atomically_and_leaves_no_temp(tmp_path):
     dest = parse_dest(f"file://{tmp_path}/store/core.tar.gz")
     assert backend.prepare(dest, check_mode=False) is True
     data = os.urandom(3 * 1024 * 1024 + 5)
-    result = backend.put(source(tmp_path, data), dest, None)
+    result = backend.put(source(tmp_path, data), dest, digest_of(tmp_path))
     assert result.sha256 == hashlib.sha256(data).hexdigest() and result.transferred_bytes == len(data)
     assert (tmp_path / "store" / "core.tar.gz").read_bytes() == data
     assert os.listdir(tmp_path / "store") == ["core.tar.gz"]
@@ -39,12 +43,12 @@ def test_new_file_gets_umask_mode_replaced_file_keeps_its_mode(tmp_path):
     dest = parse_dest(f"file://{tmp_path}/core.tar.gz")
     previous = os.umask(0o027)
     try:
-        backend.put(source(tmp_path, b"one"), dest, None)
+        backend.put(source(tmp_path, b"one"), dest, digest_of(tmp_path))
     finally:
         os.umask(previous)
     assert stat.S_IMODE(os.stat(dest.path).st_mode) == 0o640
     os.chmod(dest.path, 0o604)
-    backend.put(source(tmp_path, b"two"), dest, None)
+    backend.put(source(tmp_path, b"two"), dest, digest_of(tmp_path))
     assert stat.S_IMODE(os.stat(dest.path).st_mode) == 0o604
 
 
@@ -57,24 +61,29 @@ def test_failure_before_rename_keeps_old_file_and_removes_temp(tmp_path):
     os.makedirs(tmp_path / "store")
     (tmp_path / "store" / "core.tar.gz").write_bytes(b"old")
     with pytest.raises(StorageError, match="cannot set attributes"):
-        backend.put(source(tmp_path, b"new content"), dest, None)
+        backend.put(source(tmp_path, b"new content"), dest, digest_of(tmp_path))
     assert (tmp_path / "store" / "core.tar.gz").read_bytes() == b"old"
     assert os.listdir(tmp_path / "store") == ["core.tar.gz"]
 
 
-def test_digest_mismatch_means_src_changed(tmp_path):
+def test_src_rewritten_since_it_was_checked_is_refused(tmp_path):
     backend = LocalFileBackend(Deadline(10))
-    dest = parse_dest(f"file://{tmp_path}/core.tar.gz")
-    with pytest.raises(Exception, match="changed while it was being copied"):
-        backend.put(source(tmp_path, b"data"), dest, "0" * 64)
-    assert not os.path.exists(dest.path)
+    dest = parse_dest(f"file://{tmp_path}/store/core.tar.gz")
+    os.makedirs(tmp_path / "store")
+    (tmp_path / "store" / "core.tar.gz").write_bytes(b"old")
+    checked = source(tmp_path, b"data")
+    (tmp_path / "src.bin").write_bytes(b"data, rewritten")
+    with pytest.raises(StorageError, match="changed while it was being uploaded"):
+        backend.put(checked, dest, digest_of(tmp_path))
+    assert (tmp_path / "store" / "core.tar.gz").read_bytes() == b"old"
+    assert os.listdir(tmp_path / "store") == ["core.tar.gz"]
 
 
 def test_attributes_are_applied_to_the_temp_file_before_rename(tmp_path):
     seen = []
     backend = LocalFileBackend(Deadline(10), set_attributes=lambda path: seen.append(path) or True)
     dest = parse_dest(f"file://{tmp_path}/core.tar.gz")
-    backend.put(source(tmp_path, b"x"), dest, None)
+    backend.put(source(tmp_path, b"x"), dest, digest_of(tmp_path))
     assert len(seen) == 1 and seen[0] != dest.path and os.path.dirname(seen[0]) == str(tmp_path)
     assert backend.ensure_attributes(dest, check_mode=False) is True and seen[-1] == dest.path
 

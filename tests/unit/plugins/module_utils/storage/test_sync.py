@@ -8,8 +8,8 @@ import re
 import pytest
 
 from ansible_collections.heron.aurora.plugins.module_utils.storage.base import PutResult, StorageBackend, StoredObject
-from ansible_collections.heron.aurora.plugins.module_utils.storage.errors import InvalidInput
-from ansible_collections.heron.aurora.plugins.module_utils.storage.hashing import HashingChunks
+from ansible_collections.heron.aurora.plugins.module_utils.storage.errors import InvalidInput, StorageError
+from ansible_collections.heron.aurora.plugins.module_utils.storage.hashing import SourceDigest, SourceFile
 from ansible_collections.heron.aurora.plugins.module_utils.storage.retry import Deadline
 from ansible_collections.heron.aurora.plugins.module_utils.storage.sync import (
     SyncOptions, ensure_absent, ensure_present, needs_upload,
@@ -22,11 +22,10 @@ class MemoryBackend(StorageBackend):
 
     name = "memory"
 
-    def __init__(self, needs_digest_before_put: bool = True):
+    def __init__(self):
         super().__init__(Deadline(60))
-        self.needs_digest_before_put = needs_digest_before_put
         self.objects: dict[str, tuple[bytes, str | None, float]] = {}
-        self.puts: list[tuple[str, str | None]] = []
+        self.puts: list[str] = []
         self.deleted: list[str] = []
         self.clock = 1000.0
 
@@ -44,13 +43,12 @@ class MemoryBackend(StorageBackend):
         data, digest, modified = self.objects[location.uri]
         return StoredObject(location, len(data), digest, modified)
 
-    def put(self, source, location, sha256):
-        if sha256 is None and self.needs_digest_before_put:
-            raise AssertionError("digest needed before put")
-        chunks = HashingChunks(source.path)
+    def put(self, source, location, digest):
+        chunks = digest.stream()
         data = b"".join(chunks)
-        self.puts.append((location.uri, sha256))
-        self.add(location.uri, data)
+        source.check_unchanged(len(data))
+        self.puts.append(location.uri)
+        self.add(location.uri, data, chunks.hexdigest)
         return PutResult(chunks.hexdigest, len(data), len(data))
 
     def delete(self, location):
@@ -80,13 +78,29 @@ def sha(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def source(path) -> SourceFile:
+    return SourceFile.open_checked(str(path))
+
+
+class CountingDigest(SourceDigest):
+    """The real digest, counting how often the flow waited for it."""
+
+    def __init__(self, path):
+        super().__init__(str(path))
+        self.waited = 0
+
+    def result(self) -> str:
+        self.waited += 1
+        return super().result()
+
+
 def test_first_upload_then_unchanged(src):
     store = MemoryBackend()
-    first = ensure_present(store, str(src), DEST, SyncOptions(), check_mode=False)
+    first = ensure_present(store, source(src), DEST, SyncOptions(), check_mode=False)
     assert first["changed"] and first["transferred_bytes"] == src.stat().st_size
     assert first["previous_sha256"] is None and first["sha256"] == sha(src)
     assert first["uri"] == DEST.uri and first["backend"] == "memory"
-    second = ensure_present(store, str(src), DEST, SyncOptions(), check_mode=False)
+    second = ensure_present(store, source(src), DEST, SyncOptions(), check_mode=False)
     assert not second["changed"] and second["transferred_bytes"] == 0
     assert second["previous_sha256"] == second["sha256"] == sha(src)
     assert len(store.puts) == 1
@@ -94,10 +108,10 @@ def test_first_upload_then_unchanged(src):
 
 def test_changed_content_of_same_size_is_uploaded(src):
     store = MemoryBackend()
-    ensure_present(store, str(src), DEST, SyncOptions(), check_mode=False)
+    ensure_present(store, source(src), DEST, SyncOptions(), check_mode=False)
     old = sha(src)
     src.write_bytes(b"core v2" * 1000)
-    result = ensure_present(store, str(src), DEST, SyncOptions(), check_mode=False)
+    result = ensure_present(store, source(src), DEST, SyncOptions(), check_mode=False)
     assert result["changed"] and result["previous_sha256"] == old and result["sha256"] == sha(src)
     assert result["diff"] == {"before": {"uri": DEST.uri, "sha256": old, "size": 7000},
                               "after": {"uri": DEST.uri, "sha256": sha(src), "size": 7000}}
@@ -106,13 +120,13 @@ def test_changed_content_of_same_size_is_uploaded(src):
 def test_object_without_recorded_digest_is_replaced(src):
     store = MemoryBackend()
     store.add(DEST.uri, src.read_bytes(), digest=None)
-    result = ensure_present(store, str(src), DEST, SyncOptions(), check_mode=False)
+    result = ensure_present(store, source(src), DEST, SyncOptions(), check_mode=False)
     assert result["changed"] and result["previous_sha256"] is None
 
 
 def test_check_mode_sends_nothing(src):
     store = MemoryBackend()
-    result = ensure_present(store, str(src), DEST, SyncOptions(), check_mode=True)
+    result = ensure_present(store, source(src), DEST, SyncOptions(), check_mode=True)
     assert result["changed"] and result["transferred_bytes"] == 0 and result["sha256"] == sha(src)
     assert store.puts == [] and store.objects == {}
 
@@ -120,26 +134,37 @@ def test_check_mode_sends_nothing(src):
 def test_overwrite_never_and_always(src):
     store = MemoryBackend()
     store.add(DEST.uri, b"something else")
-    never = ensure_present(store, str(src), DEST, SyncOptions(overwrite="never"), check_mode=False)
+    never = ensure_present(store, source(src), DEST, SyncOptions(overwrite="never"), check_mode=False)
     assert not never["changed"] and never["size"] == len(b"something else")
-    always = ensure_present(store, str(src), DEST, SyncOptions(overwrite="always"), check_mode=False)
-    again = ensure_present(store, str(src), DEST, SyncOptions(overwrite="always"), check_mode=False)
+    always = ensure_present(store, source(src), DEST, SyncOptions(overwrite="always"), check_mode=False)
+    again = ensure_present(store, source(src), DEST, SyncOptions(overwrite="always"), check_mode=False)
     assert always["changed"] and again["changed"] and len(store.puts) == 2
 
 
-def test_hash_while_streaming_when_size_differs(src):
-    store = MemoryBackend(needs_digest_before_put=False)
+def test_upload_starts_without_waiting_for_the_digest_when_size_differs(src):
+    store = MemoryBackend()
     store.add(DEST.uri, b"short")
-    result = ensure_present(store, str(src), DEST, SyncOptions(), check_mode=False)
-    assert store.puts == [(DEST.uri, None)]
-    assert result["sha256"] == sha(src)
+    digest = CountingDigest(src)
+    result = ensure_present(store, source(src), DEST, SyncOptions(), False, digest)
+    assert store.puts == [DEST.uri] and digest.waited == 0
+    assert result["sha256"] == sha(src) and store.objects[DEST.uri][1] == sha(src)
 
 
 def test_same_size_needs_the_digest_to_decide(src):
-    store = MemoryBackend(needs_digest_before_put=False)
+    store = MemoryBackend()
     store.add(DEST.uri, src.read_bytes())
-    result = ensure_present(store, str(src), DEST, SyncOptions(), check_mode=False)
-    assert not result["changed"] and store.puts == []
+    digest = CountingDigest(src)
+    result = ensure_present(store, source(src), DEST, SyncOptions(), False, digest)
+    assert not result["changed"] and store.puts == [] and digest.waited == 1
+
+
+def test_src_rewritten_during_the_upload_is_refused(src):
+    store = MemoryBackend()
+    checked = source(src)
+    src.write_bytes(b"rewritten meanwhile")
+    with pytest.raises(StorageError, match="changed while") as caught:
+        ensure_present(store, checked, DEST, SyncOptions(), check_mode=False)
+    assert caught.value.option == "src" and store.objects == {}
 
 
 def test_versioned_keep_prunes_oldest_never_current(src, tmp_path):
@@ -148,7 +173,7 @@ def test_versioned_keep_prunes_oldest_never_current(src, tmp_path):
     uris = []
     for content in (b"v1", b"v2", b"v3"):
         src.write_bytes(content)
-        result = ensure_present(store, str(src), DEST, options, check_mode=False)
+        result = ensure_present(store, source(src), DEST, options, check_mode=False)
         uris.append(result["uri"])
         assert result["uri"] == f"s3://heron-packages/core/heron-core-{sha(src)[:8]}.tar.gz"
     assert result["pruned"] == [uris[0]]
@@ -157,7 +182,7 @@ def test_versioned_keep_prunes_oldest_never_current(src, tmp_path):
     assert set(store.objects) == {uris[1], uris[2]}
     # Going back to v2 (a rollback) keeps v2 even though v3 is newer, and prunes v3 only with keep=1.
     src.write_bytes(b"v2")
-    back = ensure_present(store, str(src), DEST, SyncOptions(versioned=True, keep=1, digest_length=8), False)
+    back = ensure_present(store, source(src), DEST, SyncOptions(versioned=True, keep=1, digest_length=8), False)
     assert not back["transferred_bytes"] and back["changed"] and back["pruned"] == [uris[2]]
     assert set(store.objects) == {uris[1]}
 
@@ -166,9 +191,9 @@ def test_versioned_check_mode_reports_pruning_without_deleting(src):
     store = MemoryBackend()
     for content in (b"a", b"b"):
         src.write_bytes(content)
-        ensure_present(store, str(src), DEST, SyncOptions(versioned=True), check_mode=False)
+        ensure_present(store, source(src), DEST, SyncOptions(versioned=True), check_mode=False)
     src.write_bytes(b"c")
-    result = ensure_present(store, str(src), DEST, SyncOptions(versioned=True, keep=1), check_mode=True)
+    result = ensure_present(store, source(src), DEST, SyncOptions(versioned=True, keep=1), check_mode=True)
     assert result["changed"] and len(result["pruned"]) == 2 and store.deleted == [] and len(store.objects) == 2
 
 
@@ -188,7 +213,7 @@ def test_absent_versioned_all_or_one(src):
     shas = []
     for content in (b"a", b"b", b"c"):
         src.write_bytes(content)
-        shas.append(ensure_present(store, str(src), DEST, SyncOptions(versioned=True), False)["uri"])
+        shas.append(ensure_present(store, source(src), DEST, SyncOptions(versioned=True), False)["uri"])
     store.add(DEST.uri, b"unversioned stays")
     one = ensure_absent(store, str(src), DEST, SyncOptions(versioned=True), check_mode=False)
     assert one["removed"] == [shas[2]]
@@ -205,28 +230,28 @@ def test_absent_versioned_all_or_one(src):
 def test_invalid_options_change_nothing(src, options, option):
     store = MemoryBackend()
     with pytest.raises(InvalidInput) as caught:
-        ensure_present(store, str(src), DEST, options, check_mode=False)
+        ensure_present(store, source(src), DEST, options, check_mode=False)
     assert caught.value.option == option and store.puts == []
 
 
 def test_needs_upload_table():
     stored = StoredObject(Location("s3", "b", "k"), 3, "a" * 64, 0)
-    assert needs_upload(None, 3, None, "different") is True
-    assert needs_upload(stored, 4, None, "different") is True
-    assert needs_upload(stored, 3, None, "different") is None
-    assert needs_upload(stored, 3, "a" * 64, "different") is False
-    assert needs_upload(stored, 3, "b" * 64, "different") is True
-    assert needs_upload(stored, 3, "a" * 64, "always") is True
-    assert needs_upload(stored, 4, "b" * 64, "never") is False
+
+    def never_asked() -> str:
+        raise AssertionError("the digest of src was not needed here")
+
+    assert needs_upload(None, 3, "different", never_asked) is True
+    assert needs_upload(stored, 4, "different", never_asked) is True
+    assert needs_upload(StoredObject(stored.location, 3, None, 0), 3, "different", never_asked) is True
+    assert needs_upload(stored, 3, "different", lambda: "a" * 64) is False
+    assert needs_upload(stored, 3, "different", lambda: "b" * 64) is True
+    assert needs_upload(stored, 3, "always", never_asked) is True
+    assert needs_upload(stored, 4, "never", never_asked) is False
 
 
-def test_early_digest_is_used_or_cancelled(src):
-    from ansible_collections.heron.aurora.plugins.module_utils.storage.hashing import BackgroundDigest
-
+def test_overwrite_never_in_check_mode_reports_what_is_stored(src):
     store = MemoryBackend()
-    result = ensure_present(store, str(src), DEST, SyncOptions(), False, BackgroundDigest(str(src)))
-    assert result["sha256"] == sha(src) and store.puts == [(DEST.uri, sha(src))]
-    streaming = MemoryBackend(needs_digest_before_put=False)
-    early = BackgroundDigest(str(src))
-    result = ensure_present(streaming, str(src), DEST, SyncOptions(), False, early)
-    assert streaming.puts == [(DEST.uri, None)] and result["sha256"] == sha(src)
+    store.add(DEST.uri, b"something else")
+    result = ensure_present(store, source(src), DEST, SyncOptions(overwrite="never"), check_mode=True)
+    assert not result["changed"] and result["sha256"] == hashlib.sha256(b"something else").hexdigest()
+    assert result["diff"]["before"] == {k: v for k, v in result["diff"]["after"].items()}
