@@ -95,8 +95,9 @@ options:
     default: RUNNING
   watch_secs:
     description:
-      - With O(wait_until=RUNNING), how long instances that this run started must then stay running. An instance whose
-        task ends in that time fails the task, with the last message of that task in RV(diagnosis).
+      - With O(wait_until=RUNNING), how long each instance that this run started must keep one task RUNNING. An
+        instance whose task fails or is lost first (read from the task history, so a crash between two polls
+        counts) fails the task, with the last message of that task in RV(diagnosis).
       - A crash-looping task reaches RUNNING on every retry, so V(0) (report success as soon as every instance is
         RUNNING, as the stock client's C(--wait-until RUNNING) does) can hide a task that never stays up.
       - Rolling updates are watched by the scheduler itself, with C(watch_secs) of the job's C(update_config).

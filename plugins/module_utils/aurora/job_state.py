@@ -155,18 +155,20 @@ class AuroraJobRunner:
         self.result["update"]["status"] = status
 
     def wait(self, jobs: AuroraJobs, key: JobKey, instances: Any, started: bool = True) -> None:
-        """Wait for wait_until; then, for instances this run started, watch that they keep running."""
+        """Wait for wait_until. Instances this run started are, with watch_secs, watched instead: RUNNING once
+        proves nothing for a task that crash-loops, it must keep running."""
         instances = list(instances)
         try:
-            self.result["tasks"] = jobs.wait_for_tasks(key, self.params["wait_until"], self.remaining(), instances)
             if started and self.params["wait_until"] == "RUNNING" and self.params["watch_secs"]:
                 self.watch(jobs, key, instances)
+            else:
+                self.result["tasks"] = jobs.wait_for_tasks(key, self.params["wait_until"], self.remaining(),
+                                                           instances)
         except Exception:
             self.result["tasks"] = jobs.task_summaries(key, instances)
             raise
 
     def watch(self, jobs: AuroraJobs, key: JobKey, instances: list[int]) -> None:
-        # A crash-looping task passes through RUNNING on every retry: seeing RUNNING once proves nothing.
         watch_secs = self.params["watch_secs"]
         stopped = jobs.watch_running(key, instances, watch_secs, self.remaining())
         self.result["tasks"] = jobs.task_summaries(key, instances)

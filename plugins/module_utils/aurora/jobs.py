@@ -25,6 +25,8 @@ POLL_SECS = 1.0
 UPDATE_DONE = frozenset(("ROLLED_FORWARD", "ROLLED_BACK", "ABORTED", "ERROR", "FAILED"))
 # The scheduler's LIVE_STATES: a task that got this far has started, whatever happened next.
 LIVE_STATES = frozenset(("KILLING", "PREEMPTING", "RESTARTING", "DRAINING", "PARTITIONED", "RUNNING"))
+# How a task ends when it did not stop on request (KILLED) or by itself (FINISHED).
+CRASHED_STATES = frozenset(("FAILED", "LOST"))
 
 
 @dataclass(frozen=True)
@@ -199,8 +201,9 @@ class AuroraJobs:
             return None
         return active[min(active)].assignedTask.task, len(active)
 
-    def task_summaries(self, key: JobKey, instances: Iterable[int] | None = None) -> list[dict]:
-        tasks = self.tasks(key)
+    def task_summaries(self, key: JobKey, instances: Iterable[int] | None = None,
+                       tasks: list[Any] | None = None) -> list[dict]:
+        tasks = self.tasks(key) if tasks is None else tasks
         newest = latest_per_instance(tasks)
         wanted = set(instances) if instances is not None else None
         return [task_summary(self.idl, task, [t for t in tasks if t.assignedTask.instanceId == instance])
@@ -317,14 +320,16 @@ class AuroraJobs:
     def wait_for_tasks(self, key: JobKey, target: str, timeout: float, instances: Iterable[int] | None = None,
                        ended_counts: bool = False) -> list:
         """Wait until every wanted instance reached ``target`` (PENDING: scheduled; RUNNING; FINISHED: ended).
-        ``ended_counts``: an instance whose task got to RUNNING or beyond, or ended, counts as RUNNING, as
-        with the stock client's ``--wait-until RUNNING``."""
+        ``ended_counts``: an instance with a task that got to RUNNING or beyond, or ended, since the wait began
+        counts as RUNNING, as with the stock client's ``--wait-until RUNNING`` (a crash-looping task, which is
+        RUNNING only for a moment between two polls, still counts)."""
         if target not in WAIT_TARGETS:
             raise AuroraInvalidParameter(f"wait_until must be one of {', '.join(WAIT_TARGETS)}")
         wanted = list(instances) if instances is not None else None
+        ended_before = self._ended_task_ids(key) if ended_counts else frozenset()
         deadline = self._clock() + timeout
         while True:
-            lagging = self._not_done(key, target, wanted, ended_counts)
+            lagging = self._not_done(key, target, wanted, ended_counts, ended_before)
             if not lagging:
                 return self.task_summaries(key, wanted)
             if self._clock() >= deadline:
@@ -336,34 +341,46 @@ class AuroraJobs:
 
     def watch_running(self, key: JobKey, instances: Iterable[int], watch_secs: float, timeout: float,
                       interval: float = POLL_SECS) -> list[int]:
-        """Watch freshly (re)started instances until each has stayed RUNNING, as the same task, for
-        ``watch_secs``; return those that did not (their task ended or was replaced after it ran)."""
+        """Watch freshly (re)started instances until each has kept one task RUNNING for ``watch_secs``; return
+        those that did not: a task of theirs failed or was lost after the watch began, or the task seen RUNNING
+        was replaced. Failures are read from the task history, so a task that crashes between two polls (a
+        crash loop is RUNNING for a moment at each retry) is caught all the same."""
         pending = set(instances)
-        first_seen: dict[int, tuple[str, float]] = {}
+        ended_before = self._ended_task_ids(key)
+        running_since: dict[int, tuple[str, float]] = {}
         failed: list[int] = []
         deadline = self._clock() + timeout
-        while pending:
-            running = {i: t for i, t in self.active_instances(key).items() if api.enum_name(
-                self.idl.ScheduleStatus, t.status) == "RUNNING"}
+        while True:
+            tasks = self.tasks(key)
+            newest = latest_per_instance(tasks)
+            crashed = {t.assignedTask.instanceId for t in tasks
+                       if self._status(t) in CRASHED_STATES and t.assignedTask.taskId not in ended_before}
             now = self._clock()
             for instance in sorted(pending):
-                task = running.get(instance)
-                seen = first_seen.get(instance)
-                if seen is not None and (task is None or task.assignedTask.taskId != seen[0]):
+                task = newest.get(instance)
+                running = task is not None and self._status(task) == "RUNNING"
+                seen = running_since.get(instance)
+                if instance in crashed or (seen is not None and (not running or task.assignedTask.taskId != seen[0])):
                     failed.append(instance)
                     pending.discard(instance)
-                elif task is not None:
-                    since = first_seen.setdefault(instance, (task.assignedTask.taskId, now))[1]
+                elif running:
+                    since = running_since.setdefault(instance, (task.assignedTask.taskId, now))[1]
                     if now - since >= watch_secs:
                         pending.discard(instance)
             if not pending:
-                break
+                return sorted(failed)
             if self._clock() >= deadline:
-                lagging = [task_summary(self.idl, t) for i, t in self.active_instances(key).items() if i in pending]
+                lagging = [task_summary(self.idl, newest[i], [t for t in tasks if t.assignedTask.instanceId == i])
+                           for i in sorted(pending) if i in newest]
                 raise AuroraTimeout(f"{key}: instances {sorted(pending)} did not stay RUNNING for {watch_secs:.0f} s "
                                     f"within {timeout:.0f} s", lagging)
             self._sleep(interval)
-        return sorted(failed)
+
+    def _status(self, task: Any) -> str | None:
+        return api.enum_name(self.idl.ScheduleStatus, task.status)
+
+    def _ended_task_ids(self, key: JobKey) -> set[str]:
+        return {t.assignedTask.taskId for t in self.tasks(key) if self._status(t) in api.TERMINAL_STATES}
 
     def wait_for_kill(self, key: JobKey, timeout: float, instances: Iterable[int] | None = None) -> None:
         wanted = set(instances) if instances is not None else None
@@ -377,9 +394,10 @@ class AuroraJobs:
                 raise AuroraTimeout(f"{key}: tasks still active {timeout:.0f} s after the kill", alive)
             self._sleep(POLL_SECS)
 
-    def _not_done(self, key: JobKey, target: str, wanted: list[int] | None = None,
-                  ended_counts: bool = False) -> list[dict]:
-        summaries = self.task_summaries(key, wanted)
+    def _not_done(self, key: JobKey, target: str, wanted: list[int] | None = None, ended_counts: bool = False,
+                  ended_before: frozenset | set = frozenset()) -> list[dict]:
+        tasks = self.tasks(key)
+        summaries = self.task_summaries(key, wanted, tasks)
         if wanted is not None:
             present = {s["instance_id"] for s in summaries}
             summaries += [{"instance_id": i, "status": None, "host": None, "task_id": None, "ports": {},
@@ -388,19 +406,20 @@ class AuroraJobs:
         if not summaries:
             return [{"instance_id": None, "status": None, "host": None, "task_id": None, "ports": {},
                      "failure_count": 0, "last_message": "the job has no tasks"}]
+        started = {t.assignedTask.instanceId for t in tasks if t.assignedTask.taskId not in ended_before
+                   and (self._status(t) in LIVE_STATES or self._status(t) in api.TERMINAL_STATES)}
 
-        def done(status: str | None) -> bool:
+        def done(summary: dict) -> bool:
+            status = summary["status"]
             if status is None:
                 return False
             if target == "PENDING":
-                return status not in ("INIT",)
+                return status != "INIT"
             if target == "RUNNING":
-                if ended_counts:
-                    return status in LIVE_STATES or status in api.TERMINAL_STATES
-                return status == "RUNNING"
+                return summary["instance_id"] in started if ended_counts else status == "RUNNING"
             return status in api.TERMINAL_STATES
 
-        return [s for s in summaries if not done(s["status"])]
+        return [s for s in summaries if not done(s)]
 
 
 def jobs_info(jobs: AuroraJobs, cluster: str, role: str, key: JobKey | None = None) -> list[dict]:

@@ -114,26 +114,50 @@ def test_add_instances_numbers_on_from_the_highest_active_instance(idl):
 
 def test_watch_running_passes_a_stable_task_and_fails_a_replaced_one(idl):
     rounds = [
-        [task(idl, 0, "PENDING", "a1"), task(idl, 1, "PENDING", "b1")],
+        [task(idl, 0, "PENDING", "a1"), task(idl, 1, "PENDING", "b1")],  # when the watch begins
         [task(idl, 0, "RUNNING", "a1"), task(idl, 1, "RUNNING", "b1")],
-        [task(idl, 0, "RUNNING", "a1"), task(idl, 1, "PENDING", "b2", started=5000)],
+        [task(idl, 0, "RUNNING", "a1"), task(idl, 1, "KILLED", "b1"), task(idl, 1, "PENDING", "b2", started=5000)],
         [task(idl, 0, "RUNNING", "a1")],
     ]
     jobs, _client, clock = jobs_with(idl, rounds)
     assert jobs.watch_running(KEY, [0, 1], watch_secs=2, timeout=60, interval=1) == [1]
+    assert clock.now == 2
+
+
+def test_watch_running_catches_a_crash_between_two_polls_but_not_an_old_one(idl):
+    old_failure = task(idl, 0, "FAILED", "a0", started=10)
+    rounds = [
+        [old_failure, task(idl, 0, "PENDING", "a1"), task(idl, 1, "PENDING", "b1")],
+        # b1 ran and failed between two polls, never seen RUNNING; its replacement waits to be scheduled again
+        [old_failure, task(idl, 0, "RUNNING", "a1"), task(idl, 1, "FAILED", "b1"),
+         task(idl, 1, "THROTTLED", "b2", started=5000)],
+    ]
+    jobs, _client, clock = jobs_with(idl, rounds)
+    assert jobs.watch_running(KEY, [0, 1], watch_secs=3, timeout=60, interval=1) == [1]
     assert clock.now == 3
 
 
 def test_watch_running_gives_up_after_the_timeout(idl):
     jobs, _client, _clock = jobs_with(idl, [[task(idl, 0, "PENDING", "a1")]])
-    with pytest.raises(AuroraTimeout, match=r"instances \[0\] did not stay RUNNING"):
+    with pytest.raises(AuroraTimeout, match=r"instances \[0\] did not stay RUNNING") as info:
         jobs.watch_running(KEY, [0], watch_secs=1, timeout=5, interval=1)
+    assert [(d["instance_id"], d["status"]) for d in info.value.diagnosis] == [(0, "PENDING")]
 
 
 def test_the_stock_running_wait_also_accepts_tasks_that_already_ended(idl):
-    finished = [[task(idl, 0, "FINISHED", "a")]]
+    finished = [[task(idl, 0, "PENDING", "a")], [task(idl, 0, "FINISHED", "a")]]
     jobs, _client, _clock = jobs_with(idl, finished)
     assert [t["status"] for t in jobs.wait_for_tasks(KEY, "RUNNING", 10, [0], ended_counts=True)] == ["FINISHED"]
     jobs, _client, _clock = jobs_with(idl, finished)
     with pytest.raises(AuroraTimeout):
         jobs.wait_for_tasks(KEY, "RUNNING", 10, [0])
+
+
+def test_the_stock_running_wait_counts_a_crash_between_polls_but_not_a_task_of_an_earlier_job(idl):
+    earlier = task(idl, 0, "KILLED", "old", started=10)
+    crash_loop = [[earlier], [earlier, task(idl, 0, "FAILED", "a1"), task(idl, 0, "THROTTLED", "a2", started=5000)]]
+    jobs, _client, _clock = jobs_with(idl, crash_loop)
+    assert [t["status"] for t in jobs.wait_for_tasks(KEY, "RUNNING", 10, [0], ended_counts=True)] == ["THROTTLED"]
+    jobs, _client, _clock = jobs_with(idl, [[earlier], [earlier, task(idl, 0, "PENDING", "a1", started=5000)]])
+    with pytest.raises(AuroraTimeout):
+        jobs.wait_for_tasks(KEY, "RUNNING", 10, [0], ended_counts=True)
