@@ -168,6 +168,8 @@ def test_heron_scale_up_adds_instances_and_reports_their_ids_as_heron_parses_the
 
 
 def test_heron_restart_of_one_container_and_of_the_whole_topology(aurora):
+    # Heron passes no --watch-secs: the launcher's AURORA_WATCH_SECS shortens the default 30 s watch per batch.
+    aurora.env["AURORA_WATCH_SECS"] = "2"
     aurora.create_hello(count=2)
     before = {i: t["assignedTask"]["taskId"] for i, t in aurora.active(HELLO_KEY).items()}
     one = aurora.ok("job", "restart", f"{HELLO_KEY}/1", "--verbose", "--batch-size", MAX_BATCH)
@@ -179,6 +181,19 @@ def test_heron_restart_of_one_container_and_of_the_whole_topology(aurora):
     assert "Restarting instances: [0, 1]" in whole.stderr
     after = {i: t["assignedTask"]["taskId"] for i, t in aurora.active(HELLO_KEY).items()}
     assert after[0] != middle[0] and after[1] != middle[1]
+
+
+def test_heron_restart_of_a_crash_looping_container_fails(tmp_path, zookeeper, make_aurora_scheduler):
+    scheduler = make_aurora_scheduler(zk=zookeeper.hosts, zk_path=f"/aurora-{uuid.uuid4().hex[:8]}/scheduler",
+                                      run_processes=True)
+    aurora = Aurora(tmp_path, scheduler)
+    aurora.clusters(zk_cluster(zookeeper, scheduler.zk_path))
+    aurora.env["AURORA_WATCH_SECS"] = "2"
+    aurora.create_hello(1, "echo 'heron-executor: cannot bind port' >&2; exit 3")
+    result = aurora("job", "restart", f"{HELLO_KEY}/0", "--verbose", "--batch-size", MAX_BATCH)
+    assert result.returncode == 4, (result.stdout, result.stderr)
+    assert "1 failed instances observed ([0])" in result.stderr
+    assert "restarted successfully" not in result.stdout
 
 
 # --- other verbs -------------------------------------------------------------------------------------------

@@ -42,6 +42,9 @@ ENV_PASSWORD = "AURORA_PASSWORD"  # noqa: S105 - the name of a variable, not a p
 ENV_REQUEST_TIMEOUT = "AURORA_REQUEST_TIMEOUT"
 ENV_RETRY_BUDGET = "AURORA_RETRY_BUDGET"
 ENV_WAIT_TIMEOUT = "AURORA_WAIT_TIMEOUT"
+# Heron runs `job restart` without --watch-secs; this sets the default it gets.
+ENV_WATCH_SECS = "AURORA_WATCH_SECS"
+DEFAULT_WATCH_SECS = 30.0
 
 
 class Output:
@@ -91,6 +94,7 @@ class Session:
         self.request_timeout = _seconds(environ, ENV_REQUEST_TIMEOUT, 30.0)
         self.retry_budget = _seconds(environ, ENV_RETRY_BUDGET, 60.0)
         self.default_wait_timeout = _seconds(environ, ENV_WAIT_TIMEOUT, None)
+        self.default_watch_secs = _seconds(environ, ENV_WATCH_SECS, DEFAULT_WATCH_SECS)
 
     def cluster_names(self) -> list[str]:
         from ansible_collections.heron.aurora.plugins.module_utils.aurora.discovery import load_clusters

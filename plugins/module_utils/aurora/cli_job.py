@@ -225,9 +225,9 @@ def restart_options(parser: argparse.ArgumentParser) -> None:
                         help="Maximum number of instance failures to be tolerated in total before aborting.")
     parser.add_argument("--strict", action="store_true", default=False,
                         help="Fail when an instance given is not active in the job")
-    parser.add_argument("--watch-secs", type=int, default=30,
+    parser.add_argument("--watch-secs", type=int, default=None,
                         help="Minimum number of seconds a instance must remain in RUNNING state before considered "
-                             "a success.")
+                             "a success. Default: $AURORA_WATCH_SECS, else 30")
     parser.add_argument("--max-per-instance-failures", type=int, default=0,
                         help="Maximum number of restarts per instance during restart. Increments total failure "
                              "count when this limit is exceeded.")
@@ -254,6 +254,7 @@ def restart(ctx: Any) -> int:
         return EXIT_OK
     ctx.debug(f"Performing rolling restart of job {key} (instances: {queue})")
     timeout = ctx.session.wait_timeout(options.wait_timeout)
+    watch_secs = options.watch_secs if options.watch_secs is not None else ctx.session.default_watch_secs
     interval = max(options.healthcheck_interval_seconds, 1)
     failures: Counter = Counter()
 
@@ -267,7 +268,7 @@ def restart(ctx: Any) -> int:
             jobs.restart(key, batch)
         except AuroraApiError as error:
             raise api_failure(EXIT_API_ERROR, f"Error restarting job {key}:", error) from None
-        failed = jobs.watch_running(key, batch, options.watch_secs, timeout, interval)
+        failed = jobs.watch_running(key, batch, watch_secs, timeout, interval)
         failures.update(failed)
         queue += [i for i in failed if i not in over_limit()]
     if len(over_limit()) > options.max_total_failures:

@@ -130,7 +130,7 @@ def test_herons_command_lines_parse_as_the_stock_client_parses_them(tmp_path):
     assert (killall.jobspec, killall.batch_size, killall.no_batching, killall.max_total_failures) == (
         JOB, 2147483647, False, 0)
     restart = parse("job", "restart", f"{KEY}/1", "--verbose", "--batch-size", MAX)
-    assert (restart.instance_spec, restart.watch_secs, restart.healthcheck_interval_seconds) == ((JOB, [1]), 30, 3)
+    assert (restart.instance_spec, restart.watch_secs, restart.healthcheck_interval_seconds) == ((JOB, [1]), None, 3)
     kill = parse("job", "kill", f"{KEY}/3,5", "--verbose", "--batch-size", MAX)
     assert kill.instance_spec == (JOB, [3, 5]) and kill.message is None
     add = parse("job", "add", "--wait-until", "RUNNING", f"{KEY}/0", "3", "--verbose")
@@ -275,6 +275,18 @@ def test_restart_retries_failed_instances_within_the_limits_and_fails_past_them(
     code, out, _err = run(["job", "restart", KEY, "--batch-size", MAX, "--max-per-instance-failures", "1"], jobs)
     assert code == 0 and jobs.calls[2:] == [("restart", [1]), ("watch", [1], 30, 3)]
     assert run(["job", "restart", KEY, "--max-total-failures", "-1"], ScriptedJobs(idl))[0] == 6
+
+
+def test_restart_watch_secs_default_is_30_or_the_environment_setting(idl):
+    jobs = ScriptedJobs(idl, active=[0])
+    assert run(["job", "restart", KEY], jobs)[0] == 0
+    jobs_env = ScriptedJobs(idl, active=[0])
+    assert run(["job", "restart", KEY], jobs_env, environ={"AURORA_WATCH_SECS": "2"})[0] == 0
+    jobs_option = ScriptedJobs(idl, active=[0])
+    assert run(["job", "restart", KEY, "--watch-secs", "7"], jobs_option, environ={"AURORA_WATCH_SECS": "2"})[0] == 0
+    assert [call[2] for call in jobs.calls + jobs_env.calls + jobs_option.calls if call[0] == "watch"] == [30, 2, 7]
+    code, _out, err = run(["job", "restart", KEY], ScriptedJobs(idl, active=[0]), environ={"AURORA_WATCH_SECS": "0"})
+    assert code == 6 and "AURORA_WATCH_SECS must be greater than 0" in err
 
 
 def test_restart_of_a_job_without_active_instances_has_nothing_to_do(idl):
