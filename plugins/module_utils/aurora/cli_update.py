@@ -27,6 +27,8 @@ NOUN = "update"
 HELP = "Interact with the aurora update service."
 # Metadata the stock client tags its updates with; kept so that both clients' updates look alike.
 CLIENT_UPDATE_ID = "org.apache.aurora.client.update_id"
+# Polls start at 1 s, for updates that end quickly, and slow down to the stock client's 5 s.
+FIRST_POLL_SECS = 1.0
 POLL_SECS = 5.0
 ALL_STATUSES = ("ROLLING_FORWARD", "ROLLING_BACK", "ROLL_FORWARD_PAUSED", "ROLL_BACK_PAUSED", "ROLLED_FORWARD",
                 "ROLLED_BACK", "ABORTED", "ERROR", "FAILED", "ROLL_FORWARD_AWAITING_PULSE", "ROLL_BACK_AWAITING_PULSE")
@@ -57,6 +59,7 @@ def update_page(jobs: Any, key: JobKey, update_id: str) -> str:
 def wait_for_update(ctx: Any, jobs: Any, key: JobKey, update_id: str, exit_code: Callable[[str], int]) -> int:
     """Print 'Current state X' at every change until the update ends; its end state gives the exit code."""
     current = None
+    delay = FIRST_POLL_SECS
     while True:
         summaries = jobs.update_summaries(key, update_id=update_id)
         if not summaries:
@@ -69,7 +72,8 @@ def wait_for_update(ctx: Any, jobs: Any, key: JobKey, update_id: str, exit_code:
             ctx.out(f"Current state {status}")
             if status not in api.ACTIVE_UPDATE_STATES:
                 return exit_code(status)
-        ctx.session.sleep(POLL_SECS)
+        ctx.session.sleep(delay)
+        delay = min(delay * 2, POLL_SECS)
 
 
 def jobspec_argument(parser: argparse.ArgumentParser) -> None:

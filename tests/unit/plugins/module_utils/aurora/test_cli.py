@@ -343,3 +343,11 @@ def test_list_filters_by_patterns(idl):
     assert run(["job", "list", "devcluster/*/dev*"], jobs)[1] == f"{KEY}\n"
     assert run(["job", "list", "devcluster/*/prod"], jobs)[1] == ""
     assert run(["job", "list", "devcluster/heron/devel/Anything"], jobs)[1] == "devcluster/heron/devel/Anything\n"
+
+
+def test_update_wait_polls_fast_first_then_every_5_seconds(idl):
+    jobs = ScriptedJobs(idl, update_states=["ROLLING_FORWARD"] * 5 + ["ROLLED_FORWARD"])
+    slept = []
+    code = cli.main(["update", "wait", KEY, "some-id"], stdout=io.StringIO(), stderr=io.StringIO(), environ={},
+                    jobs_factory=lambda _cluster: jobs, sleep=slept.append)
+    assert code == 0 and slept == [1, 2, 4, 5, 5]
