@@ -105,3 +105,17 @@ def test_basic_auth_against_the_stand_in(make_aurora_scheduler):
                                                          username="aurora", password="wrong"))
     with pytest.raises(AuroraAuthError, match="HTTP 401"):
         bad.call("getJobs", ownerRole="x")
+
+
+def test_stand_in_answers_in_json_unless_binary_is_accepted_as_the_real_scheduler_does(aurora_scheduler):
+    import requests
+
+    body = api.encode_call("getJobs", {"ownerRole": "x"})
+    url = f"{aurora_scheduler.url}/api"
+    no_accept = requests.post(url, data=body, headers={"Content-Type": api.CONTENT_TYPE}, timeout=10)
+    assert no_accept.headers["Content-Type"] == "application/vnd.apache.thrift.json"
+    binary = requests.post(url, data=body, headers={"Content-Type": api.CONTENT_TYPE, "Accept": api.CONTENT_TYPE},
+                           timeout=10)
+    assert api.decode_reply("getJobs", binary.content).responseCode == api.load_api().ResponseCode.OK
+    wrong_type = requests.post(url, data=body, headers={"Content-Type": "text/plain"}, timeout=10)
+    assert wrong_type.status_code == 415

@@ -18,6 +18,7 @@ from .handlers import SchedulerApi
 from .state import StandInScheduler
 
 STATE_FILE = "state.json"
+JSON_CONTENT_TYPE = "application/vnd.apache.thrift.json"
 
 
 class Switches:
@@ -159,8 +160,8 @@ class StandInServer:
             expected = "Basic " + base64.b64encode(self.basic_auth.encode()).decode()
             if headers.get("Authorization") != expected:
                 return 401, b"unauthorized", "text/plain", {"WWW-Authenticate": 'Basic realm="aurora"'}
-        if headers.get("Content-Type") != api.CONTENT_TYPE:
-            return 415, b"stand-in speaks only application/vnd.apache.thrift.binary", "text/plain"
+        if headers.get("Content-Type") != api.CONTENT_TYPE:  # the real one would read JSON: our client never sends it
+            return 415, f"Unsupported Content-Type: {headers.get('Content-Type')}".encode(), "text/plain"
         try:
             method, seqid, args = wire.decode_call(body)
         except Exception as exc:  # noqa: BLE001 - any unreadable body is the client's fault
@@ -170,6 +171,8 @@ class StandInServer:
             response = self.scheduler.response("ERROR_TRANSIENT", details=("stand-in: transient switch",))
         else:
             response = self.api.dispatch(method, args)
+        if headers.get("Accept") != api.CONTENT_TYPE:  # the real scheduler then answers in its JSON protocol
+            return 200, wire.encode_reply(method, seqid, response, json_protocol=True), JSON_CONTENT_TYPE
         return 200, wire.encode_reply(method, seqid, response), api.CONTENT_TYPE
 
     def control(self, switches: dict) -> bytes:

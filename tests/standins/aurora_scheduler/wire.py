@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from thriftpy2.protocol.json import TJSONProtocol
 from thriftpy2.thrift import TApplicationException, TMessageType
 from thriftpy2.transport import TMemoryBuffer
 
@@ -32,9 +33,11 @@ def decode_call(data: bytes) -> tuple[str, int, Any]:
     return name, seqid, args
 
 
-def encode_reply(method: str, seqid: int, response: Any) -> bytes:
+def encode_reply(method: str, seqid: int, response: Any, json_protocol: bool = False) -> bytes:
+    """A REPLY message; in a JSON protocol when the caller did not accept the binary one, as the real scheduler
+    answers then (its default output protocol is JSON)."""
     buffer = TMemoryBuffer()
-    proto = api.binary_protocol(buffer)
+    proto = TJSONProtocol(buffer) if json_protocol else api.binary_protocol(buffer)
     proto.write_message_begin(method, TMessageType.REPLY, seqid)
     result = getattr(api.service(), f"{method}_result")(success=response)
     result.write(proto)
