@@ -220,7 +220,7 @@ def load_config(options: Any, key: JobKey, path: str) -> Any:
                               **selectors)
         config.validate()
     except AuroraConfigError as error:
-        raise CommandError(EXIT_INVALID_CONFIGURATION, f"Error loading configuration: {error}") from None
+        raise config_error(error) from None
     return config
 
 

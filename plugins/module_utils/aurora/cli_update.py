@@ -11,7 +11,7 @@ from typing import Any, Callable, NamedTuple
 
 from ansible_collections.heron.aurora.plugins.module_utils.aurora import api, cli_args, cli_render
 from ansible_collections.heron.aurora.plugins.module_utils.aurora.cli_args import CommandError, api_failure
-from ansible_collections.heron.aurora.plugins.module_utils.aurora.cli_job import page_url, show_update_diff
+from ansible_collections.heron.aurora.plugins.module_utils.aurora.cli_job import check_active, page_url, show_update_diff
 from ansible_collections.heron.aurora.plugins.module_utils.aurora.errors import (
     EXIT_API_ERROR,
     EXIT_COMMAND_FAILURE,
@@ -116,9 +116,7 @@ def start(ctx: Any) -> int:
         raise CommandError(EXIT_COMMAND_FAILURE, 'Cron jobs may only be updated with "aurora cron schedule" command')
     jobs = ctx.jobs(key.cluster)
     if instances is not None and options.strict:
-        unknown = sorted(set(instances) - set(jobs.active_instances(key)))
-        if unknown:
-            raise CommandError(EXIT_INVALID_PARAMETER, f"Invalid instance parameter: {unknown}")
+        check_active(jobs, key, instances)
     try:
         request = config.update_request(jobs.idl, instances=instances,
                                         update_metadata=[(CLIENT_UPDATE_ID, str(uuid.uuid4()))])

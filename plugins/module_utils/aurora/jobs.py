@@ -19,6 +19,7 @@ from ansible_collections.heron.aurora.plugins.module_utils.aurora.errors import 
     AuroraUpdateFailed,
 )
 
+# Job key parts, as the scheduler checks them (Java's \w: ASCII only).
 GOOD_IDENTIFIER = re.compile(r"^[\w\-.]+$", re.ASCII)
 WAIT_TARGETS = ("PENDING", "RUNNING", "FINISHED")
 POLL_SECS = 1.0
@@ -292,11 +293,8 @@ class AuroraJobs:
         self.client.call(f"{action}JobUpdate", key=update_key, message=message)
 
     def update_status(self, key: JobKey, update_id: str) -> tuple[str, list[str]]:
-        idl = self.idl
-        update_key = idl.JobUpdateKey(job=key.thrift(idl), id=update_id)
-        details = self.client.call("getJobUpdateDetails", key=update_key, query=None)
-        detail = details.result.getJobUpdateDetailsResult.details
-        status = api.enum_name(idl.JobUpdateStatus, detail.update.summary.state.status)
+        detail = self.update_details(key, update_id)
+        status = api.enum_name(self.idl.JobUpdateStatus, detail.update.summary.state.status)
         messages = [e.message for e in detail.updateEvents or [] if e.message]
         return status, messages
 

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any, Mapping
 
 try:
@@ -14,10 +13,9 @@ except ImportError:  # the loader reports the missing library before anything he
     Empty = None
 
 from ansible_collections.heron.aurora.plugins.module_utils.aurora.errors import AuroraConfigError
+from ansible_collections.heron.aurora.plugins.module_utils.aurora.jobs import GOOD_IDENTIFIER
 
 MB = 1024 * 1024
-# The scheduler matches job key parts with Java's \w, which is ASCII only.
-GOOD_IDENTIFIER = re.compile(r"^[\w\-.]+$", re.ASCII)
 MIN_PULSE_INTERVAL_SECS = 60
 
 

@@ -10,6 +10,8 @@ sees when it is evaluated; nothing else of this collection or of the controller 
 
 from __future__ import annotations
 
+from ansible_collections.heron.aurora.plugins.module_utils.aurora.api import AURORA_EXECUTOR_NAME
+
 try:
     from pystachio import (
         Boolean,
@@ -46,7 +48,6 @@ MB = 1024 * KB
 GB = 1024 * MB
 TB = 1024 * GB
 
-AURORA_EXECUTOR_NAME = "AuroraExecutor"
 
 
 # --- thermos: processes and tasks ---------------------------------------------------------------
