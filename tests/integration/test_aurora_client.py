@@ -10,8 +10,13 @@ import uuid
 import pytest
 
 from ansible_collections.heron.aurora.plugins.module_utils.aurora import api
-from ansible_collections.heron.aurora.plugins.module_utils.aurora.client import ConnectionOptions, SchedulerClient
+from ansible_collections.heron.aurora.plugins.module_utils.aurora.client import (
+    ConnectionOptions,
+    RetryPolicy,
+    SchedulerClient,
+)
 from ansible_collections.heron.aurora.plugins.module_utils.aurora.config.loader import load_job
+from ansible_collections.heron.aurora.plugins.module_utils.aurora.discovery import SchedulerLocator
 from ansible_collections.heron.aurora.plugins.module_utils.aurora.errors import AuroraApiError, AuroraAuthError
 
 CONFIG = """
@@ -65,7 +70,8 @@ def test_follower_redirects_and_failover_moves_to_the_next_member(tmp_path, zook
 
 def test_injected_503_and_transient_errors_are_retried(aurora_scheduler):
     aurora_scheduler.control(unavailable=2, transient=2)
-    client = SchedulerClient.from_options(ConnectionOptions(scheduler_url=aurora_scheduler.url))
+    # Short pauses keep the test quick; the growth of the pauses is a unit test of the client.
+    client = SchedulerClient(SchedulerLocator(aurora_scheduler.url), retry=RetryPolicy(first_delay_secs=0.05))
     client.call("createJob", description=job_configuration())
     calls = aurora_scheduler.control()["calls"]
     assert calls == ["createJob", "createJob", "createJob"]  # the two 503s never reached the API

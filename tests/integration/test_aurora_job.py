@@ -124,7 +124,7 @@ def test_recreate_kills_then_creates(job, scheduler):
     first = job()
     result = job(command="sleep 603", update_strategy="recreate")
     assert result["changed"] is True and result["update"] is None
-    assert {"killTasks", "createJob"} <= set(calls(scheduler))
+    assert [c for c in calls(scheduler) if c in CHANGING_CALLS] == ["createJob", "killTasks", "createJob"]
     assert {t["task_id"] for t in result["tasks"]}.isdisjoint({t["task_id"] for t in first["tasks"]})
 
 
@@ -163,6 +163,9 @@ def test_restarted_always_restarts_the_instances_given(job, scheduler, run_modul
     first = {t["instance_id"]: t["task_id"] for t in job()["tasks"]}
     args = {"scheduler_url": scheduler.url, "state": "restarted", "job_key": "devcluster/www-data/devel/hello",
             "instances": ["1"]}
+    check = run_module("aurora_job", args, check_mode=True)
+    assert check["changed"] is True and check["diff"]["update"] == [1] and check["diff"]["unchanged"] == [0]
+    assert "restartShards" not in calls(scheduler)
     result = run_module("aurora_job", args)
     assert result["changed"] is True, result
     [task] = result["tasks"]
@@ -177,6 +180,13 @@ def test_restarting_a_job_that_does_not_run_fails(scheduler, run_module):
                                        "job_key": "devcluster/www-data/devel/nothing"})
     assert result["failed"] is True
     assert "has no active tasks to restart" in result["msg"]
+
+
+def test_wait_until_pending_returns_once_the_tasks_are_scheduled(job, scheduler):
+    scheduler.control(never_start=["www-data/devel/hello"])
+    result = job(wait_until="PENDING", wait_timeout=30)
+    assert result["changed"] is True, result
+    assert [(t["instance_id"], t["status"]) for t in result["tasks"]] == [(0, "PENDING"), (1, "PENDING")]
 
 
 def test_a_wait_that_times_out_explains_each_instance(job, scheduler):
