@@ -49,7 +49,6 @@ GB = 1024 * MB
 TB = 1024 * GB
 
 
-
 # --- thermos: processes and tasks ---------------------------------------------------------------
 
 class ThermosContext(Struct):
