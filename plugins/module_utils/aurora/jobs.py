@@ -319,8 +319,9 @@ class AuroraJobs:
                        ended_counts: bool = False) -> list:
         """Wait until every wanted instance reached ``target`` (PENDING: scheduled; RUNNING; FINISHED: ended).
         ``ended_counts``: an instance with a task that got to RUNNING or beyond, or ended, since the wait began
-        counts as RUNNING, as with the stock client's ``--wait-until RUNNING`` (a crash-looping task, which is
-        RUNNING only for a moment between two polls, still counts)."""
+        counts as RUNNING, as with the stock client's ``--wait-until RUNNING``; unlike the stock client, which
+        read only each instance's newest task, this also counts a crash-looping task that was RUNNING only for a
+        moment between two polls."""
         if target not in WAIT_TARGETS:
             raise AuroraInvalidParameter(f"wait_until must be one of {', '.join(WAIT_TARGETS)}")
         wanted = list(instances) if instances is not None else None
