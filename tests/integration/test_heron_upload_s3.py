@@ -168,6 +168,28 @@ def test_rejected_credentials(make_s3_server, run_module, tmp_path):
     assert server.secret_key not in str(result)
 
 
+def test_store_and_credentials_from_the_environment(s3_server, bucket, run_module, tmp_path):
+    """No S3 option in the task: endpoint, region and keys come from the AWS_* variables (and nowhere else:
+    the shared config files point at nothing, so without the keys botocore finds no credentials)."""
+    src = tmp_path / "x.tar.gz"
+    write(src, 1000, b"env")
+    no_keys = {"AWS_REGION": s3_server.region, "AWS_ENDPOINT_URL": s3_server.endpoint_url,
+               "AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+               "AWS_EC2_METADATA_DISABLED": "true"}
+    args = {"src": str(src), "dest": f"s3://{bucket}/x.tar.gz"}
+    missing = run_module("heron_upload", args, env=no_keys)
+    assert missing.get("failed") and missing["option"] == "access_key", missing
+    assert "no usable AWS credentials" in missing["msg"]
+
+    env = dict(no_keys, AWS_ACCESS_KEY_ID=s3_server.access_key, AWS_SECRET_ACCESS_KEY=s3_server.secret_key,
+               AWS_SESSION_TOKEN="session-token-from-the-environment")
+    result = run_module("heron_upload", args, env=env)
+    assert not result.get("failed") and result["changed"], result
+    assert stored(s3_server, bucket, "x.tar.gz")[1] == src.read_bytes()
+    assert s3_server.secret_key not in json.dumps(result)
+    assert "session-token-from-the-environment" not in json.dumps(result)
+
+
 def test_upload_through_errors_from_a_proxy(s3_server, bucket, run_module, tmp_path):
     src = tmp_path / "topology.tar.gz"
     write(src, 12 * MIB, b"flaky")
