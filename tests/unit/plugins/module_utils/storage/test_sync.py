@@ -254,4 +254,4 @@ def test_overwrite_never_in_check_mode_reports_what_is_stored(src):
     store.add(DEST.uri, b"something else")
     result = ensure_present(store, source(src), DEST, SyncOptions(overwrite="never"), check_mode=True)
     assert not result["changed"] and result["sha256"] == hashlib.sha256(b"something else").hexdigest()
-    assert result["diff"]["before"] == {k: v for k, v in result["diff"]["after"].items()}
+    assert result["diff"]["before"] == result["diff"]["after"]
