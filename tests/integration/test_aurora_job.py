@@ -66,6 +66,17 @@ def test_present_twice_is_idempotent(job, scheduler):
     assert not CHANGING_CALLS & set(calls(scheduler)[before:])
 
 
+def test_another_user_with_the_same_config_changes_nothing(job, scheduler, run_module):
+    job()
+    before = len(calls(scheduler))
+    args = {"scheduler_url": scheduler.url, "config_content": CONFIG, "wait_timeout": 60,
+            "bindings": {"command": "sleep 600", "count": 2}}
+    other = run_module("aurora_job", args, env={"LOGNAME": "someone-else", "USER": "someone-else"})
+    assert other["changed"] is False, other
+    assert other["diff"]["unchanged"] == [0, 1]
+    assert not CHANGING_CALLS & set(calls(scheduler)[before:])
+
+
 def test_check_mode_computes_the_change_and_sends_nothing(job, scheduler, run_module):
     result = job(check_mode=True, diff=True)
     assert result["changed"] is True

@@ -395,7 +395,7 @@ def show_update_diff(ctx: Any, jobs: Any, request: Any, local_task: Any = None) 
     """'This job update will:' and the instances it would add, remove, update (each group with the textual
     difference of its config when ``local_task`` is given) or leave alone."""
     try:
-        groups = jobs.diff_groups(request)
+        groups = jobs.diff_groups(request, local_task)
     except AuroraApiError as error:
         raise api_failure(EXIT_COMMAND_FAILURE, "Error getting diff info from scheduler", error) from None
     ctx.out("This job update will:")

@@ -118,7 +118,7 @@ class AuroraJobRunner:
             self._diff_result(diff, {}, after)
         else:
             request = self.job_config.update_request(idl, instances=instances)
-            diff = jobs.diff(request)
+            diff = jobs.diff(request, populated)
             self._diff_result(diff, {"instances": current[1], "task": readable_task(current[0])}, after)
         changed = bool(diff["add"] or diff["remove"] or diff["update"])
         self.result["changed"] = changed

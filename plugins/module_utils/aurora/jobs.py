@@ -215,20 +215,22 @@ class AuroraJobs:
         response = self.client.call("populateJobConfig", description=job_configuration)
         return response.result.populateJobResult.taskConfig
 
-    def diff(self, request: Any) -> dict[str, list[int]]:
+    def diff(self, request: Any, populated: Any = None) -> dict[str, list[int]]:
         """Instances an update to ``request`` would add, remove, update or leave alone. An instance the scheduler
-        calls updated but whose config differs only in what normalized_task ignores counts as unchanged."""
+        calls updated but whose config differs from ``populated`` (the request's TaskConfig as populateJobConfig
+        returned it, with what the scheduler fills in) only in what normalized_task ignores counts as unchanged."""
         return {kind: sorted(i for ids, _config in groups for i in ids)
-                for kind, groups in self.diff_groups(request).items()}
+                for kind, groups in self.diff_groups(request, populated).items()}
 
-    def diff_groups(self, request: Any) -> dict[str, list[tuple[list[int], Any]]]:
-        """Like diff, with each group's TaskConfig as the scheduler has it: {kind: [(instance ids, config)]}."""
+    def diff_groups(self, request: Any, populated: Any = None) -> dict[str, list[tuple[list[int], Any]]]:
+        """Like diff, with each group's TaskConfig as the scheduler has it: {kind: [(instance ids, config)]}.
+        Without ``populated`` only the scheduler's own verdict counts."""
         result = self.client.call("getJobUpdateDiff", request=request).result.getJobUpdateDiffResult
-        wanted = normalized_task(request.taskConfig)
+        wanted = normalized_task(populated) if populated is not None else None
         groups: dict[str, list[tuple[list[int], Any]]] = {"add": [], "remove": [], "update": [], "unchanged": []}
         for kind in ("add", "remove", "update", "unchanged"):
             for group in getattr(result, kind) or []:
-                same = kind == "update" and normalized_task(group.config) == wanted
+                same = kind == "update" and wanted is not None and normalized_task(group.config) == wanted
                 groups["unchanged" if same else kind].append((ids_of([group]), group.config))
         for kind in groups:
             groups[kind].sort(key=lambda entry: entry[0][:1])
