@@ -1,7 +1,9 @@
 """Shell entry point of the harness, for the sandbox and for people: start services, print where they listen.
 
-    python -m harness up [--services zookeeper,zookeeper-ensemble,s3,hdfs,http] --state-dir DIR
+    python -m harness up [--services zookeeper,zookeeper-ensemble,s3,hdfs,http,aurora] --state-dir DIR
         starts them, writes DIR/endpoints.json and DIR/endpoints.env, and runs until SIGTERM or SIGINT;
+        `aurora` is the STAND-IN Aurora scheduler of the tests (it registers in the `zookeeper` service and runs
+        each task's processes in a sandbox directory, so fetch commands really execute);
     python -m harness down --state-dir DIR
         stops a harness started with `up` in that directory.
 """
@@ -20,10 +22,11 @@ from pathlib import Path
 
 from .service import ServiceError
 
-ALL_SERVICES = ("zookeeper", "zookeeper-ensemble", "s3", "hdfs", "http")
+ALL_SERVICES = ("zookeeper", "zookeeper-ensemble", "s3", "hdfs", "http", "aurora")
+SANDBOX_CLUSTER = "sandbox"
 
 
-def build(name: str, workdir: Path):
+def build(name: str, workdir: Path, started: dict):
     if name == "zookeeper":
         from .zookeeper import ZooKeeperNode
         return ZooKeeperNode(workdir)
@@ -39,6 +42,12 @@ def build(name: str, workdir: Path):
     if name == "http":
         from .http import HttpServer
         return HttpServer(workdir)
+    if name == "aurora":
+        from standins.aurora_scheduler.service import AuroraSchedulerStandIn
+        if "zookeeper" not in started:
+            raise ServiceError("the aurora stand-in registers in ZooKeeper: list zookeeper before aurora")
+        return AuroraSchedulerStandIn(workdir, zk=started["zookeeper"].hosts, cluster=SANDBOX_CLUSTER,
+                                      run_processes=True)
     raise ValueError(name)
 
 
@@ -55,27 +64,27 @@ def up(services: list[str], state_dir: Path) -> int:
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     signal.signal(signal.SIGINT, lambda *_: stopping.set())
-    started = []
+    started: dict = {}
     try:
         begin = time.monotonic()
         for name in services:
-            service = build(name, state_dir / name)
+            service = build(name, state_dir / name, started)
+            started[name] = service
             service.start()
-            started.append(service)
             print(f"{name}: up after {time.monotonic() - begin:.1f} s: {service.endpoints()}", flush=True)
-        endpoints = {name: service.endpoints() for name, service in zip(services, started)}
+        endpoints = {name: service.endpoints() for name, service in started.items()}
         (state_dir / "endpoints.env").write_text("\n".join(env_lines(endpoints)) + "\n")
         (state_dir / "pid").write_text(f"{os.getpid()}\n")
         (state_dir / "endpoints.json").write_text(json.dumps(endpoints, indent=2) + "\n")
         while not stopping.wait(1.0):
-            for service in started:
+            for service in started.values():
                 service.check_alive()
         return 0
     except ServiceError as exc:
         print(f"harness: {exc}", file=sys.stderr, flush=True)
         return 1
     finally:
-        for service in reversed(started):
+        for service in reversed(list(started.values())):
             service.stop()
         for name in ("endpoints.json", "endpoints.env", "pid"):
             (state_dir / name).unlink(missing_ok=True)

@@ -69,7 +69,8 @@ class AuroraSchedulerStandIn(Service):
             return json.loads(response.read())
 
     def endpoints(self) -> dict:
-        return {"url": self.url}
+        return {"url": self.url, "cluster": self.cluster, "zk": self.zk or "", "zk_path": self.zk_path,
+                "sandbox_root": str(self.sandbox_root)}
 
 
 @pytest.fixture
