@@ -150,6 +150,18 @@ def add_config_options(parser: argparse.ArgumentParser) -> None:
                         help="Read the job configuration in JSON format")
 
 
+def add_key_and_config_file(parser: argparse.ArgumentParser, with_instances: bool = False) -> None:
+    """The positional arguments of the verbs that read a config: the job key (or instance key), then the file."""
+    if with_instances:
+        parser.add_argument("instance_spec", type=instance_spec, metavar="CLUSTER/ROLE/ENV/NAME[/INSTANCES]",
+                            help="Fully specified job instance key; without INSTANCES every instance")
+    else:
+        parser.add_argument("jobspec", type=job_key, metavar="CLUSTER/ROLE/ENV/NAME",
+                            help="Fully specified job key, in CLUSTER/ROLE/ENV/NAME format")
+    parser.add_argument("config_file", metavar="pathname",
+                        help="Pathname of the aurora configuration file containing the job specification")
+
+
 def add_optional_config(parser: argparse.ArgumentParser) -> None:
     add_config_options(parser)
     parser.add_argument("--config", default=None, metavar="pathname",

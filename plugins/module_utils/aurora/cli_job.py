@@ -71,10 +71,7 @@ def create_options(parser: argparse.ArgumentParser) -> None:
     cli_args.add_config_options(parser)
     cli_args.add_wait_until(parser)
     cli_args.add_open_browser(parser)
-    parser.add_argument("jobspec", type=cli_args.job_key, metavar="CLUSTER/ROLE/ENV/NAME",
-                        help="Fully specified job key, in CLUSTER/ROLE/ENV/NAME format")
-    parser.add_argument("config_file", metavar="pathname",
-                        help="Pathname of the aurora configuration file containing the job specification")
+    cli_args.add_key_and_config_file(parser)
 
 
 def create(ctx: Any) -> int:
@@ -385,10 +382,7 @@ def diff_options(parser: argparse.ArgumentParser) -> None:
     cli_args.add_config_options(parser)
     parser.add_argument("--from", dest="rename_from", type=cli_args.job_key, default=None,
                         metavar="cluster/role/env/name", help="If specified, the job key to diff against.")
-    parser.add_argument("instance_spec", type=cli_args.instance_spec, metavar="CLUSTER/ROLE/ENV/NAME[/INSTANCES]",
-                        help="Fully specified job instance key; without INSTANCES every instance")
-    parser.add_argument("config_file", metavar="pathname",
-                        help="Pathname of the aurora configuration file containing the job specification")
+    cli_args.add_key_and_config_file(parser, with_instances=True)
 
 
 def show_update_diff(ctx: Any, jobs: Any, request: Any, local_task: Any = None) -> None:
@@ -441,10 +435,7 @@ def inspect_options(parser: argparse.ArgumentParser) -> None:
     cli_args.add_json_write(parser)
     parser.add_argument("--raw", action="store_true", default=False,
                         help="Show the job as the scheduler receives it (JobConfiguration, as JSON)")
-    parser.add_argument("jobspec", type=cli_args.job_key, metavar="CLUSTER/ROLE/ENV/NAME",
-                        help="Fully specified job key, in CLUSTER/ROLE/ENV/NAME format")
-    parser.add_argument("config_file", metavar="pathname",
-                        help="Pathname of the aurora configuration file containing the job specification")
+    cli_args.add_key_and_config_file(parser)
 
 
 def inspect(ctx: Any) -> int:

@@ -101,10 +101,7 @@ def start_options(parser: argparse.ArgumentParser) -> None:
     message_option(parser)
     parser.add_argument("--strict", action="store_true", default=False,
                         help="Fail when an instance given is not active in the job")
-    parser.add_argument("instance_spec", type=cli_args.instance_spec, metavar="CLUSTER/ROLE/ENV/NAME[/INSTANCES]",
-                        help="Fully specified job instance key; without INSTANCES every instance")
-    parser.add_argument("config_file", metavar="pathname",
-                        help="Pathname of the aurora configuration file containing the job specification")
+    cli_args.add_key_and_config_file(parser, with_instances=True)
     parser.add_argument("--wait", action="store_true", default=False, help="Wait until the update completes")
 
 
