@@ -9,6 +9,9 @@ from ansible_collections.heron.aurora.plugins.module_utils.aurora import api
 
 from .state import Rejected, StandInScheduler, UpdateRun, java_key, key_text
 
+# Calls that change no state (besides every get...): after any other call the leader saves its state.
+READ_ONLY_CALLS = frozenset({"populateJobConfig", "pulseJobUpdate"})
+
 
 def _ranges(instances: list[int]) -> list[Any]:
     idl = api.load_api()
@@ -47,7 +50,8 @@ class SchedulerApi:
                 response = handler(**arguments)
         except Rejected as rejected:
             return self.state.response(rejected.code, details=(str(rejected),))
-        self.state.on_change()
+        if not (method.startswith("get") or method in READ_ONLY_CALLS):
+            self.state.on_change()
         return response
 
     # --- reads --------------------------------------------------------------------------------------
