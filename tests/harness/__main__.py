@@ -20,35 +20,20 @@ import threading
 import time
 from pathlib import Path
 
+from . import SERVICES
 from .service import ServiceError
 
-ALL_SERVICES = ("zookeeper", "zookeeper-ensemble", "s3", "hdfs", "http", "aurora")
+ALL_SERVICES = (*SERVICES, "aurora")
 SANDBOX_CLUSTER = "sandbox"
 
 
 def build(name: str, workdir: Path, started: dict):
-    if name == "zookeeper":
-        from .zookeeper import ZooKeeperNode
-        return ZooKeeperNode(workdir)
-    if name == "zookeeper-ensemble":
-        from .zookeeper import ZooKeeperEnsemble
-        return ZooKeeperEnsemble(workdir)
-    if name == "s3":
-        from .s3 import S3Server
-        return S3Server(workdir)
-    if name == "hdfs":
-        from .hdfs import HdfsCluster
-        return HdfsCluster(workdir)
-    if name == "http":
-        from .http import HttpServer
-        return HttpServer(workdir)
-    if name == "aurora":
-        from standins.aurora_scheduler.service import AuroraSchedulerStandIn
-        if "zookeeper" not in started:
-            raise ServiceError("the aurora stand-in registers in ZooKeeper: list zookeeper before aurora")
-        return AuroraSchedulerStandIn(workdir, zk=started["zookeeper"].hosts, cluster=SANDBOX_CLUSTER,
-                                      run_processes=True)
-    raise ValueError(name)
+    if name != "aurora":
+        return SERVICES[name][1](workdir)
+    from standins.aurora_scheduler.service import AuroraSchedulerStandIn
+    if "zookeeper" not in started:
+        raise ServiceError("the aurora stand-in registers in ZooKeeper: list zookeeper before aurora")
+    return AuroraSchedulerStandIn(workdir, zk=started["zookeeper"].hosts, cluster=SANDBOX_CLUSTER, run_processes=True)
 
 
 def env_lines(endpoints: dict) -> list[str]:

@@ -14,22 +14,12 @@ from typing import Callable
 
 import pytest
 
+from . import SERVICES
 from .collection import ensure_collection_path, run_module as _run_module
-from .hdfs import HdfsCluster
-from .http import HttpServer
-from .s3 import S3Server
 from .service import ServiceError
-from .zookeeper import ZooKeeperEnsemble, ZooKeeperNode
 
 ensure_collection_path()
 
-SERVICES: dict[str, Callable] = {
-    "zookeeper": ZooKeeperNode,
-    "zookeeper_ensemble": ZooKeeperEnsemble,
-    "s3_server": S3Server,
-    "hdfs_cluster": HdfsCluster,
-    "http_server": HttpServer,
-}
 _WATCHED = pytest.StashKey[list]()
 
 
@@ -92,8 +82,8 @@ def _define_fixtures(name: str, build: Callable) -> None:
                       f"make_{name}": private_instances})
 
 
-for _service_name, _builder in SERVICES.items():
-    _define_fixtures(_service_name, _builder)
+for _fixture_name, _service_class in SERVICES.values():
+    _define_fixtures(_fixture_name, _service_class)
 
 
 @pytest.fixture
