@@ -189,6 +189,12 @@ class HdfsBackend(StorageBackend):
         response = self._request("status", path, "GETFILESTATUS")
         return None if response is None else response.json()["FileStatus"]
 
+    def _regular_file_status(self, location: Location) -> dict | None:
+        status = self._file_status(location.path)
+        if status is not None and status["type"] != "FILE":
+            raise InvalidInput("dest", f"dest {location.uri} is a directory; give the full path of the file")
+        return status
+
     def _fully_qualified(self, location: Location, path: str) -> str:
         return Location("hdfs", location.container, path).uri
 
@@ -208,11 +214,9 @@ class HdfsBackend(StorageBackend):
         return True
 
     def stat(self, location: Location) -> StoredObject | None:
-        status = self._file_status(location.path)
+        status = self._regular_file_status(location)
         if status is None:
             return None
-        if status["type"] != "FILE":
-            raise InvalidInput("dest", f"dest {location.uri} is a directory; give the full path of the file")
         return StoredObject(location, int(status["length"]), self._recorded_digest(location.path),
                             status["modificationTime"] / 1000.0)
 
@@ -241,7 +245,7 @@ class HdfsBackend(StorageBackend):
         return PutResult(sha256, chunks.bytes_read, chunks.bytes_read)
 
     def delete(self, location: Location) -> bool:
-        if self.stat(location) is None:
+        if self._regular_file_status(location) is None:
             return False
         self._request("delete", location.path, "DELETE", recursive="false")
         self._remove_sidecar(location.path)
@@ -373,9 +377,8 @@ class HdfsBackend(StorageBackend):
     def _remove_sidecar(self, path: str) -> None:
         if self.settings.checksum_store == "xattr":
             return
-        response = self._request("status", path + SIDECAR_SUFFIX, "GETFILESTATUS")
-        if response is not None:
-            self._request("delete", path + SIDECAR_SUFFIX, "DELETE", recursive="false")
+        # DELETE of a missing path answers {"boolean": false}: no need to look first.
+        self._request("delete", path + SIDECAR_SUFFIX, "DELETE", recursive="false")
 
 
 def _error_from(response, what: str) -> WebHdfsError:
