@@ -18,7 +18,7 @@ import getpass
 import re
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable
 
 from ansible_collections.heron.aurora.plugins.module_utils.storage.base import PutResult, StorageBackend, StoredObject
 from ansible_collections.heron.aurora.plugins.module_utils.storage.errors import (
@@ -36,8 +36,6 @@ try:
     from hdfs.util import HdfsError
 except ImportError:  # pragma: no cover - reported at run time through MissingLibrary
     InsecureClient = None
-
-T = TypeVar("T")
 
 XATTR_NAME = "user.sha256"
 SIDECAR_SUFFIX = ".sha256"

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import re
 import stat
@@ -101,10 +100,9 @@ class LocalFileBackend(StorageBackend):
             os.unlink(location.path)
         except FileNotFoundError:
             return False
-        except IsADirectoryError:
-            raise InvalidInput("dest", f"dest '{location.uri}' is a directory; heron_upload removes files only") from None
         except OSError as exc:
-            if exc.errno == errno.EISDIR or os.path.isdir(location.path):
+            # Linux answers EISDIR; other systems EPERM for a directory.
+            if isinstance(exc, IsADirectoryError) or os.path.isdir(location.path):
                 raise InvalidInput("dest", f"dest '{location.uri}' is a directory; heron_upload removes files only") from None
             raise StorageError(f"cannot remove '{location.path}': {exc.strerror}") from exc
         _fsync_directory(location.directory or "/")

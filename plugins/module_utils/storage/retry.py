@@ -31,10 +31,6 @@ class Deadline:
     def elapsed(self) -> float:
         return self._clock() - self._start
 
-    @property
-    def expired(self) -> bool:
-        return self.remaining() <= 0
-
 
 def backoff_delay(attempt: int, rng: Callable[[], float] = random.random) -> float:
     """Delay before retry number ``attempt`` (1-based): doubling, capped, with half of it jittered."""
