@@ -272,20 +272,22 @@ class HdfsBackend(StorageBackend):
 
     # --- writing --------------------------------------------------------------------------------------
     def _write(self, chunks: HashingChunks, path: str) -> None:
-        params: dict[str, Any] = {"overwrite": "true"}
-        if self.mode:
-            params["permission"] = self.mode
-        response = self._request("create", path, "CREATE", **params)
-        target = response.headers.get("location") if response is not None else None
-        if not target:
-            raise StorageError(f"the NameNode did not redirect CREATE {path} to a DataNode")
+        params: dict[str, Any] = {"permission": self.mode} if self.mode else {}
         try:
-            written = self.client._request(method="PUT", url=target, data=iter(chunks))
+            self._create(path, iter(chunks), f"write of {path} to the DataNode (are the DataNodes up?)", **params)
         except requests.exceptions.RequestException as exc:
             raise type(exc)(f"streaming {path} to the DataNode failed after {chunks.bytes_read} bytes "
                             f"(is a DataNode up?): {describe(exc)}") from exc
+
+    def _create(self, path: str, data: Any, what: str, **params) -> None:
+        """CREATE (or overwrite) ``path`` with ``data``, sent to the DataNode the NameNode redirects to."""
+        response = self._request("create", path, "CREATE", overwrite="true", **params)
+        target = response.headers.get("location") if response is not None else None
+        if not target:
+            raise StorageError(f"the NameNode did not redirect CREATE {path} to a DataNode")
+        written = self.client._request(method="PUT", url=target, data=data)
         if not written.ok:
-            raise _error_from(written, f"write of {path} to the DataNode (are the DataNodes up?)")
+            raise _error_from(written, what)
 
     def _rename_over(self, temp_path: str, final_path: str) -> None:
         # OVERWRITE makes the NameNode replace an existing file in the same operation (Hadoop's rename2).
@@ -364,13 +366,8 @@ class HdfsBackend(StorageBackend):
         content = f"{digest}  {location.name}\n".encode("ascii")
         path = location.path + SIDECAR_SUFFIX
 
-        def attempt():
-            response = self._request("create", path, "CREATE", overwrite="true")
-            written = self.client._request(method="PUT", url=response.headers["location"], data=content)
-            if not written.ok:
-                raise _error_from(written, f"write of {path}")
-
-        retry_call(attempt, is_transient=is_transient, deadline=self.deadline, what=f"WebHDFS write of {path}")
+        retry_call(lambda: self._create(path, content, f"write of {path}"), is_transient=is_transient,
+                   deadline=self.deadline, what=f"WebHDFS write of {path}")
 
     def _remove_sidecar(self, path: str) -> None:
         if self.settings.checksum_store == "xattr":
