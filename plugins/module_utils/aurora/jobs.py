@@ -127,9 +127,8 @@ def latest_per_instance(tasks: Iterable[Any]) -> dict[int, Any]:
     return newest
 
 
-def normalized_task(config: Any) -> Any:
-    """A TaskConfig as a comparable value, without what differs between equal submissions: the submitting user,
-    and the formatting of the executor's JSON."""
+def _plain_task(config: Any) -> dict:
+    """A TaskConfig as plain data without the submitting user, the executor's JSON decoded where it is JSON."""
     plain = api.to_plain(config)
     plain.pop("owner", None)
     executor = plain.get("executorConfig")
@@ -138,13 +137,18 @@ def normalized_task(config: Any) -> Any:
             executor["data"] = json.loads(executor["data"])
         except ValueError:
             pass
-    return json.dumps(plain, sort_keys=True)
+    return plain
+
+
+def normalized_task(config: Any) -> Any:
+    """A TaskConfig as a comparable value, without what differs between equal submissions: the submitting user,
+    and the formatting of the executor's JSON."""
+    return json.dumps(_plain_task(config), sort_keys=True)
 
 
 def readable_task(config: Any) -> dict:
     """A TaskConfig for diff output: plain data, executor JSON decoded, resources as named fields."""
-    plain = api.to_plain(config)
-    plain.pop("owner", None)
+    plain = _plain_task(config)
     resources = {"ports": []}
     for resource in plain.pop("resources", []):
         for name, value in resource.items():
@@ -154,12 +158,6 @@ def readable_task(config: Any) -> dict:
                 resources[name] = value
     resources["ports"].sort()
     plain["resources"] = resources
-    executor = plain.get("executorConfig") or {}
-    if executor.get("data"):
-        try:
-            executor["data"] = json.loads(executor["data"])
-        except ValueError:
-            pass
     return plain
 
 
