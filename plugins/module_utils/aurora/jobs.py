@@ -432,7 +432,7 @@ def jobs_info(jobs: AuroraJobs, cluster: str, role: str, key: JobKey | None = No
     tasks = jobs.client.call("getTasksWithoutConfigs", query=query).result.scheduleStatusResult.tasks or []
     by_job: dict[str, dict] = {}
     if key is None:
-        for config in jobs.client.call("getJobs", ownerRole=role).result.getJobsResult.configs or []:
+        for config in jobs.job_configurations(role):
             name = f"{cluster}/{config.key.role}/{config.key.environment}/{config.key.name}"
             by_job.setdefault(name, {"job": name, "active": [], "inactive": []})
     for task in sorted(tasks, key=lambda t: (t.assignedTask.instanceId, t.taskEvents[0].timestamp if t.taskEvents else 0)):
