@@ -99,11 +99,7 @@ def main() -> None:
             key = job_key_option(module.params["job_key"], cluster)
             cluster, role = key.cluster, key.role
         client = SchedulerClient.from_options(connection_options(module.params, cluster=cluster))
-        jobs = AuroraJobs(client)
-        if cluster is None:
-            client.call("getTierConfigs")  # learns the cluster name the scheduler reports
-            cluster = client.server_info.clusterName if client.server_info else "unknown"
-        result = jobs_info(jobs, cluster, role, key)
+        result = jobs_info(AuroraJobs(client), cluster, role, key)
     except AuroraError as error:
         fail_from(module, error)
     module.exit_json(changed=False, jobs=result)

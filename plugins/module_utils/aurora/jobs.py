@@ -421,15 +421,19 @@ class AuroraJobs:
         return [s for s in summaries if not done(s)]
 
 
-def jobs_info(jobs: AuroraJobs, cluster: str, role: str, key: JobKey | None = None) -> list[dict]:
+def jobs_info(jobs: AuroraJobs, cluster: str | None, role: str, key: JobKey | None = None) -> list[dict]:
     """Every job of ``role`` (or just ``key``) with its active and inactive tasks, as the stock client's
-    ``job status --write-json`` lists them, statuses as names."""
+    ``job status --write-json`` lists them, statuses as names. Without ``cluster``, the cluster name is the one
+    the scheduler reports in its reply."""
     idl = jobs.idl
     if key is not None:
         query = idl.TaskQuery(jobKeys={key.thrift(idl)})
     else:
         query = idl.TaskQuery(role=role)
     tasks = jobs.client.call("getTasksWithoutConfigs", query=query).result.scheduleStatusResult.tasks or []
+    if cluster is None:
+        server_info = jobs.client.server_info
+        cluster = server_info.clusterName if server_info else "unknown"
     by_job: dict[str, dict] = {}
     if key is None:
         for config in jobs.job_configurations(role):
