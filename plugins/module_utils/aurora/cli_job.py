@@ -353,9 +353,10 @@ def status(ctx: Any) -> int:
         if not tasks:
             ctx.debug(f"No tasks were found for jobkey {key}")
             continue
-        by_instance = sorted(tasks, key=lambda task: task.assignedTask.instanceId)
-        active = [t for t in by_instance if api.enum_name(jobs.idl.ScheduleStatus, t.status) in api.ACTIVE_STATES]
-        inactive = [t for t in by_instance if t not in active]
+        active, inactive = [], []
+        for task in sorted(tasks, key=lambda task: task.assignedTask.instanceId):
+            is_active = api.enum_name(jobs.idl.ScheduleStatus, task.status) in api.ACTIVE_STATES
+            (active if is_active else inactive).append(task)
         if options.write_json:
             rendered.append(cli_render.job_status_json(jobs.idl, key, active, inactive))
         else:
