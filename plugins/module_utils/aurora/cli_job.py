@@ -171,6 +171,14 @@ def kill_in_batches(ctx: Any, jobs: Any, key: JobKey, instances: list[int] | Non
         raise CommandError(EXIT_COMMAND_FAILURE, "Errors occurred while killing instances")
 
 
+def kill_instances(ctx: Any, jobs: Any, key: JobKey, instances: list[int] | None) -> int:
+    """Kill the instances (all when None): at once with --no-batching, else batch by batch."""
+    if ctx.options.no_batching:
+        return kill_all_at_once(ctx, jobs, key, instances)
+    kill_in_batches(ctx, jobs, key, instances)
+    return EXIT_OK
+
+
 def kill(ctx: Any) -> int:
     options = ctx.options
     key, instances = options.instance_spec
@@ -181,28 +189,20 @@ def kill(ctx: Any) -> int:
     jobs = ctx.jobs(key.cluster)
     if options.strict:
         check_active(jobs, key, instances)
-    if options.no_batching:
-        result = kill_all_at_once(ctx, jobs, key, instances)
-        if result != EXIT_OK:
-            return result
-    else:
-        kill_in_batches(ctx, jobs, key, instances)
-    ctx.out("Job kill succeeded")
-    return EXIT_OK
+    result = kill_instances(ctx, jobs, key, instances)
+    if result == EXIT_OK:
+        ctx.out("Job kill succeeded")
+    return result
 
 
 def killall(ctx: Any) -> int:
     key = ctx.options.jobspec
     check_optional_config(ctx, key)
     jobs = ctx.jobs(key.cluster)
-    if ctx.options.no_batching:
-        result = kill_all_at_once(ctx, jobs, key, None)
-        if result != EXIT_OK:
-            return result
-    else:
-        kill_in_batches(ctx, jobs, key, None)
-    ctx.out("Job killall succeeded")
-    return EXIT_OK
+    result = kill_instances(ctx, jobs, key, None)
+    if result == EXIT_OK:
+        ctx.out("Job killall succeeded")
+    return result
 
 
 # --- restart -------------------------------------------------------------------------------------------
