@@ -386,6 +386,11 @@ def diff_options(parser: argparse.ArgumentParser) -> None:
     cli_args.add_key_and_config_file(parser, with_instances=True)
 
 
+def _instances(group: list) -> list[int]:
+    """The instance ids of a group of the update diff, a list of (instance ids, config)."""
+    return [i for ids, _config in group for i in ids]
+
+
 def show_update_diff(ctx: Any, jobs: Any, request: Any, local_task: Any = None) -> None:
     """'This job update will:' and the instances it would add, remove, update (each group with the textual
     difference of its config when ``local_task`` is given) or leave alone."""
@@ -396,7 +401,7 @@ def show_update_diff(ctx: Any, jobs: Any, request: Any, local_task: Any = None) 
     ctx.out("This job update will:")
     for kind, header in (("add", "add instances:"), ("remove", "remove instances:")):
         if groups[kind]:
-            ctx.out(f"{header} {cli_render.instance_ranges(i for ids, _c in groups[kind] for i in ids)}")
+            ctx.out(f"{header} {cli_render.instance_ranges(_instances(groups[kind]))}")
     if local_task is not None:
         for ids, remote in groups["update"]:
             ctx.out(f"update instances: {cli_render.instance_ranges(ids)}")
@@ -404,10 +409,9 @@ def show_update_diff(ctx: Any, jobs: Any, request: Any, local_task: Any = None) 
             ctx.out(cli_render.task_diff(remote, local_task))
             ctx.out("")
     elif groups["update"]:
-        ctx.out(f"update instances: {cli_render.instance_ranges(i for ids, _c in groups['update'] for i in ids)}")
+        ctx.out(f"update instances: {cli_render.instance_ranges(_instances(groups['update']))}")
     if groups["unchanged"]:
-        ctx.out(f"not change instances: "
-                f"{cli_render.instance_ranges(i for ids, _c in groups['unchanged'] for i in ids)}")
+        ctx.out(f"not change instances: {cli_render.instance_ranges(_instances(groups['unchanged']))}")
 
 
 def diff(ctx: Any) -> int:
