@@ -138,35 +138,18 @@ def decode_reply(method: str, data: bytes) -> Any:
     return result.success
 
 
-def _field_types(struct: Any) -> dict:
+def field_types(struct: Any) -> dict:
     return {spec[1]: spec[0] for spec in type(struct).thrift_spec.values()}
 
 
-def _is_struct(value: Any) -> bool:
+def is_struct(value: Any) -> bool:
     return hasattr(type(value), "thrift_spec")
-
-
-def canonical(value: Any, ttype: int | None = None) -> Any:
-    """A hashable, order-free form of a Thrift value, for comparing what went out with what came back:
-    Thrift sets arrive as lists in any order, so they compare as frozensets here."""
-    if _is_struct(value):
-        types = _field_types(value)
-        return tuple(sorted((name, canonical(getattr(value, name), types[name]))
-                            for name in types if getattr(value, name) is not None))
-    if isinstance(value, dict):
-        return frozenset((canonical(k), canonical(v)) for k, v in value.items())
-    if isinstance(value, (list, tuple, set, frozenset)):
-        items = [canonical(item) for item in value]
-        if ttype == 14 or isinstance(value, (set, frozenset)):  # TType.SET
-            return frozenset(items)
-        return tuple(items)
-    return value
 
 
 def to_plain(value: Any, ttype: int | None = None) -> Any:
     """A Thrift value as JSON-ready data: structs as dicts without unset fields, sets as sorted lists."""
-    if _is_struct(value):
-        types = _field_types(value)
+    if is_struct(value):
+        types = field_types(value)
         return {name: to_plain(getattr(value, name), types[name]) for name in types
                 if getattr(value, name) is not None}
     if isinstance(value, dict):

@@ -7,6 +7,8 @@ from typing import Any
 
 from ansible_collections.heron.aurora.plugins.module_utils.aurora import api
 
+from . import wire
+
 from .state import Rejected, StandInScheduler, UpdateRun, java_key, key_text
 
 # Calls that change no state (besides every get...): after any other call the leader saves its state.
@@ -120,7 +122,7 @@ class SchedulerApi:
         groups: dict[Any, tuple[Any, list[int]]] = {}
         for instance, task in self.state.active_tasks(key_text(job)).items():
             config = task.assignedTask.task
-            groups.setdefault(api.canonical(config), (config, []))[1].append(instance)
+            groups.setdefault(wire.canonical(config), (config, []))[1].append(instance)
         summary = idl.ConfigSummary(key=job, groups=[idl.ConfigGroup(config=c, instances=_ranges(i))
                                                      for c, i in groups.values()])
         return self.state.response(result=idl.Result(configSummaryResult=idl.ConfigSummaryResult(summary=summary)))
@@ -156,15 +158,15 @@ class SchedulerApi:
                 continue
             current = active.get(instance)
             if current is None:
-                diff["add"].setdefault(api.canonical(config), (config, []))[1].append(instance)
+                diff["add"].setdefault(wire.canonical(config), (config, []))[1].append(instance)
             elif instance >= request.instanceCount:
                 existing = current.assignedTask.task
-                diff["remove"].setdefault(api.canonical(existing), (existing, []))[1].append(instance)
-            elif api.canonical(current.assignedTask.task) == api.canonical(config):
-                diff["unchanged"].setdefault(api.canonical(config), (config, []))[1].append(instance)
+                diff["remove"].setdefault(wire.canonical(existing), (existing, []))[1].append(instance)
+            elif wire.canonical(current.assignedTask.task) == wire.canonical(config):
+                diff["unchanged"].setdefault(wire.canonical(config), (config, []))[1].append(instance)
             else:
                 existing = current.assignedTask.task
-                diff["update"].setdefault(api.canonical(existing), (existing, []))[1].append(instance)
+                diff["update"].setdefault(wire.canonical(existing), (existing, []))[1].append(instance)
         return diff
 
     def getJobUpdateDiff(self, request):  # noqa: N802

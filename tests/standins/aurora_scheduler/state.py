@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
-import socket
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from harness.service import free_port
 from ansible_collections.heron.aurora.plugins.module_utils.aurora import api
+
+from . import wire
 
 GOOD_IDENTIFIER = re.compile(r"^[\w\-.]+$", re.ASCII)
 ALLOWED_ENVIRONMENTS = re.compile(r"^(prod|devel|test|staging\d*)$")
@@ -37,12 +39,6 @@ def java_key(key: Any) -> str:
 
 def now_ms() -> int:
     return int(time.time() * 1000)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -332,7 +328,7 @@ class StandInScheduler:
         wanted = target is not None and instance < target.instanceCount
         config = target.taskConfig if wanted else None
         if progress["phase"] == "replace":
-            if current is not None and (not wanted or api.canonical(current.assignedTask.task) != api.canonical(config)):
+            if current is not None and (not wanted or wire.canonical(current.assignedTask.task) != wire.canonical(config)):
                 self.kill(current, "Killed for job update.")
                 return True
             if current is None and wanted:

@@ -52,3 +52,20 @@ def encode_exception(method: str, seqid: int, message: str) -> bytes:
     TApplicationException(TApplicationException.UNKNOWN_METHOD, message).write(proto)
     proto.write_message_end()
     return buffer.getvalue()
+
+
+def canonical(value: Any, ttype: int | None = None) -> Any:
+    """A hashable, order-free form of a Thrift value, for comparing what went out with what came back:
+    Thrift sets arrive as lists in any order, so they compare as frozensets here."""
+    if api.is_struct(value):
+        types = api.field_types(value)
+        return tuple(sorted((name, canonical(getattr(value, name), types[name]))
+                            for name in types if getattr(value, name) is not None))
+    if isinstance(value, dict):
+        return frozenset((canonical(k), canonical(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = [canonical(item) for item in value]
+        if ttype == 14 or isinstance(value, (set, frozenset)):  # TType.SET
+            return frozenset(items)
+        return tuple(items)
+    return value
