@@ -23,8 +23,8 @@ version_added: 0.1.0
 author:
   - heron.aurora contributors (@heron-aurora)
 extends_documentation_fragment:
-  - heron.aurora.attributes
-  - heron.aurora.aurora
+  - heron.aurora._attributes
+  - heron.aurora._aurora
 attributes:
   check_mode:
     support: full
@@ -207,9 +207,9 @@ diagnosis:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.heron.aurora.plugins.module_utils.aurora.errors import AuroraError
-from ansible_collections.heron.aurora.plugins.module_utils.aurora.job_state import AuroraJobRunner
-from ansible_collections.heron.aurora.plugins.module_utils.aurora.module import (
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import AuroraError
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.job_state import AuroraJobRunner
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.module import (
     connection_argument_spec,
     fail_from,
 )

@@ -15,9 +15,9 @@ version_added: 0.1.0
 author:
   - heron.aurora contributors (@heron-aurora)
 extends_documentation_fragment:
-  - heron.aurora.attributes
-  - heron.aurora.attributes.INFO_MODULE
-  - heron.aurora.aurora
+  - heron.aurora._attributes
+  - heron.aurora._attributes.INFO_MODULE
+  - heron.aurora._aurora
 options:
   role:
     description: List every job of this role. Required unless O(job_key) is given.
@@ -75,8 +75,8 @@ jobs:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.heron.aurora.plugins.module_utils.aurora.errors import AuroraError
-from ansible_collections.heron.aurora.plugins.module_utils.aurora.module import (
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import AuroraError
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.module import (
     connection_argument_spec,
     connection_options,
     fail_from,
@@ -88,8 +88,8 @@ def main() -> None:
     spec.update(role={"type": "str"}, job_key={"type": "str", "no_log": False})
     module = AnsibleModule(argument_spec=spec, required_one_of=[("role", "job_key")],
                            mutually_exclusive=[("role", "job_key")], supports_check_mode=True)
-    from ansible_collections.heron.aurora.plugins.module_utils.aurora.client import SchedulerClient
-    from ansible_collections.heron.aurora.plugins.module_utils.aurora.jobs import AuroraJobs, job_key_option, jobs_info
+    from ansible_collections.heron.aurora.plugins.module_utils._aurora.client import SchedulerClient
+    from ansible_collections.heron.aurora.plugins.module_utils._aurora.jobs import AuroraJobs, job_key_option, jobs_info
 
     try:
         key = None

@@ -26,9 +26,9 @@ description:
 author:
   - heron.aurora contributors (@heron-aurora)
 extends_documentation_fragment:
-  - heron.aurora.attributes
-  - heron.aurora.storage_s3
-  - heron.aurora.storage_hdfs
+  - heron.aurora._attributes
+  - heron.aurora._storage_s3
+  - heron.aurora._storage_hdfs
 attributes:
   check_mode:
     support: full
@@ -247,17 +247,17 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.heron.aurora.plugins.module_utils.storage.base import StorageBackend
-from ansible_collections.heron.aurora.plugins.module_utils.storage.errors import MissingLibrary, StorageError
-from ansible_collections.heron.aurora.plugins.module_utils.storage.hashing import SourceDigest, SourceFile
-from ansible_collections.heron.aurora.plugins.module_utils.storage.options import (
+from ansible_collections.heron.aurora.plugins.module_utils._storage.base import StorageBackend
+from ansible_collections.heron.aurora.plugins.module_utils._storage.errors import MissingLibrary, StorageError
+from ansible_collections.heron.aurora.plugins.module_utils._storage.hashing import SourceDigest, SourceFile
+from ansible_collections.heron.aurora.plugins.module_utils._storage.options import (
     FILE_ATTRIBUTE_SPEC, HDFS_ARGUMENT_SPEC, S3_ARGUMENT_SPEC, build_backend,
 )
-from ansible_collections.heron.aurora.plugins.module_utils.storage.retry import Deadline
-from ansible_collections.heron.aurora.plugins.module_utils.storage.sync import (
+from ansible_collections.heron.aurora.plugins.module_utils._storage.retry import Deadline
+from ansible_collections.heron.aurora.plugins.module_utils._storage.sync import (
     OVERWRITE_CHOICES, SyncOptions, ensure_absent, ensure_present,
 )
-from ansible_collections.heron.aurora.plugins.module_utils.storage.uri import parse_dest
+from ansible_collections.heron.aurora.plugins.module_utils._storage.uri import parse_dest
 
 
 def argument_spec() -> dict:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 AURORA = Path(__file__).parents[1] / "standins" / "bin" / "aurora"
-HERON_AURORA = Path(__file__).parents[1] / "unit/plugins/module_utils/aurora/fixtures/heron.aurora"
+HERON_AURORA = Path(__file__).parents[1] / "unit/plugins/module_utils/_aurora/fixtures/heron.aurora"
 HERON_KEY = "devcluster/heron/devel/WordCountTopology"
 HERON_BINDINGS = {
     "CLUSTER": "devcluster", "ROLE": "heron", "ENVIRON": "devel", "TOPOLOGY_NAME": "WordCountTopology",

@@ -9,15 +9,15 @@ import uuid
 
 import pytest
 
-from ansible_collections.heron.aurora.plugins.module_utils.aurora import api
-from ansible_collections.heron.aurora.plugins.module_utils.aurora.client import (
+from ansible_collections.heron.aurora.plugins.module_utils._aurora import api
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.client import (
     ConnectionOptions,
     RetryPolicy,
     SchedulerClient,
 )
-from ansible_collections.heron.aurora.plugins.module_utils.aurora.config.loader import load_job
-from ansible_collections.heron.aurora.plugins.module_utils.aurora.discovery import SchedulerLocator
-from ansible_collections.heron.aurora.plugins.module_utils.aurora.errors import AuroraApiError, AuroraAuthError
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.loader import load_job
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.discovery import SchedulerLocator
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import AuroraApiError, AuroraAuthError
 
 CONFIG = """
 task = Task(name='main', processes=[Process(name='main', cmdline='sleep 600')],

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-HERON_AURORA = Path(__file__).parents[1] / "unit/plugins/module_utils/aurora/fixtures/heron.aurora"
+HERON_AURORA = Path(__file__).parents[1] / "unit/plugins/module_utils/_aurora/fixtures/heron.aurora"
 
 CONFIG = """
 main = Process(name='main', cmdline='{{command}}')

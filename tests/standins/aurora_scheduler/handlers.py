@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from ansible_collections.heron.aurora.plugins.module_utils.aurora import api
+from ansible_collections.heron.aurora.plugins.module_utils._aurora import api
 
 from . import wire
 

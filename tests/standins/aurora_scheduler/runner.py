@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 from typing import Any, Callable
 
-from ansible_collections.heron.aurora.plugins.module_utils.aurora.config import schema
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.config import schema
 
 STDERR_TAIL = 400
 

@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from ansible_collections.heron.aurora.plugins.module_utils.aurora import api
+from ansible_collections.heron.aurora.plugins.module_utils._aurora import api
 
 from . import wire
 from .handlers import SchedulerApi

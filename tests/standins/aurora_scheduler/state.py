@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from harness.service import free_port
-from ansible_collections.heron.aurora.plugins.module_utils.aurora import api
+from ansible_collections.heron.aurora.plugins.module_utils._aurora import api
 
 from . import wire
 

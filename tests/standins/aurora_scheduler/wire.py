@@ -1,6 +1,6 @@
 """The server side of the scheduler API's binary wire format, for the stand-in scheduler and test endpoints.
 
-It reads calls and writes replies with the IDL that the collection's client loads (plugins/module_utils/aurora/api.py).
+It reads calls and writes replies with the IDL that the collection's client loads (plugins/module_utils/_aurora/api.py).
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from thriftpy2.protocol.json import TJSONProtocol
 from thriftpy2.thrift import TApplicationException, TMessageType
 from thriftpy2.transport import TMemoryBuffer
 
-from ansible_collections.heron.aurora.plugins.module_utils.aurora import api
-from ansible_collections.heron.aurora.plugins.module_utils.aurora.errors import AuroraProtocolError
+from ansible_collections.heron.aurora.plugins.module_utils._aurora import api
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import AuroraProtocolError
 
 
 def decode_call(data: bytes) -> tuple[str, int, Any]:

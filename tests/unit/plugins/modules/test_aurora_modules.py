@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from ansible_collections.heron.aurora.plugins.modules import aurora_job, aurora_job_info
-from ansible_collections.heron.aurora.plugins.module_utils.aurora.module import connection_argument_spec
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.module import connection_argument_spec
 
 FRAGMENT_OPTIONS = set(connection_argument_spec())
 
@@ -38,7 +38,7 @@ def test_aurora_job_documents_every_option_it_takes():
 
 
 def test_doc_fragment_documents_every_connection_option():
-    from ansible_collections.heron.aurora.plugins.doc_fragments.aurora import ModuleDocFragment
+    from ansible_collections.heron.aurora.plugins.doc_fragments._aurora import ModuleDocFragment
 
     documented = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)["options"]
     assert set(documented) == FRAGMENT_OPTIONS

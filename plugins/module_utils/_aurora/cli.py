@@ -1,0 +1,250 @@
+# -*- coding: utf-8 -*-
+# Copyright: heron.aurora contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The ``aurora`` command line, on Python 3, built on the same client as the aurora_* modules.
+
+It takes the stock client's command lines (``aurora job create|kill|killall|restart|add|status|diff|inspect|list``,
+``aurora update start|pause|resume|abort|rollback|list|info|wait``) with their options, defaults, output and exit
+codes, so that programs which drive the stock client (Heron's Aurora scheduler among them) run unchanged.
+
+Run it as ``python3 -m ansible_collections.heron.aurora.plugins.module_utils._aurora.cli ARGS`` with the directory
+holding ``ansible_collections`` on PYTHONPATH; docs/aurora-cli.md tells how the heron_cli role installs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from typing import Any, Callable, Mapping, Sequence, TextIO
+
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.cli_args import CommandError, api_failure
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import (
+    EXIT_API_ERROR,
+    EXIT_COMMAND_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_INVALID_CONFIGURATION,
+    EXIT_INVALID_PARAMETER,
+    AuroraApiError,
+    AuroraDiscoveryError,
+    AuroraError,
+    AuroraMissingLibrary,
+    AuroraTimeout,
+)
+
+PROG = "aurora"
+VERSION = "heron.aurora aurora client (scheduler API of Aurora 0.23)"
+# Settings the stock client has no option for, read from the environment (the launcher can set them).
+ENV_AUTH = "AURORA_AUTH"
+ENV_USERNAME = "AURORA_USERNAME"
+ENV_PASSWORD = "AURORA_PASSWORD"  # noqa: S105 - the name of a variable, not a password
+ENV_REQUEST_TIMEOUT = "AURORA_REQUEST_TIMEOUT"
+ENV_RETRY_BUDGET = "AURORA_RETRY_BUDGET"
+ENV_WAIT_TIMEOUT = "AURORA_WAIT_TIMEOUT"
+# Heron runs `job restart` without --watch-secs; this sets the default it gets.
+ENV_WATCH_SECS = "AURORA_WATCH_SECS"
+DEFAULT_WATCH_SECS = 30.0
+
+
+class Output:
+    """Where a command writes: results on stdout, errors and (with --verbose) progress on stderr."""
+
+    def __init__(self, stdout: TextIO, stderr: TextIO, verbose: bool = False) -> None:
+        self.stdout, self.stderr, self.verbose = stdout, stderr, verbose
+
+    def out(self, text: str = "") -> None:
+        self._write(self.stdout, text)
+
+    def err(self, text: str) -> None:
+        self._write(self.stderr, text)
+
+    @staticmethod
+    def _write(stream: TextIO, text: str) -> None:
+        stream.write(f"{text}\n")
+        stream.flush()
+
+    def debug(self, text: str) -> None:
+        if self.verbose:
+            self.err(text)
+
+
+def _seconds(environ: Mapping[str, str], name: str, default: float | None) -> float | None:
+    text = environ.get(name)
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise CommandError(EXIT_INVALID_PARAMETER, f"{name}={text!r} is not a number of seconds") from None
+    if value <= 0:
+        raise CommandError(EXIT_INVALID_PARAMETER, f"{name} must be greater than 0, got {text}")
+    return value
+
+
+class Session:
+    """The scheduler clients of one command, one per cluster, made on first use from clusters.json."""
+
+    def __init__(self, environ: Mapping[str, str], jobs_factory: Callable[[str], Any] | None = None,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.environ = environ
+        self.sleep = sleep
+        self._jobs_factory = jobs_factory
+        self._jobs: dict[str, Any] = {}
+        self.request_timeout = _seconds(environ, ENV_REQUEST_TIMEOUT, 30.0)
+        self.retry_budget = _seconds(environ, ENV_RETRY_BUDGET, 60.0)
+        self.default_wait_timeout = _seconds(environ, ENV_WAIT_TIMEOUT, None)
+        self.default_watch_secs = _seconds(environ, ENV_WATCH_SECS, DEFAULT_WATCH_SECS)
+
+    def cluster_names(self) -> list[str]:
+        from ansible_collections.heron.aurora.plugins.module_utils._aurora.discovery import load_clusters
+
+        try:
+            return sorted(load_clusters(environ=self.environ))
+        except AuroraDiscoveryError as error:
+            raise CommandError(EXIT_INVALID_CONFIGURATION, str(error)) from None
+
+    def jobs(self, cluster: str) -> Any:
+        """The AuroraJobs of ``cluster``; an unknown cluster is a configuration error, as with the stock client."""
+        if cluster not in self._jobs:
+            if self._jobs_factory is not None:
+                self._jobs[cluster] = self._jobs_factory(cluster)
+            else:
+                self._jobs[cluster] = self._connect(cluster)
+        return self._jobs[cluster]
+
+    def _connect(self, cluster: str) -> Any:
+        from ansible_collections.heron.aurora.plugins.module_utils._aurora.client import (
+            ConnectionOptions,
+            SchedulerClient,
+        )
+        from ansible_collections.heron.aurora.plugins.module_utils._aurora.jobs import AuroraJobs
+
+        if cluster not in self.cluster_names():
+            raise CommandError(EXIT_INVALID_CONFIGURATION, f"Unknown cluster: {cluster}")
+        options = ConnectionOptions(cluster=cluster, auth=self.environ.get(ENV_AUTH) or None,
+                                    username=self.environ.get(ENV_USERNAME) or None,
+                                    password=self.environ.get(ENV_PASSWORD), timeout=self.request_timeout,
+                                    retry_budget=self.retry_budget)
+        try:
+            client = SchedulerClient.from_options(options)
+        except AuroraDiscoveryError as error:  # nothing was asked of the network yet: the entry is unusable
+            raise CommandError(EXIT_INVALID_CONFIGURATION, str(error)) from None
+        return AuroraJobs(client, sleep=self.sleep)
+
+    def wait_timeout(self, option: float | None) -> float:
+        """How long a wait may take: the option, else AURORA_WAIT_TIMEOUT, else no limit (the stock client)."""
+        chosen = option if option is not None else self.default_wait_timeout
+        return float("inf") if chosen is None else chosen
+
+
+class Context:
+    """What a command gets: its parsed options, the output and the session."""
+
+    def __init__(self, options: argparse.Namespace, output: Output, session: Session) -> None:
+        self.options = options
+        self.output = output
+        self.session = session
+
+    def out(self, text: str = "") -> None:
+        self.output.out(text)
+
+    def err(self, text: str) -> None:
+        self.output.err(text)
+
+    def debug(self, text: str) -> None:
+        self.output.debug(text)
+
+    def jobs(self, cluster: str) -> Any:
+        return self.session.jobs(cluster)
+
+
+# --- the parser ------------------------------------------------------------------------------------
+
+def add_verbose(parser: argparse.ArgumentParser, top_level: bool = False) -> None:
+    # Given before or after the verb's arguments; the verb's copy must not reset what the top level set.
+    parser.add_argument("--verbose", "-v", action="store_true", help="Show verbose output",
+                        default=False if top_level else argparse.SUPPRESS)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from ansible_collections.heron.aurora.plugins.module_utils._aurora import cli_job, cli_update
+
+    parser = argparse.ArgumentParser(prog=PROG, description="Aurora client command line (Python 3, heron.aurora collection)")
+    parser.add_argument("--version", action="version", version=VERSION)
+    add_verbose(parser, top_level=True)
+    nouns = parser.add_subparsers(dest="noun", title="commands", metavar="{job,update}")
+    nouns.required = True
+    for module in (cli_job, cli_update):
+        noun = nouns.add_parser(module.NOUN, help=module.HELP, description=module.HELP)
+        add_verbose(noun)
+        verbs = noun.add_subparsers(dest="verb", title="subcommands")
+        verbs.required = True
+        for name, (help_text, add_options, run) in module.VERBS.items():
+            verb = verbs.add_parser(name, help=help_text.splitlines()[0], description=help_text)
+            add_options(verb)
+            add_verbose(verb)
+            verb.set_defaults(run=run)
+    return parser
+
+
+# --- running a command -----------------------------------------------------------------------------
+
+def report(output: Output, error: BaseException) -> int:
+    """Print what went wrong the way the stock client does and return its exit code."""
+    if isinstance(error, CommandError):
+        if error.message:
+            output.err(error.message)
+        return error.code
+    if isinstance(error, AuroraApiError):
+        return report(output, api_failure(EXIT_API_ERROR, "Command failure:", error))
+    if isinstance(error, AuroraTimeout):
+        output.err(str(error))
+        for lagging in error.diagnosis:
+            message = f": {lagging.get('last_message')}" if lagging.get("last_message") else ""
+            output.err(f"\tinstance {lagging.get('instance_id')}: {lagging.get('status')}{message}")
+        return error.exit_code
+    if isinstance(error, AuroraMissingLibrary):
+        output.err(f"{error} (pip install {error.library})")
+        return error.exit_code
+    if isinstance(error, AuroraError):
+        output.err(str(error))
+        return error.exit_code
+    raise error
+
+
+def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None,
+         environ: Mapping[str, str] | None = None, jobs_factory: Callable[[str], Any] | None = None,
+         sleep: Callable[[float], None] = time.sleep) -> int:
+    """Run one command line; return its exit code. The keyword arguments are for tests."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    environ = os.environ if environ is None else environ
+    parser = build_parser()
+    if not argv:
+        argv = ["-h"]
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = stdout, stderr  # argparse prints help and usage errors there
+    try:
+        options = parser.parse_args(argv)
+    except SystemExit as done:
+        return int(done.code or 0)
+    finally:
+        sys.stdout, sys.stderr = saved
+    output = Output(stdout, stderr, verbose=options.verbose)
+    output.debug(f"Command=({argv})")
+    try:
+        session = Session(environ, jobs_factory=jobs_factory, sleep=sleep)
+        return options.run(Context(options, output, session))
+    except KeyboardInterrupt:
+        output.err("Command interrupted by user")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader went away (`aurora job status ... | head`): nothing left to say
+        return EXIT_COMMAND_FAILURE
+    except (CommandError, AuroraError) as error:
+        return report(output, error)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,305 @@
+# -*- coding: utf-8 -*-
+# Copyright: heron.aurora contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A Python 3 client of the Aurora scheduler API: Thrift binary messages POSTed to <scheduler>/api.
+
+It finds the leader (directly, through clusters.json, or in ZooKeeper), follows a 307 from a follower to the
+leader, retries 503 (no leader yet) and ERROR_TRANSIENT within a time budget, and turns every failure into one of
+the exception types of errors.py. The modules and the ``aurora`` command line use this one client.
+"""
+
+from __future__ import annotations
+
+import netrc
+import random
+import time
+import traceback
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
+from urllib.parse import urljoin, urlparse
+
+try:
+    import requests
+    from requests.auth import AuthBase, HTTPBasicAuth
+except ImportError:
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR: str | None = traceback.format_exc()
+    AuthBase = object  # type: ignore[assignment,misc]
+else:
+    HAS_REQUESTS = True
+    REQUESTS_IMPORT_ERROR = None
+
+from ansible_collections.heron.aurora.plugins.module_utils._aurora import api
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.discovery import SchedulerLocator, find_cluster
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import (
+    AuroraApiError,
+    AuroraAuthError,
+    AuroraInvalidParameter,
+    AuroraMissingLibrary,
+    AuroraNoLeader,
+    AuroraProtocolError,
+    AuroraTransportError,
+)
+
+AUTH_MODES = ("none", "basic", "kerberos")
+API_PATH = "api"
+MAX_REDIRECTS = 5
+USER_AGENT = "heron.aurora-client"
+# Calls that change nothing may be sent again after a connection broke mid-way; others only if it never opened.
+READ_ONLY_METHODS = frozenset((
+    "getJobSummary", "getTasksStatus", "getTasksWithoutConfigs", "getConfigSummary", "getJobs", "getQuota",
+    "populateJobConfig", "getJobUpdateSummaries", "getJobUpdateDetails", "getJobUpdateDiff", "getTierConfigs",
+))
+
+
+def require_requests() -> None:
+    if not HAS_REQUESTS:
+        raise AuroraMissingLibrary("requests", REQUESTS_IMPORT_ERROR)
+
+
+# --- authentication -------------------------------------------------------------------------------
+
+class NoAuth(AuthBase):
+    """Send no credentials at all (requests would otherwise pick them up from ~/.netrc by itself)."""
+
+    def __call__(self, request: Any) -> Any:
+        return request
+
+
+class NetrcAuth(AuthBase):
+    """HTTP basic auth with the ~/.netrc entry of whichever scheduler host the request goes to."""
+
+    def __init__(self, netrc_file: str | None = None) -> None:
+        self.netrc_file = netrc_file
+
+    def __call__(self, request: Any) -> Any:
+        host = urlparse(request.url).hostname
+        try:
+            entry = netrc.netrc(self.netrc_file).authenticators(host)
+        except (OSError, netrc.NetrcParseError) as exc:
+            raise AuroraAuthError(f"basic auth without username needs a readable ~/.netrc: {exc}") from None
+        if not entry:
+            raise AuroraAuthError(f"basic auth: no username given and no ~/.netrc entry for {host}")
+        login, _account, password = entry
+        return HTTPBasicAuth(login, password or "")(request)
+
+
+def kerberos_auth() -> Any:
+    try:
+        from requests_kerberos import OPTIONAL, HTTPKerberosAuth
+    except ImportError:
+        raise AuroraMissingLibrary("requests-kerberos", traceback.format_exc()) from None
+    return HTTPKerberosAuth(mutual_authentication=OPTIONAL)
+
+
+def build_auth(mode: str, username: str | None = None, password: str | None = None,
+               netrc_file: str | None = None) -> Any:
+    if mode == "none":
+        return NoAuth()
+    if mode == "basic":
+        if username:
+            return HTTPBasicAuth(username, password or "")
+        return NetrcAuth(netrc_file)
+    if mode == "kerberos":
+        return kerberos_auth()
+    raise AuroraInvalidParameter(f"auth must be one of {', '.join(AUTH_MODES)}, not {mode!r}")
+
+
+def default_auth_mode(options: "ConnectionOptions", cluster: Any) -> str:
+    """The auth option, else basic when a username is given, else what clusters.json says (KERBEROS or none)."""
+    if options.auth:
+        return options.auth
+    if options.username:
+        return "basic"
+    return "kerberos" if cluster is not None and cluster.auth_mechanism == "KERBEROS" else "none"
+
+
+# --- retries --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Retry 503, ERROR_TRANSIENT and refused connections with exponential backoff until ``budget_secs`` is spent."""
+
+    budget_secs: float = 60.0
+    first_delay_secs: float = 0.5
+    max_delay_secs: float = 8.0
+
+    def delays(self) -> Iterable[float]:
+        delay = self.first_delay_secs
+        while True:
+            yield delay * random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not security
+            delay = min(delay * 2, self.max_delay_secs)
+
+
+class _Retry(Exception):
+    """Internal: this attempt failed in a way that another attempt may fix."""
+
+    def __init__(self, reason: str, relocate: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.relocate = relocate
+
+
+def _never_connected(exc: Exception) -> bool:
+    """True when the request cannot have reached the scheduler (refused, unresolvable, connect timeout)."""
+    from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, (NewConnectionError, ConnectTimeoutError))
+
+
+# --- the client -----------------------------------------------------------------------------------
+
+@dataclass
+class ConnectionOptions:
+    """How to reach one scheduler; the fields are the shared options of the modules and of the CLI."""
+
+    scheduler_url: str | None = None
+    cluster: str | None = None
+    clusters_file: str | None = None
+    auth: str | None = None
+    username: str | None = None
+    password: str | None = None
+    timeout: float = 30.0
+    retry_budget: float = 60.0
+    validate_certs: bool = True
+    ca_path: str | None = None
+
+
+class SchedulerClient:
+    """Calls scheduler API methods by name: ``client.call("getJobs", ownerRole="www")`` returns the Response."""
+
+    def __init__(self, locator: SchedulerLocator, auth: Any = None, timeout: float = 30.0,
+                 retry: RetryPolicy | None = None, verify: bool | str = True,
+                 session: Any = None, sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        require_requests()
+        self.api = api.load_api()
+        self.locator = locator
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+        self.session = session or requests.Session()
+        self.session.auth = auth if auth is not None else NoAuth()
+        self.session.verify = verify
+        self.session.headers.update({
+            "Content-Type": api.CONTENT_TYPE, "Accept": api.CONTENT_TYPE, "User-Agent": USER_AGENT,
+        })
+        self._sleep = sleep
+        self._clock = clock
+        self._leader: str | None = None
+        self._seqid = 0
+        self.server_info: Any = None
+
+    @classmethod
+    def from_options(cls, options: ConnectionOptions, **kwargs: Any) -> "SchedulerClient":
+        require_requests()
+        cluster = None
+        if not options.scheduler_url:
+            if not options.cluster:
+                raise AuroraInvalidParameter("give scheduler_url, or cluster (resolved through clusters.json)")
+            cluster = find_cluster(options.cluster, options.clusters_file)
+        verify: bool | str = options.ca_path or options.validate_certs
+        return cls(SchedulerLocator(options.scheduler_url, cluster),
+                   auth=build_auth(default_auth_mode(options, cluster), options.username, options.password),
+                   timeout=options.timeout, retry=RetryPolicy(budget_secs=options.retry_budget),
+                   verify=verify, **kwargs)
+
+    # --- where to send ----------------------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        """The scheduler the next call goes to: the leader a redirect named, else what discovery found."""
+        return self._leader or self.locator.url()
+
+    def _api_url(self) -> str:
+        return urljoin(self.base_url + "/", API_PATH)
+
+    def _relocate(self) -> None:
+        self._leader = None
+        self.locator.refresh()
+
+    # --- one call ---------------------------------------------------------------------------------
+    def call(self, method: str, **arguments: Any) -> Any:
+        """Send one API call; return its Response when the code is OK or WARNING, else raise."""
+        deadline = self._clock() + self.retry.budget_secs
+        delays = iter(self.retry.delays())
+        while True:
+            try:
+                return self._attempt(method, arguments)
+            except _Retry as retry:
+                if retry.relocate:
+                    self._relocate()
+                delay = next(delays)
+                if self._clock() + delay > deadline:
+                    raise AuroraTransportError(
+                        f"{method}: gave up after {self.retry.budget_secs:.0f} s of retries; last: {retry.reason}"
+                    ) from None
+                self._sleep(delay)
+
+    def _attempt(self, method: str, arguments: dict) -> Any:
+        self._seqid = (self._seqid + 1) % 2**31
+        try:
+            body = api.encode_call(method, arguments, self._seqid)
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise AuroraInvalidParameter(f"{method}: arguments do not fit the API: {exc}") from None
+        url = self._discovered_url()
+        for _hop in range(MAX_REDIRECTS + 1):
+            response = self._post(method, url, body)
+            if response.status_code != 307:
+                return self._read(method, url, response)
+            location = response.headers.get("Location")
+            if not location:
+                raise AuroraProtocolError(f"{method}: {url} answered 307 without a Location")
+            url = urljoin(url, location)
+            self._leader = self._base_of(url)
+        raise AuroraTransportError(f"{method}: more than {MAX_REDIRECTS} redirects, last to {url}")
+
+    def _discovered_url(self) -> str:
+        try:
+            return self._api_url()
+        except AuroraNoLeader as exc:  # an election in progress
+            raise _Retry(str(exc), relocate=True) from None
+
+    @staticmethod
+    def _base_of(url: str) -> str:
+        parsed = urlparse(url)
+        path = parsed.path
+        if path.endswith("/" + API_PATH):
+            path = path[: -len(API_PATH) - 1]
+        return f"{parsed.scheme}://{parsed.netloc}{path}".rstrip("/")
+
+    def _post(self, method: str, url: str, body: bytes) -> Any:
+        try:
+            return self.session.post(url, data=body, timeout=self.timeout, allow_redirects=False)
+        except AuroraAuthError:
+            raise
+        except requests.exceptions.RequestException as exc:
+            if _never_connected(exc) or method in READ_ONLY_METHODS:
+                raise _Retry(f"{url}: {exc}", relocate=True) from None
+            raise AuroraTransportError(
+                f"{method}: the connection to {url} broke and the call may or may not have been applied: {exc}"
+            ) from None
+
+    def _read(self, method: str, url: str, response: Any) -> Any:
+        status = response.status_code
+        if status in (401, 403):
+            raise AuroraAuthError(f"{method}: the scheduler at {url} refused the credentials (HTTP {status})")
+        if status in (502, 503, 504):
+            raise _Retry(f"{url} answered HTTP {status}", relocate=True)
+        if status != 200:
+            raise AuroraTransportError(f"{method}: {url} answered HTTP {status}: {response.text[:200]}")
+        result = api.decode_reply(method, response.content)
+        self.server_info = result.serverInfo
+        return self._checked(method, result)
+
+    def _checked(self, method: str, result: Any) -> Any:
+        codes = self.api.ResponseCode
+        details = [detail.message for detail in (result.details or []) if detail.message]
+        if result.responseCode in (codes.OK, codes.WARNING):
+            return result
+        if result.responseCode == codes.ERROR_TRANSIENT:
+            raise _Retry(f"ERROR_TRANSIENT: {'; '.join(details)}")
+        if result.responseCode == codes.AUTH_FAILED:
+            raise AuroraAuthError(f"{method}: not authorized: {'; '.join(details) or 'AUTH_FAILED'}")
+        raise AuroraApiError(method, api.enum_name(codes, result.responseCode), details)

@@ -1,0 +1,205 @@
+# -*- coding: utf-8 -*-
+# Copyright: heron.aurora contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One job of a .aurora config, bound and ready to convert into the scheduler's JobConfiguration."""
+
+from __future__ import annotations
+
+import getpass
+import json
+from typing import Any, Iterable
+
+try:
+    from pystachio import Empty, Ref
+except ImportError:  # the loader reports the missing library before anything here runs
+    Empty = Ref = None
+
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.api import AURORA_EXECUTOR_NAME
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.config import convert
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import AuroraConfigError
+
+THERMOS_PORTS = "thermos.ports"
+# Left in the config for the executor to fill in on the agent.
+EXECUTOR_SCOPES = ("mesos", "thermos")
+# Fields of the job that are not part of a task's identity; the stock client leaves them out of the executor data.
+NOT_IN_EXECUTOR_DATA = ("update_config", "instances")
+# Bound to a fake instance only to type-check fields that use {{mesos.instance}}.
+TYPE_CHECK_CONTEXT = {"mesos": {"instance": 31337, "hostname": ""}}
+
+
+def _scope_of(ref: Any) -> str:
+    return str(ref.components()[0].value)
+
+
+def _resolve_portmap(portmap: dict) -> dict:
+    """Follow aliases of an announce portmap: {'admin': 'http', 'http': '8080'} -> {'admin': 8080, 'http': 8080}."""
+    resolved = {}
+    for name, target in portmap.items():
+        seen = {name}
+        while isinstance(target, str) and not target.isdigit() and target in portmap:
+            if target in seen:
+                raise AuroraConfigError(f"announce.portmap has a cycle through {target!r}")
+            seen.add(target)
+            target = portmap[target]
+        resolved[name] = int(target) if isinstance(target, str) and target.isdigit() else target
+    return resolved
+
+
+class AuroraJobConfig:
+    """A pystachio Job with the bindings applied. ``raw`` is the pystachio object."""
+
+    def __init__(self, job: Any) -> None:
+        for required in ("cluster", "role", "task"):
+            if not getattr(job, f"has_{required}")():
+                raise AuroraConfigError(f"{required} is required for job {job.name()}")
+        if not job.task().has_processes():
+            raise AuroraConfigError(f"the task of job {job.name()} has no processes")
+        # Deprecated names the stock client still honours.
+        self.raw = job.bind({
+            Ref.from_address("mesos.role"): "{{role}}",
+            Ref.from_address("mesos.cluster"): "{{cluster}}",
+            Ref.from_address("thermos.user"): "{{role}}",
+        })
+
+    # --- identity ---------------------------------------------------------------------------------
+    @property
+    def cluster(self) -> str:
+        return convert.plain(self.raw.cluster(), "cluster")
+
+    @property
+    def role(self) -> str:
+        return convert.identifier("role", convert.plain(self.raw.role(), "role"))
+
+    @property
+    def environment(self) -> str:
+        if self.raw.environment() is Empty:
+            raise AuroraConfigError(f"job {self.raw.name()} does not set an environment")
+        return convert.identifier("environment", convert.plain(self.raw.environment(), "environment"))
+
+    @property
+    def name(self) -> str:
+        return convert.identifier("name", convert.plain(self.raw.name(), "name"))
+
+    @property
+    def job_key(self) -> str:
+        return f"{self.cluster}/{self.role}/{self.environment}/{self.name}"
+
+    @property
+    def instances(self) -> int:
+        count = convert.plain(self.raw.instances(), "instances")
+        if count <= 0:
+            raise AuroraConfigError(f"instances must be at least 1, got {count}")
+        return count
+
+    # --- references -------------------------------------------------------------------------------
+    def unbound_refs(self) -> list[str]:
+        """References nothing binds, other than those the executor fills in (mesos.*, thermos.*)."""
+        _interpolated, refs = self.raw.interpolate()
+        return sorted(str(ref) for ref in refs if _scope_of(ref) not in EXECUTOR_SCOPES)
+
+    def named_ports(self) -> list[str]:
+        """Ports the scheduler must allocate: every thermos.ports[name] used and every announced port name."""
+        _interpolated, refs = self.raw.interpolate()
+        referenced = set()
+        for ref in refs:
+            rest = Ref.subscope(Ref.from_address(THERMOS_PORTS), ref)
+            if rest is not None and rest.is_index() and len(rest.components()) == 1:
+                referenced.add(str(rest.components()[0].value))
+        portmap = {}
+        if self.raw.has_announce():
+            portmap = convert.optional(self.raw.announce().portmap(), "announce.portmap", {})
+        resolved = _resolve_portmap(portmap)
+        unallocated = {port for port in resolved.values() if not isinstance(port, int)}
+        unresolved = {resolved.get(port, port) for port in referenced}
+        return sorted(unallocated | {port for port in unresolved if not isinstance(port, int)})
+
+    # --- checks -----------------------------------------------------------------------------------
+    def _check_task(self, interpolated: Any) -> None:
+        task = interpolated.bind(TYPE_CHECK_CONTEXT).task()
+        names = [str(process.name()) for process in task.processes()]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise AuroraConfigError(f"the task has several processes named {', '.join(duplicates)}")
+        for constraint in convert.optional(task.constraints(), "task.constraints", []):
+            unknown = [name for name in constraint.get("order", []) if name not in names]
+            if unknown:
+                raise AuroraConfigError(f"order() names processes the task does not have: {', '.join(unknown)}")
+
+    def validate(self) -> None:
+        unbound = self.unbound_refs()
+        if unbound:
+            raise AuroraConfigError(
+                f"Config contains unbound variables: {' '.join(unbound)} (bind them with the bindings option)")
+        interpolated, _refs = self.raw.interpolate()
+        self._check_task(interpolated)
+        check = interpolated.bind(TYPE_CHECK_CONTEXT).check()
+        if not check.ok():
+            raise AuroraConfigError(f"the job is not fully specified: {check.message()}")
+
+    # --- conversion -------------------------------------------------------------------------------
+    def executor_data(self) -> str:
+        interpolated, _refs = self.raw.interpolate()
+        trimmed = interpolated(**{field: Empty for field in NOT_IN_EXECUTOR_DATA})
+        return json.dumps(trimmed.get(), sort_keys=True)
+
+    def _executor_config(self, api: Any) -> Any:
+        executor = self.raw.executor_config()
+        name = convert.plain(executor.name(), "executor_config.name")
+        if name == AURORA_EXECUTOR_NAME:
+            return api.ExecutorConfig(name=AURORA_EXECUTOR_NAME, data=self.executor_data())
+        return api.ExecutorConfig(name=name, data=convert.plain(executor.data(), "executor_config.data"))
+
+    def _metadata(self, api: Any) -> set:
+        pairs = {(str(item["key"]), str(item["value"]))
+                 for item in convert.plain(self.raw.metadata(), "metadata")}
+        return {api.Metadata(key=key, value=value) for key, value in pairs}
+
+    def task_config(self, api: Any, owner: str | None = None) -> Any:
+        self.validate()
+        job = self.raw
+        key = api.JobKey(role=self.role, environment=self.environment, name=self.name)
+        return api.TaskConfig(
+            job=key,
+            owner=api.Identity(user=owner or getpass.getuser()),
+            isService=bool(convert.plain(job.service(), "service")),
+            priority=convert.plain(job.priority(), "priority"),
+            maxTaskFailures=convert.plain(job.max_task_failures(), "max_task_failures"),
+            production=bool(convert.plain(job.production(), "production")),
+            tier=convert.optional(job.tier(), "tier"),
+            resources=convert.resources(api, job.task(), self.named_ports()),
+            constraints=convert.constraints(api, convert.optional(job.constraints(), "constraints", {})),
+            taskLinks={},
+            contactEmail=convert.optional(job.contact(), "contact"),
+            executorConfig=self._executor_config(api),
+            metadata=self._metadata(api),
+            container=convert.container(api, job.container()),
+        )
+
+    def job_configuration(self, api: Any, owner: str | None = None) -> Any:
+        """The JobConfiguration that createJob takes (and populateJobConfig checks)."""
+        task = self.task_config(api, owner)
+        policy = convert.plain(self.raw.cron_collision_policy(), "cron_collision_policy").upper()
+        if policy not in api.CronCollisionPolicy._NAMES_TO_VALUES:
+            raise AuroraConfigError(f"cron_collision_policy {policy!r} is not one of "
+                                    f"{sorted(api.CronCollisionPolicy._NAMES_TO_VALUES)}")
+        return api.JobConfiguration(
+            key=task.job,
+            owner=task.owner,
+            cronSchedule=convert.optional(self.raw.cron_schedule(), "cron_schedule"),
+            cronCollisionPolicy=api.CronCollisionPolicy._NAMES_TO_VALUES[policy],
+            taskConfig=task,
+            instanceCount=self.instances,
+        )
+
+    def update_settings(self, api: Any, instances: list[int] | None = None) -> Any:
+        return convert.update_settings(api, self.raw.update_config(), instances)
+
+    def update_request(self, api: Any, owner: str | None = None, instances: list[int] | None = None,
+                       update_metadata: Iterable[tuple[str, str]] = ()) -> Any:
+        """The JobUpdateRequest that startJobUpdate and getJobUpdateDiff take. ``update_metadata`` tags the
+        update itself (JobUpdateRequest.metadata), not the tasks: it must not make the task config differ."""
+        return api.JobUpdateRequest(taskConfig=self.task_config(api, owner),
+                                    instanceCount=self.instances,
+                                    settings=self.update_settings(api, instances),
+                                    metadata={api.Metadata(key=str(k), value=str(v)) for k, v in update_metadata}
+                                    or None)

@@ -1,0 +1,324 @@
+# -*- coding: utf-8 -*-
+# Copyright: heron.aurora contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Our pystachio schema of Aurora's configuration language: the names a .aurora file may use.
+
+Struct and field names and defaults are Aurora's (they are the language users write and what the Aurora executor
+reads back from the executor data), written for this collection. Everything in ``CONFIG_NAMES`` is what a config
+sees when it is evaluated; nothing else of this collection or of the controller is in its scope.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.api import AURORA_EXECUTOR_NAME
+
+try:
+    from pystachio import (
+        Boolean,
+        Choice,
+        Default,
+        Empty,
+        Enum,
+        Float,
+        Integer,
+        List,
+        Map,
+        Required,
+        String,
+        Struct,
+    )
+except ImportError:
+    # Lets this file be imported without pystachio (the loader reports the missing library); nothing is usable.
+    class Struct:  # type: ignore[no-redef]
+        def __init__(self, *args, **kwargs) -> None:
+            pass
+
+        def __call__(self, *args, **kwargs) -> "Struct":
+            return self
+
+    def _placeholder(*args, **kwargs):
+        return _placeholder
+
+    Boolean = Float = Integer = String = Empty = None  # type: ignore[assignment]
+    Choice = Default = Enum = List = Map = Required = _placeholder  # type: ignore[assignment]
+
+BYTES = 1
+KB = 1024 * BYTES
+MB = 1024 * KB
+GB = 1024 * MB
+TB = 1024 * GB
+
+
+# --- thermos: processes and tasks ---------------------------------------------------------------
+
+class ThermosContext(Struct):
+    ports = Map(String, Integer)
+    task_id = String
+    user = String
+
+
+class MesosContext(Struct):
+    instance = Required(Integer)
+    hostname = Required(String)
+
+
+class Resources(Struct):
+    cpu = Required(Float)
+    ram = Required(Integer)
+    disk = Required(Integer)
+    gpu = Default(Integer, 0)
+
+
+class Constraint(Struct):
+    """A process ordering constraint of a Task (not a placement constraint: those are Job.constraints)."""
+
+    order = List(String)
+
+
+class RotatePolicy(Struct):
+    log_size = Default(Integer, 100 * MB)
+    backups = Default(Integer, 5)
+
+
+LoggerDestination = Enum("file", "console", "both", "none")
+LoggerMode = Enum("standard", "rotate")
+
+
+class Logger(Struct):
+    destination = Default(LoggerDestination, LoggerDestination("file"))
+    mode = Default(LoggerMode, LoggerMode("standard"))
+    rotate = RotatePolicy
+
+
+class Process(Struct):
+    cmdline = Required(String)
+    name = Required(String)
+    resources = Resources
+    max_failures = Default(Integer, 1)
+    daemon = Default(Boolean, False)
+    ephemeral = Default(Boolean, False)
+    min_duration = Default(Integer, 5)
+    final = Default(Boolean, False)
+    logger = Default(Logger, Empty)
+
+
+class Task(Struct):
+    name = Default(String, "{{processes[0].name}}")
+    processes = List(Process)
+    constraints = Default(List(Constraint), [])
+    resources = Resources
+    max_failures = Default(Integer, 1)
+    max_concurrency = Default(Integer, 0)
+    finalization_wait = Default(Integer, 30)
+    user = String
+
+
+def _process_name(process) -> str:
+    if isinstance(process, Process):
+        return str(process.name())
+    if isinstance(process, str):
+        return process
+    raise ValueError(f"order() takes Process objects or process names, not {type(process).__name__}")
+
+
+def order(*processes) -> list:
+    """The ordering constraint that runs ``processes`` one after the other, in the given order."""
+    return [Constraint(order=[_process_name(process) for process in processes])]
+
+
+def SequentialTask(*args, **kwargs):  # noqa: N802 - a constructor name of the config language
+    """A Task whose processes run one after the other, in list order."""
+    task = Task(*args, **kwargs)
+    if task.processes() is Empty:
+        return task
+    return task(constraints=order(*task.processes()))
+
+
+def SimpleTask(name: str, command: str):  # noqa: N802 - a constructor name of the config language
+    """One process in a task with one CPU, 1 GB of RAM and 1 GB of disk."""
+    return Task(name=name, processes=[Process(name=name, cmdline=command)],
+                resources=Resources(cpu=1.0, ram=1 * GB, disk=1 * GB))
+
+
+# --- aurora: jobs ---------------------------------------------------------------------------------
+
+class QueueUpdateStrategy(Struct):
+    batch_size = Default(Integer, 1)
+
+
+class BatchUpdateStrategy(Struct):
+    batch_size = Default(Integer, 1)
+    autopause_after_batch = Default(Boolean, False)
+
+
+class VariableBatchUpdateStrategy(Struct):
+    batch_sizes = Required(List(Integer))
+    autopause_after_batch = Default(Boolean, False)
+
+
+class UpdateConfig(Struct):
+    batch_size = Default(Integer, 1)
+    watch_secs = Default(Integer, 45)
+    max_per_shard_failures = Default(Integer, 0)
+    max_total_failures = Default(Integer, 0)
+    rollback_on_failure = Default(Boolean, True)
+    wait_for_batch_completion = Default(Boolean, False)
+    pulse_interval_secs = Integer
+    sla_aware = Default(Boolean, False)
+    update_strategy = Choice([QueueUpdateStrategy, BatchUpdateStrategy, VariableBatchUpdateStrategy])
+
+
+class HttpHealthChecker(Struct):
+    endpoint = Default(String, "/health")
+    expected_response = Default(String, "ok")
+    expected_response_code = Default(Integer, 0)
+
+
+class ShellHealthChecker(Struct):
+    shell_command = Required(String)
+
+
+class HealthCheckerConfig(Struct):
+    http = HttpHealthChecker
+    shell = ShellHealthChecker
+
+
+DefaultHealthChecker = HealthCheckerConfig(http=HttpHealthChecker())
+
+
+class HealthCheckConfig(Struct):
+    health_checker = Default(HealthCheckerConfig, DefaultHealthChecker)
+    initial_interval_secs = Default(Float, 15.0)
+    interval_secs = Default(Float, 10.0)
+    max_consecutive_failures = Default(Integer, 0)
+    min_consecutive_successes = Default(Integer, 1)
+    timeout_secs = Default(Float, 1.0)
+
+
+class HttpLifecycleConfig(Struct):
+    port = Default(String, "health")
+    graceful_shutdown_endpoint = Default(String, "/quitquitquit")
+    shutdown_endpoint = Default(String, "/abortabortabort")
+    graceful_shutdown_wait_secs = Default(Integer, 5)
+    shutdown_wait_secs = Default(Integer, 5)
+
+
+class LifecycleConfig(Struct):
+    http = HttpLifecycleConfig
+
+
+DisableLifecycle = LifecycleConfig()
+DefaultLifecycleConfig = LifecycleConfig(http=HttpLifecycleConfig())
+
+
+class Announcer(Struct):
+    primary_port = Default(String, "http")
+    # Values are either another port name (an alias) or a fixed port number.
+    portmap = Default(Map(String, String), {"aurora": "{{primary_port}}"})
+    zk_path = String
+
+
+class Parameter(Struct):
+    name = Required(String)
+    value = Required(String)
+
+
+class Docker(Struct):
+    image = Required(String)
+    parameters = Default(List(Parameter), [])
+
+
+class AppcImage(Struct):
+    name = Required(String)
+    image_id = Required(String)
+
+
+class DockerImage(Struct):
+    name = Required(String)
+    tag = Required(String)
+
+
+Mode = Enum("RO", "RW")
+
+
+class Volume(Struct):
+    container_path = Required(String)
+    host_path = Required(String)
+    mode = Required(Mode)
+
+
+class Mesos(Struct):
+    image = Choice([AppcImage, DockerImage])
+    volumes = Default(List(Volume), [])
+
+
+class Container(Struct):
+    docker = Docker
+
+
+class Metadata(Struct):
+    key = Required(String)
+    value = Required(String)
+
+
+class ExecutorConfig(Struct):
+    name = Default(String, AURORA_EXECUTOR_NAME)
+    data = Default(String, "")
+
+
+class MesosJob(Struct):
+    name = Default(String, "{{task.name}}")
+    role = Required(String)
+    contact = String
+    cluster = Required(String)
+    environment = Required(String)
+    instances = Default(Integer, 1)
+    task = Required(Task)
+    announce = Announcer
+    tier = String
+    cron_schedule = String
+    cron_collision_policy = Default(String, "KILL_EXISTING")
+    update_config = Default(UpdateConfig, UpdateConfig())
+    # Placement constraints: attribute -> "v1,v2", "!v" (negated) or "limit:N".
+    constraints = Map(String, String)
+    metadata = Default(List(Metadata), [])
+    service = Default(Boolean, False)
+    max_task_failures = Default(Integer, 1)
+    production = Default(Boolean, False)
+    priority = Default(Integer, 0)
+    health_check_config = Default(HealthCheckConfig, HealthCheckConfig())
+    lifecycle = Default(LifecycleConfig, DefaultLifecycleConfig)
+    task_links = Map(String, String)
+    executor_config = Default(ExecutorConfig, ExecutorConfig())
+    enable_hooks = Default(Boolean, False)
+    container = Choice([Container, Docker, Mesos])
+
+
+Job = MesosJob
+Service = Job(service=True)
+
+
+PYSTACHIO_NAMES = {
+    "Boolean": Boolean, "Choice": Choice, "Default": Default, "Empty": Empty, "Enum": Enum, "Float": Float,
+    "Integer": Integer, "List": List, "Map": Map, "Required": Required, "String": String, "Struct": Struct,
+}
+
+SCHEMA_NAMES = {
+    "BYTES": BYTES, "KB": KB, "MB": MB, "GB": GB, "TB": TB,
+    "ThermosContext": ThermosContext, "MesosContext": MesosContext, "Resources": Resources,
+    "Constraint": Constraint, "RotatePolicy": RotatePolicy, "LoggerDestination": LoggerDestination,
+    "LoggerMode": LoggerMode, "Logger": Logger, "Process": Process, "Task": Task, "order": order,
+    "SequentialTask": SequentialTask, "SimpleTask": SimpleTask,
+    "QueueUpdateStrategy": QueueUpdateStrategy, "BatchUpdateStrategy": BatchUpdateStrategy,
+    "VariableBatchUpdateStrategy": VariableBatchUpdateStrategy, "UpdateConfig": UpdateConfig,
+    "HttpHealthChecker": HttpHealthChecker, "ShellHealthChecker": ShellHealthChecker,
+    "HealthCheckerConfig": HealthCheckerConfig, "DefaultHealthChecker": DefaultHealthChecker,
+    "HealthCheckConfig": HealthCheckConfig, "HttpLifecycleConfig": HttpLifecycleConfig,
+    "LifecycleConfig": LifecycleConfig, "DisableLifecycle": DisableLifecycle,
+    "DefaultLifecycleConfig": DefaultLifecycleConfig, "Announcer": Announcer, "Parameter": Parameter,
+    "Docker": Docker, "AppcImage": AppcImage, "DockerImage": DockerImage, "Mode": Mode, "Volume": Volume,
+    "Mesos": Mesos, "Container": Container, "Metadata": Metadata, "ExecutorConfig": ExecutorConfig,
+    "MesosJob": MesosJob, "Job": Job, "Service": Service,
+}
+
+CONFIG_NAMES = {**PYSTACHIO_NAMES, **SCHEMA_NAMES}

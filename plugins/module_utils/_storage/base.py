@@ -1,0 +1,84 @@
+# -*- coding: utf-8 -*-
+# Copyright: heron.aurora contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The interface every store backend implements, and the plain data it exchanges."""
+
+from __future__ import annotations
+
+import abc
+import re
+from dataclasses import dataclass
+
+from ansible_collections.heron.aurora.plugins.module_utils._storage.hashing import SourceDigest, SourceFile
+from ansible_collections.heron.aurora.plugins.module_utils._storage.retry import Deadline
+from ansible_collections.heron.aurora.plugins.module_utils._storage.uri import Location
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    """What a store knows about one object. ``sha256`` is the digest recorded with it (None when nothing
+    was recorded); ``modified`` is seconds since the epoch, used only to order versions."""
+
+    location: Location
+    size: int
+    sha256: str | None
+    modified: float
+
+    @property
+    def uri(self) -> str:
+        return self.location.uri
+
+
+@dataclass(frozen=True)
+class PutResult:
+    sha256: str
+    size: int
+    transferred_bytes: int
+
+
+class StorageBackend(abc.ABC):
+    """One store, reached through one scheme. All calls retry transient errors within ``deadline``."""
+
+    name: str = ""
+
+    def __init__(self, deadline: Deadline) -> None:
+        self.deadline = deadline
+        # Problems that did not fail the task but that its user should see (cleanup that did not work).
+        self.warnings: list[str] = []
+
+    @abc.abstractmethod
+    def prepare(self, location: Location, check_mode: bool) -> bool:
+        """Before a write: check the store is reachable and the destination's container (bucket, directory)
+        usable, creating it where the backend's settings allow. Returns changed."""
+
+    @abc.abstractmethod
+    def stat(self, location: Location) -> StoredObject | None:
+        """The object at ``location`` with its recorded sha256, or None when there is none."""
+
+    @abc.abstractmethod
+    def put(self, source: SourceFile, location: Location, digest: SourceDigest) -> PutResult:
+        """Store ``source`` at ``location`` atomically: readers see the old object or the whole new one.
+
+        The sha256 to record comes from ``digest``: ``digest.result()`` where the store needs it before the
+        data, ``digest.stream()`` to finish it on the chunks being sent where it is recorded after them.
+        ``source.check_unchanged()`` before the object becomes visible refuses a src rewritten meanwhile.
+        """
+
+    @abc.abstractmethod
+    def delete(self, location: Location) -> bool:
+        """Remove the object (and whatever the backend recorded beside it). Returns whether it existed."""
+
+    @abc.abstractmethod
+    def list_matching(self, location: Location, pattern: re.Pattern) -> list[StoredObject]:
+        """Objects in ``location``'s directory whose name matches ``pattern`` (sha256 left None)."""
+
+    def ensure_attributes(self, location: Location, check_mode: bool) -> bool:
+        """Give an existing object the requested owner, group and mode. Returns changed."""
+        return False
+
+    def public_url(self, location: Location) -> str | None:
+        """An http(s) URL for the object where the store has one, for readers that fetch with curl."""
+        return None
+
+    def close(self) -> None:
+        """Release connections."""

@@ -1,0 +1,143 @@
+# -*- coding: utf-8 -*-
+# Copyright: heron.aurora contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""file:// store: a path on the managed host, typically a shared mount every Aurora agent sees."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import stat
+import tempfile
+from typing import Callable
+
+from ansible_collections.heron.aurora.plugins.module_utils._storage.base import PutResult, StorageBackend, StoredObject
+from ansible_collections.heron.aurora.plugins.module_utils._storage.errors import InvalidInput, StorageError
+from ansible_collections.heron.aurora.plugins.module_utils._storage.hashing import (
+    SourceDigest, SourceFile, sha256_file,
+)
+from ansible_collections.heron.aurora.plugins.module_utils._storage.retry import Deadline
+from ansible_collections.heron.aurora.plugins.module_utils._storage.uri import Location
+
+# Called with a path; applies the requested owner/group/mode and returns whether anything changed (or, in
+# check mode, would change). The module builds it from AnsibleModule.set_fs_attributes_if_different.
+AttributeSetter = Callable[[str], bool]
+
+
+class LocalFileBackend(StorageBackend):
+    name = "file"
+
+    def __init__(self, deadline: Deadline, set_attributes: AttributeSetter | None = None) -> None:
+        super().__init__(deadline)
+        self._set_attributes = set_attributes
+
+    def prepare(self, location: Location, check_mode: bool) -> bool:
+        directory = location.directory or "/"
+        if os.path.isdir(directory):
+            if not os.access(directory, os.W_OK | os.X_OK) and not check_mode:
+                raise InvalidInput("dest", f"directory '{directory}' of dest is not writable by the module's user")
+            return False
+        if os.path.lexists(directory):
+            raise InvalidInput("dest", f"'{directory}' (the directory of dest) exists and is not a directory")
+        if not check_mode:
+            try:
+                os.makedirs(directory, exist_ok=True)
+            except OSError as exc:
+                raise StorageError(f"cannot create directory '{directory}' for dest: {exc.strerror}",
+                                   option="dest") from exc
+        return True
+
+    def stat(self, location: Location) -> StoredObject | None:
+        try:
+            info = os.stat(location.path)
+        except FileNotFoundError:
+            return None
+        except NotADirectoryError:
+            raise InvalidInput("dest", f"a parent of '{location.path}' is not a directory") from None
+        if stat.S_ISDIR(info.st_mode):
+            raise InvalidInput("dest", f"dest '{location.uri}' is a directory; give the full path of the file")
+        return StoredObject(location, info.st_size, sha256_file(location.path), info.st_mtime)
+
+    def put(self, source: SourceFile, location: Location, digest: SourceDigest) -> PutResult:
+        directory = location.directory or "/"
+        chunks = digest.stream()
+        fd, temp_path = tempfile.mkstemp(prefix=f".{location.name}.", suffix=".tmp", dir=directory)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                for chunk in chunks:
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            source.check_unchanged(chunks.bytes_read)
+            self._give_new_file_its_attributes(temp_path, location.path)
+            os.replace(temp_path, location.path)
+        except BaseException as exc:
+            with contextlib.suppress(OSError):
+                os.unlink(temp_path)
+            if isinstance(exc, OSError):
+                raise StorageError(f"writing {location.uri} failed, the previous file (if any) is untouched: "
+                                   f"{exc.strerror or exc}") from exc
+            raise
+        _fsync_directory(directory)
+        return PutResult(chunks.hexdigest, chunks.bytes_read, chunks.bytes_read)
+
+    def _give_new_file_its_attributes(self, temp_path: str, final_path: str) -> None:
+        # mkstemp creates 0600; a replaced file keeps what it had, a new one gets what open() would give it.
+        try:
+            previous = os.stat(final_path)
+        except FileNotFoundError:
+            os.chmod(temp_path, 0o666 & ~_current_umask())
+        else:
+            os.chmod(temp_path, stat.S_IMODE(previous.st_mode))
+            if os.geteuid() == 0:
+                os.chown(temp_path, previous.st_uid, previous.st_gid)
+        if self._set_attributes is not None:
+            self._set_attributes(temp_path)
+
+    def delete(self, location: Location) -> bool:
+        try:
+            os.unlink(location.path)
+        except FileNotFoundError:
+            return False
+        except OSError as exc:
+            # Linux answers EISDIR; other systems EPERM for a directory.
+            if isinstance(exc, IsADirectoryError) or os.path.isdir(location.path):
+                raise InvalidInput("dest", f"dest '{location.uri}' is a directory; heron_upload removes files only") from None
+            raise StorageError(f"cannot remove '{location.path}': {exc.strerror}") from exc
+        _fsync_directory(location.directory or "/")
+        return True
+
+    def list_matching(self, location: Location, pattern: re.Pattern) -> list[StoredObject]:
+        directory = location.directory or "/"
+        found = []
+        try:
+            entries = list(os.scandir(directory))
+        except FileNotFoundError:
+            return []
+        for entry in entries:
+            if pattern.match(entry.name) and entry.is_file(follow_symlinks=False):
+                info = entry.stat(follow_symlinks=False)
+                found.append(StoredObject(location.with_name(entry.name), info.st_size, None, info.st_mtime))
+        return found
+
+    def ensure_attributes(self, location: Location, check_mode: bool) -> bool:
+        if self._set_attributes is None:
+            return False
+        return self._set_attributes(location.path)
+
+
+def _current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _fsync_directory(directory: str) -> None:
+    # Makes the rename itself durable; some file systems refuse to open a directory for this.
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

@@ -1,0 +1,212 @@
+"""The scheduler client against scripted HTTP endpoints on loopback: headers and body of a call, the follower's
+307, retries of 503 / ERROR_TRANSIENT / refused connections within the budget, and how failures are typed."""
+
+from __future__ import annotations
+
+import base64
+import sys
+
+import pytest
+
+from ansible_collections.heron.aurora.plugins.module_utils._aurora import api
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.client import (
+    ConnectionOptions,
+    RetryPolicy,
+    SchedulerClient,
+    build_auth,
+)
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.discovery import SchedulerLocator
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import (
+    AuroraApiError,
+    AuroraAuthError,
+    AuroraInvalidParameter,
+    AuroraMissingLibrary,
+    AuroraProtocolError,
+    AuroraTransportError,
+)
+
+from aurora_scripted_endpoint import reply, status
+
+
+@pytest.fixture
+def idl():
+    return api.load_api()
+
+
+def client_for(url, clock, auth=None, budget=30.0):
+    return SchedulerClient(SchedulerLocator(url), auth=auth, retry=RetryPolicy(budget_secs=budget),
+                           sleep=clock.sleep, clock=clock.monotonic)
+
+
+def test_a_call_is_a_thrift_binary_post_to_api(make_endpoint, clock, idl):
+    endpoint = make_endpoint(reply("OK", result=idl.Result(getJobsResult=idl.GetJobsResult(configs=[]))))
+    response = client_for(endpoint.url, clock).call("getJobs", ownerRole="www-data")
+    assert response.responseCode == idl.ResponseCode.OK
+    assert response.result.getJobsResult.configs == []
+    [request] = endpoint.received
+    assert request.path == "/api"
+    assert request.headers["Content-Type"] == "application/vnd.apache.thrift.binary"
+    assert request.headers["Accept"] == "application/vnd.apache.thrift.binary"
+    assert "Authorization" not in request.headers
+    assert (request.method, request.arguments.ownerRole) == ("getJobs", "www-data")
+
+
+def test_warning_is_success_and_server_info_is_kept(make_endpoint, clock, idl):
+    endpoint = make_endpoint(reply("WARNING", details=("deprecated",)))
+    client = client_for(endpoint.url, clock)
+    assert client.call("getTierConfigs").responseCode == idl.ResponseCode.WARNING
+    assert client.server_info.clusterName == "devcluster"
+
+
+def test_a_follower_redirects_to_the_leader_which_is_remembered(make_endpoint, clock):
+    leader = make_endpoint(reply("OK"))
+    follower = make_endpoint(status(307, {"Location": f"{leader.url}/api"}))
+    client = client_for(follower.url, clock)
+    client.call("getJobs", ownerRole="a")
+    client.call("getJobs", ownerRole="b")
+    assert len(follower.received) == 1
+    assert [r.arguments.ownerRole for r in leader.received] == ["a", "b"]
+    assert client.base_url == leader.url
+
+
+def test_503_is_retried_with_growing_delays(make_endpoint, clock):
+    endpoint = make_endpoint(status(503), status(503), status(503), reply("OK"))
+    client_for(endpoint.url, clock).call("getJobs", ownerRole="a")
+    assert len(endpoint.received) == 4
+    assert len(clock.sleeps) == 3
+    assert clock.sleeps[0] < clock.sleeps[1] < clock.sleeps[2]
+
+
+def test_error_transient_is_retried(make_endpoint, clock):
+    endpoint = make_endpoint(reply("ERROR_TRANSIENT", details=("storage busy",)), reply("OK"))
+    client_for(endpoint.url, clock).call("killTasks", job=None, instances=None, message="m")
+    assert len(endpoint.received) == 2
+
+
+def test_retries_stop_when_the_budget_is_spent(make_endpoint, clock):
+    endpoint = make_endpoint(reply("ERROR_TRANSIENT", details=("storage busy",)))
+    with pytest.raises(AuroraTransportError, match=r"getJobs: gave up after 20 s .*ERROR_TRANSIENT: storage busy"):
+        client_for(endpoint.url, clock, budget=20).call("getJobs", ownerRole="a")
+    assert sum(clock.sleeps) <= 20
+    assert len(endpoint.received) == len(clock.sleeps) + 1 >= 3
+
+
+def test_refused_connections_are_retried_then_reported(clock):
+    from harness.service import free_port
+
+    url = f"http://127.0.0.1:{free_port()}"
+    with pytest.raises(AuroraTransportError, match="gave up after 5 s") as info:
+        client_for(url, clock, budget=5).call("createJob", description=None)
+    assert info.value.exit_code == 7
+    assert len(clock.sleeps) >= 2
+
+
+def test_a_dropped_connection_is_retried_only_for_calls_that_change_nothing(make_endpoint, clock):
+    endpoint = make_endpoint("drop", reply("OK"))
+    client_for(endpoint.url, clock).call("getJobs", ownerRole="a")
+    assert len(endpoint.received) == 2
+    endpoint = make_endpoint("drop", reply("OK"))
+    with pytest.raises(AuroraTransportError, match="may or may not have been applied"):
+        client_for(endpoint.url, clock).call("createJob", description=None)
+    assert len(endpoint.received) == 1
+
+
+@pytest.mark.parametrize("answer, error, message", [
+    (status(401), AuroraAuthError, "refused the credentials \\(HTTP 401\\)"),
+    (status(403), AuroraAuthError, "HTTP 403"),
+    (reply("AUTH_FAILED", details=("no permission for role www",)), AuroraAuthError, "no permission for role www"),
+    (reply("INVALID_REQUEST", details=("Job already exists",)), AuroraApiError,
+     "createJob failed with INVALID_REQUEST: Job already exists"),
+    (reply("JOB_UPDATING_ERROR"), AuroraApiError, "JOB_UPDATING_ERROR: no details given"),
+    (status(500, body=b"boom"), AuroraTransportError, "HTTP 500: boom"),
+    (status(200, body=b"<html>a proxy page</html>"), AuroraProtocolError, "unreadable reply to createJob"),
+    (status(307), AuroraProtocolError, "307 without a Location"),
+])
+def test_failures_are_typed(make_endpoint, clock, answer, error, message):
+    endpoint = make_endpoint(answer)
+    with pytest.raises(error, match=message):
+        client_for(endpoint.url, clock).call("createJob", description=None)
+
+
+def test_api_error_carries_code_and_details(make_endpoint, clock):
+    endpoint = make_endpoint(reply("INVALID_REQUEST", details=("a", "b")))
+    with pytest.raises(AuroraApiError) as info:
+        client_for(endpoint.url, clock).call("createJob", description=None)
+    assert (info.value.code, info.value.details, info.value.exit_code) == ("INVALID_REQUEST", ["a", "b"], 10)
+
+
+def test_unknown_methods_and_bad_arguments_are_refused_before_sending(make_endpoint, clock):
+    endpoint = make_endpoint(reply("OK"))
+    client = client_for(endpoint.url, clock)
+    with pytest.raises(Exception, match="no method 'dropEverything'"):
+        client.call("dropEverything")
+    with pytest.raises(AuroraInvalidParameter, match="arguments do not fit"):
+        client.call("getJobs", nonsense=1)
+    assert endpoint.received == []
+
+
+def basic(user, password):
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+def test_basic_auth_with_username_and_password(make_endpoint, clock):
+    endpoint = make_endpoint(reply("OK"))
+    client_for(endpoint.url, clock, auth=build_auth("basic", "alice", "s3cret")).call("getJobs", ownerRole="a")
+    assert endpoint.received[0].headers["Authorization"] == basic("alice", "s3cret")
+
+
+def test_basic_auth_from_netrc_follows_the_request_host(make_endpoint, clock, tmp_path):
+    endpoint = make_endpoint(reply("OK"))
+    netrc_file = tmp_path / "netrc"
+    netrc_file.write_text("machine 127.0.0.1 login bob password hunter2\n")
+    netrc_file.chmod(0o600)
+    auth = build_auth("basic", netrc_file=str(netrc_file))
+    client_for(endpoint.url, clock, auth=auth).call("getJobs", ownerRole="a")
+    assert endpoint.received[0].headers["Authorization"] == basic("bob", "hunter2")
+    netrc_file.write_text("machine elsewhere login bob password hunter2\n")
+    with pytest.raises(AuroraAuthError, match="no ~/.netrc entry for 127.0.0.1"):
+        client_for(endpoint.url, clock, auth=auth).call("getJobs", ownerRole="a")
+
+
+def test_auth_none_sends_nothing_even_with_a_netrc(make_endpoint, clock, tmp_path, monkeypatch):
+    netrc_file = tmp_path / "netrc"
+    netrc_file.write_text("machine 127.0.0.1 login bob password hunter2\n")
+    netrc_file.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc_file))
+    endpoint = make_endpoint(reply("OK"))
+    client_for(endpoint.url, clock, auth=build_auth("none")).call("getJobs", ownerRole="a")
+    assert "Authorization" not in endpoint.received[0].headers
+
+
+def test_kerberos_without_its_library_names_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "requests_kerberos", None)
+    with pytest.raises(AuroraMissingLibrary) as info:
+        build_auth("kerberos")
+    assert info.value.library == "requests-kerberos"
+    with pytest.raises(AuroraInvalidParameter, match="auth must be one of none, basic, kerberos"):
+        build_auth("digest")
+
+
+def test_options_resolve_a_cluster_and_its_auth_mechanism(tmp_path, monkeypatch, make_endpoint, clock):
+    endpoint = make_endpoint(reply("OK"))
+    clusters = tmp_path / "clusters.json"
+    clusters.write_text(f'[{{"name": "dev", "scheduler_uri": "{endpoint.url}/"}},'
+                        '{"name": "secure", "scheduler_uri": "http://x", "auth_mechanism": "KERBEROS"}]')
+    client = SchedulerClient.from_options(ConnectionOptions(cluster="dev", clusters_file=str(clusters)),
+                                          sleep=clock.sleep, clock=clock.monotonic)
+    client.call("getJobs", ownerRole="a")
+    assert client.base_url == endpoint.url
+    monkeypatch.setitem(sys.modules, "requests_kerberos", None)
+    with pytest.raises(AuroraMissingLibrary, match="requests-kerberos"):
+        SchedulerClient.from_options(ConnectionOptions(cluster="secure", clusters_file=str(clusters)))
+    with pytest.raises(AuroraInvalidParameter, match="give scheduler_url, or cluster"):
+        SchedulerClient.from_options(ConnectionOptions())
+
+
+def test_a_username_without_auth_means_basic(make_endpoint, clock):
+    endpoint = make_endpoint(reply("OK"))
+    client = SchedulerClient.from_options(ConnectionOptions(scheduler_url=endpoint.url, username="alice",
+                                                            password="s3cret"),
+                                          sleep=clock.sleep, clock=clock.monotonic)
+    client.call("getJobs", ownerRole="a")
+    assert endpoint.received[0].headers["Authorization"] == basic("alice", "s3cret")
