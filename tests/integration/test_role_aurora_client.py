@@ -50,14 +50,14 @@ def test_role_installs_an_aurora_command_that_submits_jobs(tmp_path, aurora_sche
     assert play_recap(second.stdout)["changed"] == 0, second.stdout
 
     venv_python = tmp_path / "opt" / "venv" / "bin" / "python"
-    lacks = subprocess.run([str(venv_python), "-c", "import ansible"], capture_output=True, check=False)
+    lacks = subprocess.run([str(venv_python), "-c", "import ansible"], capture_output=True, check=False)  # noqa: S603 - argument list, no shell
     assert lacks.returncode != 0, "the role's virtualenv must not need Ansible"
 
     config = tmp_path / "hello.aurora"
     config.write_text(HELLO)
     env = {key: value for key, value in os.environ.items() if not key.startswith(("AURORA_", "PYTHON"))}
     env["HOME"] = str(tmp_path)
-    created = subprocess.run([str(tmp_path / "bin" / "aurora"), "job", "create", "--wait-until", "RUNNING",
+    created = subprocess.run([str(tmp_path / "bin" / "aurora"), "job", "create", "--wait-until", "RUNNING",  # noqa: S603 - argument list, no shell
                               "sandbox/heron/devel/hello", str(config)],
                              capture_output=True, text=True, env=env, timeout=180, check=False)
     assert created.returncode == 0, created.stdout + created.stderr
