@@ -36,7 +36,7 @@ def attributes(module: Path) -> dict:
         namespace, name, rest = fragment.split(".", 2)
         if f"{namespace}.{name}" != COLLECTION:
             continue
-        file_name, _, variable = rest.partition(".")
+        file_name, _dot, variable = rest.partition(".")
         block = documentation(PLUGINS / "doc_fragments" / f"{file_name}.py", variable.upper() or "DOCUMENTATION")
         for key, value in (block.get("attributes") or {}).items():
             merged.setdefault(key, {}).update(value)

@@ -85,7 +85,8 @@ def role_requirements() -> list[tuple[str, str]]:
             + [("roles/aurora_client/vars/main.yml", role_vars["aurora_client_kerberos_package"])])
 
 
-def check(where: str, requirement: str, pinned: dict[str, str] = PINS) -> None:
+def check(where: str, requirement: str, pinned: dict[str, str] | None = None) -> None:
+    pinned = PINS if pinned is None else pinned
     name, specifier = split_requirement(requirement)
     assert name in pinned, (f"{where}: {requirement!r} names a package requirements.txt does not pin; pin it there "
                             "(a `# optional:` line for an optional one)")
