@@ -68,9 +68,10 @@ options:
     type: path
 requirements:
   - thriftpy2 >= 0.4.16
-  - requests
-  - kazoo (only to find the scheduler through ZooKeeper)
-  - requests-kerberos (only for O(auth=kerberos))
+  - requests >= 2.28.0
+  - kazoo >= 2.9.0 (only to find the scheduler through ZooKeeper)
+  - pystachio >= 0.8.10 (for M(heron.aurora.aurora_job), which reads C(.aurora) configs)
+  - requests-kerberos >= 0.14.0 (only for O(auth=kerberos))
 notes:
   - The modules speak the scheduler's Thrift API themselves (binary protocol over HTTP), so the Python 2 only
     C(aurora) client is not needed on the controller or in an execution environment.

@@ -43,5 +43,5 @@ options:
     default: auto
 requirements:
   - hdfs >= 2.7.0 (HdfsCLI, for hdfs:// destinations)
-  - requests-kerberos (for O(kerberos=true))
+  - requests-kerberos >= 0.14.0 (for O(kerberos=true))
 """

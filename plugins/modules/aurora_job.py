@@ -26,12 +26,23 @@ extends_documentation_fragment:
   - heron.aurora._attributes
   - heron.aurora._aurora
 attributes:
+  action_group:
+    support: full
+    membership:
+      - heron.aurora.heron
+    details: Its options can be set for a whole play with C(module_defaults) under C(group/heron.aurora.heron).
   check_mode:
     support: full
     details: The change is computed with the scheduler (validation and diff); nothing that changes state is sent.
   diff_mode:
     support: full
     details: Shows the job's task configuration and instance count, as the scheduler has it and as wanted.
+  idempotent:
+    support: partial
+    details:
+      - With O(state=present), a job whose configuration the scheduler finds unchanged is left alone and the task
+        reports no change; O(state=absent) with nothing active to kill does nothing either.
+      - Not O(state=restarted), which restarts the tasks on every run by design.
 options:
   role:
     description: Role of the job (the second part of the job key). With a config, selects the job in it.

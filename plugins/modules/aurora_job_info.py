@@ -18,6 +18,12 @@ extends_documentation_fragment:
   - heron.aurora._attributes
   - heron.aurora._attributes.INFO_MODULE
   - heron.aurora._aurora
+attributes:
+  action_group:
+    support: full
+    membership:
+      - heron.aurora.heron
+    details: Its options can be set for a whole play with C(module_defaults) under C(group/heron.aurora.heron).
 options:
   role:
     description: List every job of this role. Required unless O(job_key) is given.

@@ -30,12 +30,23 @@ extends_documentation_fragment:
   - heron.aurora._storage_s3
   - heron.aurora._storage_hdfs
 attributes:
+  action_group:
+    support: full
+    membership:
+      - heron.aurora.heron
+    details: Its options can be set for a whole play with C(module_defaults) under C(group/heron.aurora.heron).
   check_mode:
     support: full
     details: Hashes O(src) and queries the store, reports what would change, and sends nothing.
   diff_mode:
     support: full
     details: Before and after sha256 and size of the object (and the list of versions with O(versioned=true)).
+  idempotent:
+    support: partial
+    details:
+      - By content, never by timestamps. An O(src) whose sha256 is already recorded at O(dest) is not sent again and
+        the task reports no change; so is an O(state=absent) with nothing to remove.
+      - Not with O(overwrite=always), which uploads on every run by design.
 options:
   src:
     description:

@@ -104,7 +104,7 @@ def _resolved_jars() -> str:
 def _run_maven(output: Path, offline: bool) -> subprocess.CompletedProcess:
     command = ["mvn", "-B", "-q", *(["-o"] if offline else []), "-f", str(POM),
                "dependency:build-classpath", f"-Dmdep.outputFile={output}"]
-    return subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    return subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,  # noqa: S603 - argument list, no shell
                           text=True, timeout=MAVEN_TIMEOUT, check=False)
 
 
@@ -116,7 +116,7 @@ def _compile_launcher(jars: str) -> None:
         return
     shutil.rmtree(CLASSES_DIR, ignore_errors=True)
     CLASSES_DIR.mkdir(parents=True)
-    completed = subprocess.run(
+    completed = subprocess.run(  # noqa: S603 - argument list, no shell
         [_java_tool("javac"), "-nowarn", "-encoding", "UTF-8", "-cp", jars, "-d", str(CLASSES_DIR),
          str(LAUNCHER_SOURCE)],
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

@@ -15,7 +15,8 @@ from typing import Callable
 import pytest
 
 from . import SERVICES
-from .collection import ensure_collection_path, run_module as _run_module
+from .collection import ensure_collection_path
+from .collection import run_module as _run_module
 from .service import ServiceError
 
 ensure_collection_path()

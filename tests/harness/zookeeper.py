@@ -31,7 +31,8 @@ def server_mode(host: str, port: int) -> str:
 
 
 class ZooKeeperNode(Service):
-    """One ZooKeeper server; part of an ensemble when ``peers`` lists every member as (id, quorum port, election port)."""
+    """One ZooKeeper server; part of an ensemble when ``peers`` lists every member as
+    (id, quorum port, election port)."""
 
     name = "zookeeper"
     host = "127.0.0.1"
@@ -89,7 +90,8 @@ class ZooKeeperEnsemble:
 
     def __init__(self, workdir: Path, size: int = 3) -> None:
         peers = [(sid, free_port(), free_port()) for sid in range(1, size + 1)]
-        self.nodes = [ZooKeeperNode(Path(workdir) / f"node{sid}", sid, peers=peers) for sid, _quorum, _election in peers]
+        self.nodes = [ZooKeeperNode(Path(workdir) / f"node{sid}", sid, peers=peers)
+                      for sid, _quorum, _election in peers]
 
     @property
     def hosts(self) -> str:

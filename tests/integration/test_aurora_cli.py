@@ -21,7 +21,8 @@ HERON_KEY = "devcluster/heron/devel/WordCountTopology"
 HERON_BINDINGS = {
     "CLUSTER": "devcluster", "ROLE": "heron", "ENVIRON": "devel", "TOPOLOGY_NAME": "WordCountTopology",
     "EXECUTOR_BINARY": "./heron-core/bin/heron-executor",
-    "TOPOLOGY_ARGUMENTS": "--topology-name=WordCountTopology --topology-id=WordCountTopology-abc --state-manager-connection=127.0.0.1:2181",
+    "TOPOLOGY_ARGUMENTS": ("--topology-name=WordCountTopology --topology-id=WordCountTopology-abc"
+                           " --state-manager-connection=127.0.0.1:2181"),
     "CPUS_PER_CONTAINER": "1.0", "RAM_PER_CONTAINER": "1073741824", "DISK_PER_CONTAINER": "2147483648",
     "NUM_CONTAINERS": "2", "CORE_PACKAGE_URI": "http://h/heron-core.tar.gz", "TOPOLOGY_PACKAGE_URI": "http://h/topology.tar.gz",
 }
@@ -83,7 +84,8 @@ class Aurora:
                        "--bind", f"count={count}", "--bind", "env=devel", *extra, HELLO_KEY, str(self.hello))
 
     def heron_create(self) -> subprocess.CompletedProcess:
-        """Heron's submit: `aurora job create --wait-until RUNNING --bind K=V ... <jobkey> <conf>/heron.aurora --verbose`."""
+        """Heron's submit:
+        `aurora job create --wait-until RUNNING --bind K=V ... <jobkey> <conf>/heron.aurora --verbose`."""
         binds = [arg for name, value in HERON_BINDINGS.items() for arg in ("--bind", f"{name}={value}")]
         return self("job", "create", "--wait-until", "RUNNING", *binds, HERON_KEY, str(self.heron), "--verbose")
 
@@ -120,7 +122,8 @@ def heron_new_instances(stderr: str) -> set[int]:
 def test_heron_create_finds_the_leader_in_zookeeper_and_waits_until_running(aurora, scheduler):
     result = aurora.heron_create()
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == f"Job create succeeded: job url={scheduler.url}/scheduler/heron/devel/WordCountTopology"
+    job_url = f"{scheduler.url}/scheduler/heron/devel/WordCountTopology"
+    assert result.stdout.strip() == f"Job create succeeded: job url={job_url}"
     active = aurora.active(HERON_KEY)
     assert sorted(active) == [0, 1]
     assert {t["status"] for t in active.values()} == {"RUNNING"}

@@ -1,4 +1,5 @@
-"""The HDFS of the harness is a real one: WebHDFS, the `hdfs` command, xattrs, permissions and failures behave as on a cluster.
+"""The HDFS of the harness is a real one: WebHDFS, the `hdfs` command, xattrs, permissions and failures behave as on a
+cluster.
 
 These tests drive HdfsCluster directly (not through the shared fixtures), so that the harness is checked on its own.
 """
@@ -56,7 +57,7 @@ def _rss_kib(pid: int) -> int:
 
 
 def hdfs_dfs(cluster: HdfsCluster, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([cluster.hdfs_command, "dfs", *args], capture_output=True, text=True,
+    return subprocess.run([cluster.hdfs_command, "dfs", *args], capture_output=True, text=True,  # noqa: S603 - argument list, no shell
                           timeout=COMMAND_TIMEOUT, check=False)
 
 
@@ -134,7 +135,7 @@ def test_hdfs_dfs_put_ls_cat_and_test_behave_as_fsshell(cluster, client, base_pa
 
 
 def test_hdfs_version_reports_the_hadoop_release(cluster):
-    result = subprocess.run([cluster.hdfs_command, "version"], capture_output=True, text=True,
+    result = subprocess.run([cluster.hdfs_command, "version"], capture_output=True, text=True,  # noqa: S603 - argument list, no shell
                             timeout=COMMAND_TIMEOUT, check=False)
 
     assert result.returncode == 0, result.stderr

@@ -42,7 +42,7 @@ def xattr(cluster, path: str) -> str | None:
 
 def fetch_as_an_agent_would(cluster, uri: str, target) -> bytes:
     """`hdfs dfs -get <uri> <file>`, the fetch command heron.aurora runs on the Aurora agents."""
-    subprocess.run([cluster.hdfs_command, "dfs", "-get", uri, str(target)], check=True, capture_output=True,
+    subprocess.run([cluster.hdfs_command, "dfs", "-get", uri, str(target)], check=True, capture_output=True,  # noqa: S603 - argument list, no shell
                    timeout=120)
     return target.read_bytes()
 

@@ -157,7 +157,7 @@ def test_rejected_credentials(make_s3_server, run_module, tmp_path):
     server = make_s3_server()
     server.client().create_bucket(Bucket="heron-private")
     # From now on this private moto instance checks every request's credentials.
-    request = urllib.request.Request(f"{server.endpoint_url}/moto-api/reset-auth", data=b"0", method="POST",
+    request = urllib.request.Request(f"{server.endpoint_url}/moto-api/reset-auth", data=b"0", method="POST",  # noqa: S310 - loopback test server
                                      headers={"Content-Type": "text/plain"})
     urllib.request.urlopen(request).close()  # noqa: S310 - loopback test server
     src = tmp_path / "x.tar.gz"
@@ -229,7 +229,7 @@ def run_measuring_peak_rss(args: dict) -> tuple[dict, int]:
             "print(json.dumps([result, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss]))\n")
     tests_dir = Path(__file__).resolve().parents[1]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(tests_dir), os.environ.get("PYTHONPATH")])))
-    proc = subprocess.run([sys.executable, "-c", code, json.dumps(args)], capture_output=True, text=True, env=env,
+    proc = subprocess.run([sys.executable, "-c", code, json.dumps(args)], capture_output=True, text=True, env=env,  # noqa: S603 - argument list, no shell
                           check=True, timeout=900)
     result, peak_kib = json.loads(proc.stdout)
     return result, peak_kib * 1024

@@ -12,4 +12,4 @@ GET_PIP_ONLY_FLAGS = ("--no-setuptools", "--no-wheel")
 
 subprocess.check_call([sys.executable, "-m", "ensurepip", "--default-pip"], stdout=subprocess.DEVNULL)
 arguments = [argument for argument in sys.argv[1:] if argument not in GET_PIP_ONLY_FLAGS]
-sys.exit(subprocess.call([sys.executable, "-m", "pip", "install", "-q", *arguments]))
+sys.exit(subprocess.call([sys.executable, "-m", "pip", "install", "-q", *arguments]))  # noqa: S603 - argument list, no shell

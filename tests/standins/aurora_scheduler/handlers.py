@@ -8,7 +8,6 @@ from typing import Any
 from ansible_collections.heron.aurora.plugins.module_utils._aurora import api
 
 from . import wire
-
 from .state import Rejected, StandInScheduler, UpdateRun, java_key, key_text
 
 # Calls that change no state (besides every get...): after any other call the leader saves its state.
@@ -80,7 +79,8 @@ class SchedulerApi:
             if query.instanceIds and assigned.instanceId not in query.instanceIds:
                 continue
             result.append(task)
-        result.sort(key=lambda t: (key_text(t.assignedTask.task.job), t.assignedTask.instanceId, t.taskEvents[0].timestamp))
+        result.sort(key=lambda t: (key_text(t.assignedTask.task.job), t.assignedTask.instanceId,
+                                   t.taskEvents[0].timestamp))
         offset = query.offset or 0
         limit = query.limit or len(result)
         return result[offset:offset + limit]
@@ -99,7 +99,7 @@ class SchedulerApi:
         return self.state.response(result=self.idl.Result(
             scheduleStatusResult=self.idl.ScheduleStatusResult(tasks=tasks)))
 
-    def getJobs(self, ownerRole):  # noqa: N802
+    def getJobs(self, ownerRole):  # noqa: N802, N803 - the API's names
         configs = [job for job in self.state.jobs.values() if not ownerRole or job.key.role == ownerRole]
         return self.state.response(result=self.idl.Result(getJobsResult=self.idl.GetJobsResult(configs=configs)))
 
@@ -127,7 +127,7 @@ class SchedulerApi:
                                                      for c, i in groups.values()])
         return self.state.response(result=idl.Result(configSummaryResult=idl.ConfigSummaryResult(summary=summary)))
 
-    def getQuota(self, ownerRole):  # noqa: N802
+    def getQuota(self, ownerRole):  # noqa: N802, N803 - the API's names
         idl = self.idl
         return self.state.response(result=idl.Result(getQuotaResult=idl.GetQuotaResult(
             quota=idl.ResourceAggregate(resources=[]))))
@@ -197,7 +197,7 @@ class SchedulerApi:
             found = found[(query.offset or 0):(query.offset or 0) + query.limit]
         return found
 
-    def getJobUpdateSummaries(self, jobUpdateQuery):  # noqa: N802
+    def getJobUpdateSummaries(self, jobUpdateQuery):  # noqa: N802, N803 - the API's names
         idl = self.idl
         summaries = [self.state.update_summary(u) for u in self._updates_matching(jobUpdateQuery)]
         return self.state.response(result=idl.Result(getJobUpdateSummariesResult=idl.GetJobUpdateSummariesResult(
@@ -258,7 +258,7 @@ class SchedulerApi:
             state.jobs[key].instanceCount = len(remaining)
         return state.response() if killed else state.response("OK", details=("No tasks to kill.",))
 
-    def restartShards(self, job, shardIds):  # noqa: N802
+    def restartShards(self, job, shardIds):  # noqa: N802, N803 - the API's names
         state = self.state
         state.check_key(job)
         key = key_text(job)

@@ -110,7 +110,7 @@ class StandInServer:
             data, _stat = self.zk.get(lowest)
             endpoint = json.loads(data)["additionalEndpoints"]["http"]
             self.leader, self.leader_url = False, f"http://{endpoint['host']}:{endpoint['port']}"
-        except Exception:  # the leader vanished meanwhile; the next watch event settles it
+        except Exception:  # noqa: BLE001 - the leader vanished meanwhile; the next watch event settles it
             self.leader, self.leader_url = False, None
 
     # --- HTTP ----------------------------------------------------------------------------------------
@@ -212,6 +212,6 @@ class StandInServer:
             try:
                 self.zk.stop()
                 self.zk.close()
-            except Exception:  # noqa: BLE001 - best effort on the way out
+            except Exception:  # noqa: BLE001, S110 - best effort on the way out
                 pass
             self.zk = None

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Sequence
 
 import pytest
+
 from harness.collection import COLLECTIONS_ROOT, ensure_collection_path
 from harness.service import Service, free_port
 
@@ -63,7 +64,7 @@ class AuroraSchedulerStandIn(Service):
         return state["leader"] or bool(state["leader_url"])
 
     def control(self, **switches) -> dict:
-        request = urllib.request.Request(f"{self.url}/standin/control", data=json.dumps(switches).encode(),
+        request = urllib.request.Request(f"{self.url}/standin/control", data=json.dumps(switches).encode(),  # noqa: S310 - loopback
                                          method="POST")
         with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - loopback
             return json.loads(response.read())

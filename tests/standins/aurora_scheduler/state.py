@@ -9,8 +9,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from harness.service import free_port
 from ansible_collections.heron.aurora.plugins.module_utils._aurora import api
+from harness.service import free_port
 
 from . import wire
 
@@ -328,7 +328,8 @@ class StandInScheduler:
         wanted = target is not None and instance < target.instanceCount
         config = target.taskConfig if wanted else None
         if progress["phase"] == "replace":
-            if current is not None and (not wanted or wire.canonical(current.assignedTask.task) != wire.canonical(config)):
+            if current is not None and (not wanted
+                                        or wire.canonical(current.assignedTask.task) != wire.canonical(config)):
                 self.kill(current, "Killed for job update.")
                 return True
             if current is None and wanted:

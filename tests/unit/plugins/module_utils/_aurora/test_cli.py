@@ -326,7 +326,8 @@ def test_status_json_shape_and_no_match(idl):
     assert [t["assignedTask"]["taskId"] for t in entry["inactive"]] == ["old-0"]
     task = entry["active"][0]
     assert task["status"] == "RUNNING" and [e["status"] for e in task["taskEvents"]] == ["INIT", "RUNNING"]
-    assert task["assignedTask"]["task"]["isService"] is True and task["assignedTask"]["assignedPorts"] == {"http": 31000}
+    assigned = task["assignedTask"]
+    assert assigned["task"]["isService"] is True and assigned["assignedPorts"] == {"http": 31000}
     assert out.startswith('[\n  {\n    "job": ')
     code, out, _err = run(["job", "status", "devcluster/heron/devel/Other", "--write-json"], jobs)
     assert (code, out) == (0, '{"jobspec":"devcluster/heron/devel/Other","error":"No matching jobs found"}\n')

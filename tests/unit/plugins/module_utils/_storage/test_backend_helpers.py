@@ -101,9 +101,10 @@ class FakeResponse:
 
 
 def test_webhdfs_error_from_remote_exception():
-    error = hdfs._error_from(FakeResponse(403, {"RemoteException": {
-        "exception": "IOException", "message": "The XAttr operation has been rejected.  Support for XAttrs has been "
-                                               "disabled by setting dfs.namenode.xattrs.enabled to false."}}), "SETXATTR /x")
+    message = ("The XAttr operation has been rejected.  Support for XAttrs has been disabled by setting"
+               " dfs.namenode.xattrs.enabled to false.")
+    body = {"RemoteException": {"exception": "IOException", "message": message}}
+    error = hdfs._error_from(FakeResponse(403, body), "SETXATTR /x")
     assert error.status == 403 and error.remote_exception == "IOException" and error.xattrs_disabled
     plain = hdfs._error_from(FakeResponse(503, "<html>busy</html>"), "CREATE /x")
     assert plain.status == 503 and "busy" in str(plain) and hdfs.is_transient(plain)

@@ -57,7 +57,7 @@ class MemoryBackend(StorageBackend):
 
     def list_matching(self, location, pattern: re.Pattern):
         found = []
-        for uri, (data, dummy, modified) in self.objects.items():
+        for uri, (data, _digest, modified) in self.objects.items():
             candidate = parse_dest(uri)
             if candidate.directory == location.directory and pattern.match(candidate.name):
                 found.append(StoredObject(candidate, len(data), None, modified))
