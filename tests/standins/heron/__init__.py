@@ -1,0 +1,7 @@
+"""Stand-ins for Apache Heron, which cannot be installed here (tests only, never shipped).
+
+- topology/: a small WordCount of our own, compiled against Heron's real API (heron-api from Maven Central), whose
+  main class makes Heron's own HeronSubmitter write the topology definition (build.py);
+- znodes.py: writes Heron's znodes into a real ZooKeeper in the order and shape Heron's CLI and TManager use;
+- heronpy.py: Heron's own protobuf descriptors, read from the heronpy wheel, to check ours against.
+"""
