@@ -235,3 +235,35 @@ def test_unreachable_zookeeper_fails_within_the_timeout(run_module):
     result = run_module("heron_topology_info", {"zk_hosts": hosts, "zk_timeout": 2}, timeout=120)
     assert result["failed"] and result["option"] == "zk_hosts"
     assert f"no ZooKeeper session with {hosts} (zk_hosts) within 2 seconds" in result["msg"]
+
+
+def test_digest_auth_reads_state_protected_by_an_acl(run_module, zookeeper, heron_definition):
+    from kazoo.security import make_digest_acl
+
+    root = f"/heron-acl-{free_port()}"
+    client = KazooClient(hosts=zookeeper.hosts, timeout=10, auth_data=[("digest", "heron:s3cret")])
+    client.start(timeout=30)
+    try:
+        writer = znodes.HeronZnodes(client, root)
+        writer.submit(znodes.submission(znodes.our_classes, heron_definition()))
+        only_heron = [make_digest_acl("heron", "s3cret", all=True)]
+        for directory in ("topologies", "packingplans", "executionstate", "schedulers"):
+            client.set_acls(writer.path(directory, "WordCount"), only_heron)
+
+        denied = run_module("heron_topology_info", {"zk_hosts": zookeeper.hosts, "zk_root": root})
+        assert denied["failed"] and denied["option"] == "zk_auth"
+        assert "refused to read" in denied["msg"] and "zk_auth" in denied["msg"]
+
+        allowed = run_module("heron_topology_info", {"zk_hosts": zookeeper.hosts, "zk_root": root,
+                                                     "zk_auth": "heron:s3cret"})
+        assert not allowed.get("failed"), allowed
+        assert [view["stale"] for view in allowed["topologies"]] == [False]
+        assert "s3cret" not in repr(allowed)
+    finally:
+        client.stop()
+        client.close()
+
+
+def test_a_name_that_is_not_one_path_segment_is_refused(run_module, zookeeper):
+    result = run_module("heron_topology_info", {"zk_hosts": zookeeper.hosts, "name": "a/b"})
+    assert result["failed"] and result["option"] == "name"
