@@ -100,7 +100,7 @@ topologies:
     instances: {description: "Spout and bolt instances in the packing plan.", type: int, returned: always}
     resources:
       description:
-        - The packing plan: per container its C(id), C(required) and C(scheduled) resources (C(cpu), C(ram) and
+        - The packing plan, per container its C(id), C(required) and C(scheduled) resources (C(cpu), C(ram) and
           C(disk), in bytes) and its C(instances); C(total_required) over all containers; C(packing_plan_id).
         - Null without a C(packingplans) node.
       type: dict
@@ -144,11 +144,11 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.heron.aurora.plugins.module_utils._ansible.heron_state import (
     fail_from,
-    missing_library,
     zookeeper_argument_spec,
     zookeeper_options,
 )
 from ansible_collections.heron.aurora.plugins.module_utils._heron.errors import HeronError
+from ansible_collections.heron.aurora.plugins.module_utils._heron.state.info import topologies_info
 
 
 def main() -> None:
@@ -156,10 +156,6 @@ def main() -> None:
     spec.update(name={"type": "str"})
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
     try:
-        try:
-            from ansible_collections.heron.aurora.plugins.module_utils._heron.state.info import topologies_info
-        except ImportError as error:
-            raise missing_library(error) from error
         topologies = topologies_info(zookeeper_options(module.params), module.params.get("name"))
     except HeronError as error:
         fail_from(module, error)

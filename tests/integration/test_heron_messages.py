@@ -102,16 +102,10 @@ def _scalar(field, seed: int):
     return seed * (2 ** 33 if kind == field.TYPE_INT64 else 1)
 
 
-def _our_class(full_name: str) -> type:
-    from google.protobuf import message_factory
-
-    return message_factory.GetMessageClass(messages.POOL.FindMessageTypeByName(full_name))
-
-
 @pytest.mark.parametrize("full_name", ROUND_TRIPPED)
 def test_bytes_round_trip_both_ways(full_name, heron_pool):
     theirs_class = heronpy.message_class(heron_pool, full_name)
-    ours_class = _our_class(full_name)
+    ours_class = messages.message_class(full_name)
 
     ours = ours_class()
     _fill(ours)

@@ -4,6 +4,7 @@ ZooKeeper (with Heron's own descriptors from heronpy, and with ours), and the mo
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
@@ -20,6 +21,7 @@ from ansible_collections.heron.aurora.plugins.module_utils._heron.state.session 
     ZooKeeperOptions,
     zookeeper_session,
 )
+from harness.collection import COLLECTIONS_ROOT
 from harness.service import free_port
 from standins.heron import znodes
 from standins.heron.topology import build
@@ -267,3 +269,15 @@ def test_digest_auth_reads_state_protected_by_an_acl(run_module, zookeeper, hero
 def test_a_name_that_is_not_one_path_segment_is_refused(run_module, zookeeper):
     result = run_module("heron_topology_info", {"zk_hosts": zookeeper.hosts, "name": "a/b"})
     assert result["failed"] and result["option"] == "name"
+
+
+@pytest.mark.parametrize("package, library", [("google", "protobuf"), ("kazoo", "kazoo")])
+def test_a_missing_library_is_reported_by_name(run_module, zookeeper, tmp_path, package, library):
+    # A package of that name earlier on the path hides the installed one, as if it were not installed.
+    (tmp_path / package).mkdir()
+    (tmp_path / package / "__init__.py").write_text("raise ImportError('hidden by the test')\n"
+                                                    if package == "kazoo" else "")
+    python_path = os.pathsep.join([str(tmp_path), str(COLLECTIONS_ROOT)])
+    result = run_module("heron_topology_info", {"zk_hosts": zookeeper.hosts}, env={"PYTHONPATH": python_path})
+    assert result["failed"]
+    assert f"Failed to import the required Python library ({library})" in result["msg"]

@@ -11,14 +11,14 @@ from typing import Any
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.heron.aurora.plugins.module_utils._heron.errors import HeronError, HeronMissingLibrary
+from ansible_collections.heron.aurora.plugins.module_utils._heron.state import statemgr
+from ansible_collections.heron.aurora.plugins.module_utils._heron.state.session import ZooKeeperOptions
 
 LIBRARY_URLS = {
     "kazoo": "https://pypi.org/project/kazoo/",
     "protobuf": "https://pypi.org/project/protobuf/",
     "PyYAML": "https://pypi.org/project/PyYAML/",
 }
-# The import names of the libraries, for an ImportError raised while the state package loads.
-IMPORT_NAMES = {"kazoo": "kazoo", "google": "protobuf", "yaml": "PyYAML"}
 ZOOKEEPER_OPTIONS = ("cluster", "config_path", "zk_hosts", "zk_root", "zk_timeout", "zk_auth", "zk_use_tls",
                      "zk_ca_file", "zk_cert_file", "zk_key_file")
 
@@ -38,22 +38,12 @@ def zookeeper_argument_spec() -> dict:
     }
 
 
-def zookeeper_options(params: dict) -> Any:
+def zookeeper_options(params: dict) -> ZooKeeperOptions:
     """The ZooKeeperOptions of the module's parameters (reading the cluster's statemgr.yaml as needed)."""
-    from ansible_collections.heron.aurora.plugins.module_utils._heron.state.statemgr import zookeeper_options as build
-
     if params["zk_timeout"] <= 0:
         raise HeronError(f"zk_timeout must be a positive number of seconds, not {params['zk_timeout']:g}",
                          option="zk_timeout")
-    return build(**{name: params.get(name) for name in ZOOKEEPER_OPTIONS})
-
-
-def missing_library(error: ImportError) -> HeronMissingLibrary:
-    """The HeronMissingLibrary for an ImportError of kazoo, protobuf or PyYAML (re-raises any other)."""
-    top = (error.name or "").split(".")[0]
-    if top not in IMPORT_NAMES:
-        raise error
-    return HeronMissingLibrary(IMPORT_NAMES[top], str(error))
+    return statemgr.zookeeper_options(**{name: params.get(name) for name in ZOOKEEPER_OPTIONS})
 
 
 def fail_from(module: Any, error: HeronError, **result: Any) -> None:

@@ -15,8 +15,6 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from google.protobuf import message_factory
-
 from ansible_collections.heron.aurora.plugins.module_utils._heron.state import messages as our_messages
 
 from . import heronpy
@@ -34,7 +32,7 @@ MessageClasses = Callable[[str], type]
 
 
 def our_classes(full_name: str) -> type:
-    return message_factory.GetMessageClass(our_messages.POOL.FindMessageTypeByName(full_name))
+    return our_messages.message_class(full_name)
 
 
 def heron_classes() -> MessageClasses:

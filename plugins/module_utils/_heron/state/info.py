@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from ansible_collections.heron.aurora.plugins.module_utils._heron.state import messages
 from ansible_collections.heron.aurora.plugins.module_utils._heron.state.errors import StateConfigError
 from ansible_collections.heron.aurora.plugins.module_utils._heron.state.reader import HeronState
 from ansible_collections.heron.aurora.plugins.module_utils._heron.state.session import (
@@ -22,6 +23,7 @@ def topologies_info(options: ZooKeeperOptions, name: str | None = None) -> list[
     if name is not None and (not name or "/" in name or name in (".", "..")):
         raise StateConfigError(f"name {name!r} cannot be a topology name: it must be one ZooKeeper path segment",
                                option="name")
+    messages.require_protobuf()  # before any network: a missing library is the first thing to report
     with zookeeper_session(options) as session:
         state = HeronState(session, options.root)
         views = []

@@ -10,21 +10,36 @@ messages are here. tests/integration/test_heron_messages.py compares every messa
 that Heron itself ships (in the heronpy package) and round-trips bytes both ways.
 
 The messages live in a private descriptor pool, so they never clash with Heron's own generated modules (heronpy)
-imported in the same process.
+imported in the same process. Without the protobuf library this module still imports (the classes are None) and
+require_protobuf() says what is missing.
 """
 
 from __future__ import annotations
 
-from google.protobuf import descriptor_pool, message_factory
+import traceback
+from typing import Any
 
+from ansible_collections.heron.aurora.plugins.module_utils._heron.errors import HeronMissingLibrary
 from ansible_collections.heron.aurora.plugins.module_utils._heron.state.protodef import (
     enum,
+    file_descriptor_proto,
     message,
     optional,
     proto_file,
     repeated,
     required,
 )
+
+try:
+    from google.protobuf import descriptor_pool, message_factory
+    from google.protobuf.message import DecodeError
+except ImportError:
+    PROTOBUF_IMPORT_ERROR: str | None = traceback.format_exc()
+
+    class DecodeError(Exception):  # type: ignore[no-redef]
+        """Stands for protobuf's DecodeError, which cannot occur without protobuf."""
+else:
+    PROTOBUF_IMPORT_ERROR = None
 
 TOPOLOGY_PROTO = proto_file(
     "topology.proto", "heron.proto.api",
@@ -184,31 +199,52 @@ TMANAGER_PROTO = proto_file(
     ],
 )
 
-FILES = (TOPOLOGY_PROTO, PHYSICAL_PLAN_PROTO, EXECUTION_STATE_PROTO, PACKING_PLAN_PROTO, SCHEDULER_PROTO,
-         TMANAGER_PROTO)
+DEFINITIONS = (TOPOLOGY_PROTO, PHYSICAL_PLAN_PROTO, EXECUTION_STATE_PROTO, PACKING_PLAN_PROTO, SCHEDULER_PROTO,
+               TMANAGER_PROTO)
 
-POOL = descriptor_pool.DescriptorPool()
-for _file in FILES:
-    POOL.Add(_file)
+FILES: tuple = ()
+POOL = TOPOLOGY_STATES = None
+Topology = Config = PhysicalPlan = ExecutionState = HeronReleaseState = PackingPlan = Resource = None
+SchedulerLocation = TManagerLocation = None
 
 
-def _message_class(full_name: str) -> type:
+def require_protobuf() -> None:
+    if PROTOBUF_IMPORT_ERROR is not None:
+        raise HeronMissingLibrary("protobuf", PROTOBUF_IMPORT_ERROR)
+
+
+def message_class(full_name: str) -> type:
+    require_protobuf()
     return message_factory.GetMessageClass(POOL.FindMessageTypeByName(full_name))
 
 
-Topology = _message_class("heron.proto.api.Topology")
-Config = _message_class("heron.proto.api.Config")
-PhysicalPlan = _message_class("heron.proto.system.PhysicalPlan")
-ExecutionState = _message_class("heron.proto.system.ExecutionState")
-HeronReleaseState = _message_class("heron.proto.system.HeronReleaseState")
-PackingPlan = _message_class("heron.proto.system.PackingPlan")
-Resource = _message_class("heron.proto.system.Resource")
-SchedulerLocation = _message_class("heron.proto.scheduler.SchedulerLocation")
-TManagerLocation = _message_class("heron.proto.tmanager.TManagerLocation")
-
-TOPOLOGY_STATES = POOL.FindEnumTypeByName("heron.proto.api.TopologyState")
+def decode(message_class: type, data: bytes) -> Any:
+    """The message in ``data``; DecodeError also when a required field is missing."""
+    decoded = message_class.FromString(data)
+    if not decoded.IsInitialized():
+        missing = ", ".join(decoded.FindInitializationErrors())
+        raise DecodeError(f"{message_class.DESCRIPTOR.full_name} without its required fields {missing}")
+    return decoded
 
 
 def state_name(number: int) -> str:
     """RUNNING, PAUSED or KILLED for a TopologyState number."""
+    require_protobuf()
     return TOPOLOGY_STATES.values_by_number[number].name
+
+
+if PROTOBUF_IMPORT_ERROR is None:
+    FILES = tuple(file_descriptor_proto(definition) for definition in DEFINITIONS)
+    POOL = descriptor_pool.DescriptorPool()
+    for _file in FILES:
+        POOL.Add(_file)
+    TOPOLOGY_STATES = POOL.FindEnumTypeByName("heron.proto.api.TopologyState")
+    Topology = message_class("heron.proto.api.Topology")
+    Config = message_class("heron.proto.api.Config")
+    PhysicalPlan = message_class("heron.proto.system.PhysicalPlan")
+    ExecutionState = message_class("heron.proto.system.ExecutionState")
+    HeronReleaseState = message_class("heron.proto.system.HeronReleaseState")
+    PackingPlan = message_class("heron.proto.system.PackingPlan")
+    Resource = message_class("heron.proto.system.Resource")
+    SchedulerLocation = message_class("heron.proto.scheduler.SchedulerLocation")
+    TManagerLocation = message_class("heron.proto.tmanager.TManagerLocation")

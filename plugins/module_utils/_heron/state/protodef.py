@@ -1,12 +1,15 @@
 # -*- coding: utf-8 -*-
 # Copyright: heron.aurora contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""A few functions that write protobuf file descriptors in Python, so that message definitions read almost like a
-.proto file and are built by the protobuf library at import time, without protoc.
+"""A few functions that describe protobuf files in Python, so that message definitions read almost like a .proto
+file, and file_descriptor_proto(), which turns such a description into the FileDescriptorProto the protobuf library
+builds message classes from (no protoc involved).
 
     proto_file("topology.proto", "heron.proto.api",
                enums=[enum("TopologyState", RUNNING=1, PAUSED=2, KILLED=3)],
                messages=[message("Topology", required(1, "id", "string"), required(5, "state", "TopologyState"))])
+
+The descriptions are plain tuples: only file_descriptor_proto() needs the protobuf library.
 
 A field's type is a scalar name (string, bytes, bool, int32, int64, double), or the name of a message or enum:
 relative to the file's package (``Spout``, ``Config.KeyValue``), or fully qualified with a leading dot
@@ -15,19 +18,12 @@ relative to the file's package (``Spout``, ``Config.KeyValue``), or fully qualif
 
 from __future__ import annotations
 
-from typing import Iterable, NamedTuple, Sequence
+from typing import Any, Iterable, NamedTuple, Sequence
 
-from google.protobuf import descriptor_pb2
-
-_FIELD = descriptor_pb2.FieldDescriptorProto
-SCALAR_TYPES = {
-    "string": _FIELD.TYPE_STRING,
-    "bytes": _FIELD.TYPE_BYTES,
-    "bool": _FIELD.TYPE_BOOL,
-    "int32": _FIELD.TYPE_INT32,
-    "int64": _FIELD.TYPE_INT64,
-    "double": _FIELD.TYPE_DOUBLE,
-}
+# The numbers of descriptor.proto's FieldDescriptorProto.Type and .Label, which are fixed by protobuf itself.
+SCALAR_TYPES = {"double": 1, "int64": 3, "int32": 5, "bool": 8, "string": 9, "bytes": 12}
+TYPE_MESSAGE, TYPE_ENUM = 11, 14
+LABEL_OPTIONAL, LABEL_REQUIRED, LABEL_REPEATED = 1, 2, 3
 
 
 class Field(NamedTuple):
@@ -48,16 +44,24 @@ class Enum(NamedTuple):
     values: dict
 
 
+class ProtoFile(NamedTuple):
+    name: str
+    package: str
+    messages: Sequence[Message]
+    enums: Sequence[Enum]
+    dependencies: Sequence[str]
+
+
 def required(number: int, name: str, type_: str) -> Field:
-    return Field(number, _FIELD.LABEL_REQUIRED, name, type_)
+    return Field(number, LABEL_REQUIRED, name, type_)
 
 
 def optional(number: int, name: str, type_: str) -> Field:
-    return Field(number, _FIELD.LABEL_OPTIONAL, name, type_)
+    return Field(number, LABEL_OPTIONAL, name, type_)
 
 
 def repeated(number: int, name: str, type_: str) -> Field:
-    return Field(number, _FIELD.LABEL_REPEATED, name, type_)
+    return Field(number, LABEL_REPEATED, name, type_)
 
 
 def message(name: str, *fields: Field, nested: Sequence[Message] = ()) -> Message:
@@ -69,40 +73,39 @@ def enum(name: str, **values: int) -> Enum:
 
 
 def proto_file(name: str, package: str, messages: Sequence[Message], enums: Sequence[Enum] = (),
-               dependencies: Sequence[str] = ()) -> descriptor_pb2.FileDescriptorProto:
+               dependencies: Sequence[str] = ()) -> ProtoFile:
+    return ProtoFile(name, package, messages, enums, dependencies)
+
+
+def file_descriptor_proto(item: ProtoFile) -> Any:
     """The FileDescriptorProto of one proto2 file; types are resolved to fully qualified names here."""
-    enum_names = {f".{package}.{item.name}" for item in enums}
-    file_proto = descriptor_pb2.FileDescriptorProto(name=name, package=package, syntax="proto2",
-                                                    dependency=list(dependencies))
-    for item in enums:
-        file_proto.enum_type.add().CopyFrom(_enum_proto(item))
-    for item in messages:
-        file_proto.message_type.add().CopyFrom(_message_proto(item, package, enum_names))
+    from google.protobuf import descriptor_pb2
+
+    enum_names = {f".{item.package}.{enum_item.name}" for enum_item in item.enums}
+    file_proto = descriptor_pb2.FileDescriptorProto(name=item.name, package=item.package, syntax="proto2",
+                                                    dependency=list(item.dependencies))
+    for enum_item in item.enums:
+        enum_proto = file_proto.enum_type.add(name=enum_item.name)
+        for value_name, number in enum_item.values.items():
+            enum_proto.value.add(name=value_name, number=number)
+    for message_item in item.messages:
+        _fill_message(file_proto.message_type.add(), message_item, item.package, enum_names)
     return file_proto
 
 
-def _enum_proto(item: Enum) -> descriptor_pb2.EnumDescriptorProto:
-    proto = descriptor_pb2.EnumDescriptorProto(name=item.name)
-    for value_name, number in item.values.items():
-        proto.value.add(name=value_name, number=number)
-    return proto
-
-
-def _message_proto(item: Message, package: str, enum_names: Iterable[str]) -> descriptor_pb2.DescriptorProto:
-    proto = descriptor_pb2.DescriptorProto(name=item.name)
+def _fill_message(proto: Any, item: Message, package: str, enum_names: Iterable[str]) -> None:
+    proto.name = item.name
     for field in item.fields:
-        proto.field.add().CopyFrom(_field_proto(field, package, enum_names))
+        _fill_field(proto.field.add(), field, package, enum_names)
     for nested in item.nested:
-        proto.nested_type.add().CopyFrom(_message_proto(nested, package, enum_names))
-    return proto
+        _fill_message(proto.nested_type.add(), nested, package, enum_names)
 
 
-def _field_proto(field: Field, package: str, enum_names: Iterable[str]) -> descriptor_pb2.FieldDescriptorProto:
-    proto = _FIELD(name=field.name, number=field.number, label=field.label)
+def _fill_field(proto: Any, field: Field, package: str, enum_names: Iterable[str]) -> None:
+    proto.name, proto.number, proto.label = field.name, field.number, field.label
     if field.type in SCALAR_TYPES:
         proto.type = SCALAR_TYPES[field.type]
-        return proto
+        return
     qualified = field.type if field.type.startswith(".") else f".{package}.{field.type}"
     proto.type_name = qualified
-    proto.type = _FIELD.TYPE_ENUM if qualified in enum_names else _FIELD.TYPE_MESSAGE
-    return proto
+    proto.type = TYPE_ENUM if qualified in enum_names else TYPE_MESSAGE

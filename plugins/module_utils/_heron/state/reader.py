@@ -8,9 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from google.protobuf.message import DecodeError
-
 from ansible_collections.heron.aurora.plugins.module_utils._heron.state import messages
+from ansible_collections.heron.aurora.plugins.module_utils._heron.state.messages import DecodeError, decode
 from ansible_collections.heron.aurora.plugins.module_utils._heron.state.fingerprint import (
     Fingerprint,
     FingerprintInvalid,
@@ -21,13 +20,13 @@ from ansible_collections.heron.aurora.plugins.module_utils._heron.state.session 
 # Heron's directories and the message each node holds. tmasters is where Heron before 0.20.3 registered the
 # TManager (then called TMaster); its TMasterLocation has the fields, and so the bytes, of TManagerLocation.
 MESSAGES = {
-    "topologies": messages.Topology,
-    "packingplans": messages.PackingPlan,
-    "pplans": messages.PhysicalPlan,
-    "executionstate": messages.ExecutionState,
-    "schedulers": messages.SchedulerLocation,
-    "tmanagers": messages.TManagerLocation,
-    "tmasters": messages.TManagerLocation,
+    "topologies": "heron.proto.api.Topology",
+    "packingplans": "heron.proto.system.PackingPlan",
+    "pplans": "heron.proto.system.PhysicalPlan",
+    "executionstate": "heron.proto.system.ExecutionState",
+    "schedulers": "heron.proto.scheduler.SchedulerLocation",
+    "tmanagers": "heron.proto.tmanager.TManagerLocation",
+    "tmasters": "heron.proto.tmanager.TManagerLocation",
 }
 
 
@@ -53,6 +52,7 @@ class HeronState:
     """Heron's state under ``root`` through one session."""
 
     def __init__(self, session: ZooKeeperSession, root: str) -> None:
+        messages.require_protobuf()
         self.session = session
         self.root = root.rstrip("/")
 
@@ -68,12 +68,12 @@ class HeronState:
 
     def read(self, name: str) -> TopologyNodes:
         nodes = TopologyNodes(name)
-        for directory, message_class in MESSAGES.items():
+        for directory, full_name in MESSAGES.items():
             data = self.session.get(self.path(directory, name))
             if data is None:
                 continue
             try:
-                nodes.found[directory] = decode(message_class, data)
+                nodes.found[directory] = decode(messages.message_class(full_name), data)
             except DecodeError as exc:
                 nodes.unreadable[directory] = str(exc)
         self._read_fingerprint(nodes)
@@ -88,12 +88,3 @@ class HeronState:
                                                  nodes.name)
         except FingerprintInvalid as exc:
             nodes.fingerprint_error = str(exc)
-
-
-def decode(message_class: type, data: bytes) -> Any:
-    """The message in ``data``; DecodeError also when a required field is missing."""
-    decoded = message_class.FromString(data)
-    if not decoded.IsInitialized():
-        missing = ", ".join(decoded.FindInitializationErrors())
-        raise DecodeError(f"{message_class.DESCRIPTOR.full_name} without its required fields {missing}")
-    return decoded

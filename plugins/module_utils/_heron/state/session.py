@@ -10,6 +10,7 @@ session and on each call, and errors that name the hosts instead of a kazoo trac
 from __future__ import annotations
 
 import contextlib
+import traceback
 from dataclasses import dataclass
 from typing import Any, Iterator
 
@@ -31,8 +32,8 @@ try:
     )
     from kazoo.handlers.threading import KazooTimeoutError
     from kazoo.retry import KazooRetry
-except ImportError as _error:
-    KAZOO_IMPORT_ERROR: ImportError | None = _error
+except ImportError:
+    KAZOO_IMPORT_ERROR: str | None = traceback.format_exc()
 else:
     KAZOO_IMPORT_ERROR = None
 
@@ -114,7 +115,7 @@ class ZooKeeperSession:
 def zookeeper_session(options: ZooKeeperOptions) -> Iterator[ZooKeeperSession]:
     """A started session for the ``with`` block, closed after it; fails within ``options.timeout`` seconds."""
     if KAZOO_IMPORT_ERROR is not None:
-        raise HeronMissingLibrary("kazoo", f"the Python library kazoo is required: {KAZOO_IMPORT_ERROR}")
+        raise HeronMissingLibrary("kazoo", KAZOO_IMPORT_ERROR)
     client = KazooClient(**_client_arguments(options))
     try:
         client.start(timeout=options.timeout)

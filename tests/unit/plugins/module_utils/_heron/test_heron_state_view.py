@@ -7,7 +7,8 @@ import pytest
 from google.protobuf.message import DecodeError
 
 from ansible_collections.heron.aurora.plugins.module_utils._heron.state import messages
-from ansible_collections.heron.aurora.plugins.module_utils._heron.state.reader import TopologyNodes, decode
+from ansible_collections.heron.aurora.plugins.module_utils._heron.state.messages import decode
+from ansible_collections.heron.aurora.plugins.module_utils._heron.state.reader import TopologyNodes
 from ansible_collections.heron.aurora.plugins.module_utils._heron.state.view import topology_view
 
 
