@@ -34,9 +34,9 @@ def classes(request):
     return WRITERS[request.param]()
 
 
-def _info(run_module, writer, **args):
+def _info(run_module, writer, check_mode=False, **args):
     result = run_module("heron_topology_info", {"zk_hosts": writer.hosts, "zk_root": writer.root,
-                                                "zk_timeout": 10, **args})
+                                                "zk_timeout": 10, **args}, check_mode=check_mode)
     assert not result.get("failed"), result
     assert result["changed"] is False
     return result["topologies"]
@@ -99,6 +99,7 @@ def test_running_topology(run_module, heron_znodes, heron_definition, classes):
     assert view["scheduler"] == {"http_endpoint": "scheduler_as_lib_no_endpoint", "job_page_links": []}
     assert (view["stale"], view["missing"], view["stale_reasons"]) == (False, [], [])
     assert view["fingerprint"] is None and view["fingerprint_error"] is None
+    assert _info(run_module, heron_znodes, check_mode=True) == [view]  # read-only: the same in check mode
 
 
 def test_paused_comes_from_the_physical_plan(run_module, heron_znodes, heron_definition, classes):

@@ -218,12 +218,12 @@ def message_class(full_name: str) -> type:
     return message_factory.GetMessageClass(POOL.FindMessageTypeByName(full_name))
 
 
-def decode(message_class: type, data: bytes) -> Any:
-    """The message in ``data``; DecodeError also when a required field is missing."""
-    decoded = message_class.FromString(data)
+def decode(message_type: type, data: bytes) -> Any:
+    """The message of ``message_type`` in ``data``; DecodeError also when a required field is missing."""
+    decoded = message_type.FromString(data)
     if not decoded.IsInitialized():
         missing = ", ".join(decoded.FindInitializationErrors())
-        raise DecodeError(f"{message_class.DESCRIPTOR.full_name} without its required fields {missing}")
+        raise DecodeError(f"{message_type.DESCRIPTOR.full_name} without its required fields {missing}")
     return decoded
 
 

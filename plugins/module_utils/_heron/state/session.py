@@ -75,10 +75,10 @@ class ZooKeeperSession:
         except NoNodeError:
             return []
 
-    def create_or_set(self, path: str, data: bytes, ephemeral: bool = False) -> None:
+    def create_or_set(self, path: str, data: bytes) -> None:
         """Create ``path`` (and its parents) with ``data``, or replace the data of an existing node."""
         try:
-            self._wait(self._client.create_async(path, data, ephemeral=ephemeral, makepath=True), "create", path)
+            self._wait(self._client.create_async(path, data, makepath=True), "create", path)
         except NodeExistsError:
             self._wait(self._client.set_async(path, data), "write", path)
 
