@@ -93,6 +93,9 @@ def test_running_topology(run_module, heron_znodes, heron_definition, classes):
     assert [container["id"] for container in containers] == [1, 2]
     assert [len(container["instances"]) for container in containers] == [2, 1]
     assert containers[0]["required"] == {"cpu": 3.0, "ram": 4 * 1024 ** 3, "disk": 14 * 1024 ** 3}
+    assert containers[1]["required"] == {"cpu": 2.0, "ram": 3 * 1024 ** 3, "disk": 14 * 1024 ** 3}
+    assert [instance["task_id"] for instance in containers[0]["instances"]] == [1, 3]
+    assert view["resources"]["packing_plan_id"] == sub.topology.id
     assert view["physical_plan"]["instances"] == 3 and len(view["physical_plan"]["stmgrs"]) == 2
     assert view["tmanager"] == {"host": "127.0.0.1", "controller_port": 45000, "server_port": 45001,
                                 "stats_port": 45002, "topology_id": sub.topology.id, "znode": "tmanagers"}

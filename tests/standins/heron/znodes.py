@@ -20,8 +20,8 @@ from ansible_collections.heron.aurora.plugins.module_utils._heron.state import m
 from . import heronpy
 
 GIB = 1024 ** 3
-# RoundRobinPacking's defaults when the topology asks for no resources: per instance 1 CPU, 1 GiB RAM, 1 GiB disk;
-# per container a padding of 1 CPU, 2 GiB RAM and 12 GiB disk.
+# RoundRobinPacking's defaults when the topology asks for no resources: per instance 1 CPU, 1 GiB RAM and 1 GiB disk;
+# per container a padding of 1 CPU, 2 GiB RAM (stream manager and metrics manager, 1 GiB each) and 12 GiB disk.
 INSTANCE_CPU, INSTANCE_RAM, INSTANCE_DISK = 1.0, 1 * GIB, 1 * GIB
 PADDING_CPU, PADDING_RAM, PADDING_DISK = 1.0, 2 * GIB, 12 * GIB
 PARALLELISM_KEY = "topology.component.parallelism"
@@ -67,25 +67,29 @@ def _config_value(config, key: str, default: str) -> str:
 
 
 def round_robin_packing(classes: MessageClasses, topology):
-    """Instances dealt to containers 1..topology.stmgrs in turn, each with the default resources and padding."""
+    """RoundRobinPacking with its defaults: instances dealt to containers 1..topology.stmgrs in turn (task ids from
+    1), CPU and RAM per container the sum of its instances' plus the padding, disk the same for every container
+    (the largest container's instances plus the padding). Components are taken in definition order, spouts first
+    (Heron takes them in the order of a hash map, which this stand-in does not imitate)."""
     containers = int(_config_value(topology.topology_config, STMGRS_KEY, "1"))
-    plan = classes("heron.proto.system.PackingPlan")(id=f"{topology.id}-packing")
+    plan = classes("heron.proto.system.PackingPlan")(id=topology.id)
     container_plans = [plan.container_plans.add(id=index + 1) for index in range(containers)]
     components = [spout.comp for spout in topology.spouts] + [bolt.comp for bolt in topology.bolts]
-    task_id = 0
+    task_id = 1
     for component in components:
         for component_index in range(int(_config_value(component.config, PARALLELISM_KEY, "1"))):
-            instance = container_plans[task_id % containers].instance_plans.add(
+            instance = container_plans[(task_id - 1) % containers].instance_plans.add(
                 component_name=component.name, task_id=task_id, component_index=component_index)
             instance.resource.cpu, instance.resource.ram, instance.resource.disk = \
                 INSTANCE_CPU, INSTANCE_RAM, INSTANCE_DISK
             task_id += 1
+    largest = max(len(container.instance_plans) for container in container_plans)
     for container in container_plans:
         count = len(container.instance_plans)
         required = container.requiredResource
         required.cpu = count * INSTANCE_CPU + PADDING_CPU
         required.ram = count * INSTANCE_RAM + PADDING_RAM
-        required.disk = count * INSTANCE_DISK + PADDING_DISK
+        required.disk = largest * INSTANCE_DISK + PADDING_DISK
     return plan
 
 
