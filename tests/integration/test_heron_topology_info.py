@@ -22,7 +22,8 @@ from ansible_collections.heron.aurora.plugins.module_utils._heron.state.session 
     zookeeper_session,
 )
 from harness.collection import COLLECTIONS_ROOT
-from harness.service import free_port
+from harness.service import free_port, wait_for
+from harness.zookeeper import server_mode
 from standins.heron import znodes
 from standins.heron.topology import build
 
@@ -285,3 +286,30 @@ def test_a_missing_library_is_reported_by_name(run_module, zookeeper, tmp_path, 
     result = run_module("heron_topology_info", {"zk_hosts": zookeeper.hosts}, env={"PYTHONPATH": python_path})
     assert result["failed"]
     assert f"Failed to import the required Python library ({library})" in result["msg"]
+
+
+def _not_serving(node) -> bool:
+    try:
+        return server_mode(node.host, node.client_port) not in ("leader", "follower")
+    except OSError:
+        return False
+
+
+def test_quorum_lost_during_the_session_fails_the_next_read_within_the_timeout(make_zookeeper_ensemble):
+    from ansible_collections.heron.aurora.plugins.module_utils._heron.state.errors import ZooKeeperUnavailable
+
+    ensemble = make_zookeeper_ensemble()
+    options = ZooKeeperOptions(hosts=ensemble.hosts, timeout=3)
+    with zookeeper_session(options) as session:
+        assert session.children("/") == ["zookeeper"]
+        ensemble.nodes[0].kill()
+        ensemble.nodes[1].kill()
+        # The third node, alone, stops serving once it notices it lost the quorum (reads before that are local).
+        third = ensemble.nodes[2]
+        assert wait_for(lambda: _not_serving(third), timeout=60)
+        started = time.monotonic()
+        with pytest.raises(ZooKeeperUnavailable) as caught:
+            session.get("/heron/topologies/WordCount")
+        assert time.monotonic() - started < 30  # gives up rather than hang
+    assert caught.value.option == "zk_hosts"
+    assert ensemble.hosts in str(caught.value)
