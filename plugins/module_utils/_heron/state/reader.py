@@ -1,0 +1,90 @@
+# -*- coding: utf-8 -*-
+# Copyright: heron.aurora contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Read and decode the znodes Heron keeps for a topology under its state root: ``<root>/<dir>/<topology name>``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ansible_collections.heron.aurora.plugins.module_utils._heron.state import messages
+from ansible_collections.heron.aurora.plugins.module_utils._heron.state.messages import DecodeError, decode
+from ansible_collections.heron.aurora.plugins.module_utils._heron.state.fingerprint import (
+    Fingerprint,
+    FingerprintInvalid,
+    read_fingerprint,
+)
+from ansible_collections.heron.aurora.plugins.module_utils._heron.state.session import ZooKeeperSession
+
+# Heron's directories and the message each node holds. tmasters is where Heron before 0.20.3 registered the
+# TManager (then called TMaster); its TMasterLocation has the fields, and so the bytes, of TManagerLocation.
+MESSAGES = {
+    "topologies": "heron.proto.api.Topology",
+    "packingplans": "heron.proto.system.PackingPlan",
+    "pplans": "heron.proto.system.PhysicalPlan",
+    "executionstate": "heron.proto.system.ExecutionState",
+    "schedulers": "heron.proto.scheduler.SchedulerLocation",
+    "tmanagers": "heron.proto.tmanager.TManagerLocation",
+    "tmasters": "heron.proto.tmanager.TManagerLocation",
+}
+
+
+@dataclass
+class TopologyNodes:
+    """What ZooKeeper holds for one topology name; a node that is absent is None."""
+
+    name: str
+    found: dict = field(default_factory=dict)  # dir -> decoded message
+    unreadable: dict = field(default_factory=dict)  # dir -> why its data does not decode
+    fingerprint: Fingerprint | None = None
+    fingerprint_error: str | None = None
+
+    def get(self, directory: str) -> Any:
+        return self.found.get(directory)
+
+    @property
+    def tmanager_dir(self) -> str | None:
+        return next((directory for directory in ("tmanagers", "tmasters") if directory in self.found), None)
+
+
+class HeronState:
+    """Heron's state under ``root`` through one session."""
+
+    def __init__(self, session: ZooKeeperSession, root: str) -> None:
+        messages.require_protobuf()
+        self.session = session
+        self.root = root.rstrip("/")
+
+    def path(self, directory: str, name: str = "") -> str:
+        return f"{self.root}/{directory}/{name}" if name else f"{self.root}/{directory}"
+
+    def topology_names(self) -> list[str]:
+        """Every name that has a node in one of Heron's directories: leftovers of a partial kill are names too."""
+        names: set[str] = set()
+        for directory in MESSAGES:
+            names.update(self.session.children(self.path(directory)))
+        return sorted(names)
+
+    def read(self, name: str) -> TopologyNodes:
+        nodes = TopologyNodes(name)
+        for directory, full_name in MESSAGES.items():
+            data = self.session.get(self.path(directory, name))
+            if data is None:
+                continue
+            try:
+                nodes.found[directory] = decode(messages.message_class(full_name), data)
+            except DecodeError as exc:
+                nodes.unreadable[directory] = str(exc)
+        self._read_fingerprint(nodes)
+        return nodes
+
+    def _read_fingerprint(self, nodes: TopologyNodes) -> None:
+        execution = nodes.get("executionstate")
+        if execution is None:
+            return  # cluster, role and environment, which locate the record, are only known from it
+        try:
+            nodes.fingerprint = read_fingerprint(self.session, execution.cluster, execution.role, execution.environ,
+                                                 nodes.name)
+        except FingerprintInvalid as exc:
+            nodes.fingerprint_error = str(exc)

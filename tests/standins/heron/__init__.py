@@ -1,0 +1,8 @@
+"""Stand-ins for Apache Heron, which cannot be installed here (tests only, never shipped).
+
+- topology/: a small WordCount of our own, compiled against Heron's real API (heron-api from Maven Central), whose
+  main class makes Heron's own HeronSubmitter write the topology definition (build.py);
+- znodes.py: writes Heron's znodes into a real ZooKeeper in the order and shape Heron's CLI and TManager use;
+- heronpy.py: Heron's own protobuf descriptors, read from the heronpy wheel, to check ours against;
+- pytest_plugin.py (loaded by pytest.ini): the fixtures heron_sample_jars, heron_definition and heron_znodes.
+"""

@@ -1,0 +1,185 @@
+"""The sample topology (stand-in, tests only): our WordCount compiled against Heron's real API, packed as a jar
+per variant, and its topology definition written by Heron's own HeronSubmitter.
+
+- prepare_classpath(): heron-api from Maven Central (pom.xml beside this file; cached in ~/.m2, the classpath in
+  .cache/harness/heron-topology/), compiled classes cached there too, rebuilt only when an input changes;
+- sample_jar(variant): the jar of variant "v1" or "v2" (variants/<v>/variant.properties: parallelism, words);
+  built reproducibly (fixed timestamps), so the same variant always has the same sha256;
+- write_definition(...): runs the topology's main class as the heron CLI does (facts section 4):
+  ``java -client -Xmx1g -cp <jar>:<heron-api> <class> <args>`` with HERON_OPTIONS, and returns the
+  ``<tmpdir>/<name>.defn`` that HeronSubmitter wrote.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import os
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+from typing import Iterator, Mapping
+
+HERE = Path(__file__).resolve().parent
+REPO_ROOT = HERE.parents[3]
+CACHE_DIR = REPO_ROOT / ".cache" / "harness" / "heron-topology"
+POM = HERE / "pom.xml"
+SOURCES = sorted((HERE / "src").rglob("*.java"))
+VARIANTS = {path.name: path / "variant.properties" for path in sorted((HERE / "variants").iterdir())}
+MAIN_CLASS = "heron.aurora.sample.WordCount"
+CLASSPATH_FILE = CACHE_DIR / "classpath.txt"
+CLASSES_DIR = CACHE_DIR / "classes"
+JAR_TIMESTAMP = (2020, 1, 1, 0, 0, 0)
+MAVEN_TIMEOUT = 900.0
+TOOL_TIMEOUT = 300.0
+
+
+class BuildError(RuntimeError):
+    pass
+
+
+def prepare_classpath() -> str:
+    """heron-api's classpath, after compiling the sample sources against it (both cached)."""
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    with _cache_lock():
+        jars = _resolved_jars()
+        _compile(jars)
+    return jars
+
+
+def sample_jar(variant: str = "v1") -> Path:
+    """The topology jar of ``variant`` (v1 or v2), built once per change of its inputs."""
+    if variant not in VARIANTS:
+        raise BuildError(f"no variant {variant!r}; there are {sorted(VARIANTS)}")
+    prepare_classpath()
+    jar = CACHE_DIR / f"wordcount-{variant}.jar"
+    with _cache_lock():
+        stamp = jar.with_suffix(".stamp")
+        wanted = _digest(*(path.read_bytes() for path in _class_files()), VARIANTS[variant].read_bytes())
+        if jar.exists() and stamp.exists() and stamp.read_text().strip() == wanted:
+            return jar
+        partial = jar.with_suffix(".partial")
+        with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
+            _add(archive, "META-INF/MANIFEST.MF", f"Manifest-Version: 1.0\r\nMain-Class: {MAIN_CLASS}\r\n\r\n".encode())
+            for path in _class_files():
+                _add(archive, path.relative_to(CLASSES_DIR).as_posix(), path.read_bytes())
+            _add(archive, "variant.properties", VARIANTS[variant].read_bytes())
+        os.replace(partial, jar)
+        stamp.write_text(wanted + "\n")
+    return jar
+
+
+def heron_options(tmpdir: Path, cluster: str, role: str, environment: str, topology_file: Path,
+                  initial_state: str = "RUNNING", submit_user: str = "heron") -> str:
+    """HERON_OPTIONS as the heron CLI sets it: comma-separated key=value, spaces written as %%%%."""
+    options = {
+        "cmdline.topologydefn.tmpdirectory": str(tmpdir),
+        "cmdline.topology.initial.state": initial_state,
+        "cmdline.topology.role": role,
+        "cmdline.topology.environment": environment,
+        "cmdline.topology.cluster": cluster,
+        "cmdline.topology.file_name": str(topology_file),
+        "cmdline.topology.class_name": MAIN_CLASS,
+        "cmdline.topology.submit_user": submit_user,
+    }
+    return ",".join(f"{key}={value}".replace(" ", "%%%%") for key, value in options.items())
+
+
+def write_definition(jar: Path, name: str, tmpdir: Path, cluster: str = "devcluster", role: str = "heron",
+                     environment: str = "devel", initial_state: str = "RUNNING",
+                     extra_env: Mapping[str, str] | None = None) -> Path:
+    """Run the topology's main class as the heron CLI does; return the .defn HeronSubmitter wrote."""
+    classpath = f"{jar}{os.pathsep}{prepare_classpath()}"
+    tmpdir.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, HERON_OPTIONS=heron_options(tmpdir, cluster, role, environment, jar, initial_state),
+               **(extra_env or {}))
+    command = [_java_tool("java"), "-client", "-Xmx1g", "-cp", classpath, MAIN_CLASS, name]
+    completed = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env,
+                               timeout=TOOL_TIMEOUT, check=False)
+    definition = tmpdir / f"{name}.defn"
+    if completed.returncode != 0 or not definition.exists():
+        raise BuildError(f"{' '.join(command)} exited {completed.returncode} without writing {definition}:\n"
+                         f"{completed.stdout[-3000:]}{completed.stderr[-3000:]}")
+    return definition
+
+
+def _add(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
+    info = zipfile.ZipInfo(name, JAR_TIMESTAMP)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    archive.writestr(info, data)
+
+
+def _class_files() -> list[Path]:
+    return sorted(CLASSES_DIR.rglob("*.class"))
+
+
+@contextlib.contextmanager
+def _cache_lock() -> Iterator[None]:
+    with open(CACHE_DIR / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _digest(*parts: bytes) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+    return digest.hexdigest()
+
+
+def _resolved_jars() -> str:
+    stamp = CACHE_DIR / "classpath.stamp"
+    wanted = _digest(POM.read_bytes())
+    if CLASSPATH_FILE.exists() and stamp.exists() and stamp.read_text().strip() == wanted:
+        jars = CLASSPATH_FILE.read_text().strip()
+        if jars and all(Path(jar).exists() for jar in jars.split(os.pathsep)):
+            return jars
+    partial = CLASSPATH_FILE.with_suffix(".partial")
+    for offline in (True, False):  # offline first: once ~/.m2 has the jar, no network is needed
+        command = ["mvn", "-B", "-q", *(["-o"] if offline else []), "-f", str(POM), "dependency:build-classpath",
+                   f"-Dmdep.outputFile={partial}"]
+        completed = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, text=True, timeout=MAVEN_TIMEOUT, check=False)
+        if completed.returncode == 0 and partial.exists():
+            break
+    else:
+        raise BuildError(f"Maven could not resolve heron-api with {POM}:\n{completed.stdout[-4000:]}")
+    jars = partial.read_text().strip()
+    os.replace(partial, CLASSPATH_FILE)
+    stamp.write_text(wanted + "\n")
+    return jars
+
+
+def _compile(jars: str) -> None:
+    stamp = CACHE_DIR / "classes.stamp"
+    javac = _java_tool("javac")
+    wanted = _digest(*(source.read_bytes() for source in SOURCES), jars.encode(), javac.encode())
+    if _class_files() and stamp.exists() and stamp.read_text().strip() == wanted:
+        return
+    shutil.rmtree(CLASSES_DIR, ignore_errors=True)
+    CLASSES_DIR.mkdir(parents=True)
+    # Java 8 bytecode: what Heron's containers run (heron.directory.sandbox.java.home is a Java 8 in upstream conf).
+    command = [javac, "-nowarn", "-Xlint:-options", "--release", "8", "-encoding", "UTF-8", "-cp", jars,
+               "-d", str(CLASSES_DIR), *map(str, SOURCES)]
+    completed = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, timeout=TOOL_TIMEOUT, check=False)
+    if completed.returncode != 0:
+        raise BuildError(f"javac could not compile the sample topology:\n{completed.stdout[-4000:]}")
+    stamp.write_text(wanted + "\n")
+
+
+def _java_tool(name: str) -> str:
+    java_home = os.environ.get("JAVA_HOME")
+    if java_home and (Path(java_home) / "bin" / name).exists():
+        return str(Path(java_home) / "bin" / name)
+    found = shutil.which(name)
+    if found is None:
+        raise BuildError(f"{name} not found: install a JDK (11 or later) or set JAVA_HOME")
+    return found

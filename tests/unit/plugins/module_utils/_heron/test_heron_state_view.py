@@ -1,0 +1,49 @@
+"""The topology view made from decoded znodes (no network; the end-to-end cases are in
+tests/integration/test_heron_topology_info.py)."""
+
+from __future__ import annotations
+
+import pytest
+from google.protobuf.message import DecodeError
+
+from ansible_collections.heron.aurora.plugins.module_utils._heron.state import messages
+from ansible_collections.heron.aurora.plugins.module_utils._heron.state.messages import decode
+from ansible_collections.heron.aurora.plugins.module_utils._heron.state.reader import TopologyNodes
+from ansible_collections.heron.aurora.plugins.module_utils._heron.state.view import topology_view
+
+
+def _topology(topology_id: str, state: int = 1):
+    topology = messages.Topology(id=topology_id, name="wc", state=state)
+    spout = topology.spouts.add()
+    spout.comp.name = "word"
+    spout.comp.config.kvs.add(key="topology.component.parallelism", value="3")
+    topology.topology_config.kvs.add(key="topology.stmgrs", value="2")
+    return topology
+
+
+def test_nodes_of_different_submissions_are_stale():
+    nodes = TopologyNodes("wc")
+    nodes.found["topologies"] = _topology("wc-new")
+    nodes.found["executionstate"] = messages.ExecutionState(topology_name="wc", topology_id="wc-old", cluster="c",
+                                                            environ="e", role="r")
+    view = topology_view(nodes)
+    assert view["stale"] is True
+    assert view["missing"] == ["packingplans", "schedulers"]
+    assert "the nodes belong to different submissions: executionstate has wc-old, topologies has wc-new" \
+        in view["stale_reasons"]
+    assert view["id"] == "wc-new"
+
+
+def test_without_a_packing_plan_counts_come_from_the_definition():
+    nodes = TopologyNodes("wc")
+    nodes.found["topologies"] = _topology("wc-1", state=2)
+    view = topology_view(nodes)
+    assert (view["state"], view["containers"], view["instances"], view["resources"]) == ("PAUSED", 2, 3, None)
+    assert view["component_parallelism"] == {"word": 3}
+
+
+def test_decode_refuses_a_message_without_its_required_fields():
+    partial = messages.ExecutionState(topology_name="wc").SerializePartialToString()
+    with pytest.raises(DecodeError) as caught:
+        decode(messages.ExecutionState, partial)
+    assert "topology_id" in str(caught.value)
