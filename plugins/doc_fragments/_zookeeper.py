@@ -63,5 +63,5 @@ options:
 requirements:
   - kazoo >= 2.9.0
   - protobuf >= 4.22.0
-  - PyYAML (to read the cluster's C(statemgr.yaml))
+  - PyYAML >= 5.4 (to read the cluster's C(statemgr.yaml))
 """
