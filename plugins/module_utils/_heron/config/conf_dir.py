@@ -21,6 +21,8 @@ from ansible_collections.heron.aurora.plugins.module_utils._heron.config.options
     YAML_FILES,
     ConfDirOptions,
 )
+from ansible_collections.heron.aurora.plugins.module_utils._heron.config.uris import scheme_of
+from ansible_collections.heron.aurora.plugins.module_utils._heron.config.versions import HeronVersion
 
 
 @dataclass
@@ -124,3 +126,32 @@ def plan(options: ConfDirOptions) -> Plan:
         display = yaml_files.masked if name == "uploader.yaml" else None
         changes.append(writer.FileChange.read(options.path, name, data, file_mode, display))
     return Plan(options=options, changes=changes, missing=missing, fetch_commands=commands)
+
+
+def template_path(path: str) -> str:
+    """A heron.aurora given as the file or as the conf dir that holds it."""
+    path = os.path.abspath(os.path.expanduser(path))
+    return os.path.join(path, JOB_TEMPLATE) if os.path.isdir(path) else path
+
+
+def template_fetch_commands(path: str, core_package_uri: str, topology_package_uri: str | None = None,
+                            cluster: str | None = None, bindings: dict | None = None,
+                            version: str | None = None) -> list[fetch.FetchCommand]:
+    """The fetch commands of an existing heron.aurora (a file, or the conf dir holding one) with the URIs bound;
+    with ``version``, the template is first checked as heron_cluster_config checks its own."""
+    template = template_path(path)
+    if not os.path.isfile(template):
+        raise HeronConfigError(f"there is no heron.aurora at {template}", option="path")
+    cluster = cluster or os.path.basename(os.path.dirname(os.path.abspath(template)))
+    uris = {fetch.CORE_PACKAGE.binding: core_package_uri}
+    scheme_of(core_package_uri, "core_package_uri")
+    if topology_package_uri:
+        scheme_of(topology_package_uri, "topology_package_uri")
+        uris[fetch.TOPOLOGY_PACKAGE.binding] = topology_package_uri
+    all_bindings = validation.heron_bindings(cluster, core_package_uri, topology_package_uri)
+    all_bindings.update({str(k): str(v) for k, v in (bindings or {}).items()})
+    all_bindings.update(uris)
+    job = validation.load_template(template, all_bindings, option="path")
+    if version:
+        validation.check_template(job, HeronVersion.parse(version), cluster, option="path")
+    return validation.fetch_commands(job, uris)
