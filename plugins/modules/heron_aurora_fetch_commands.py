@@ -48,8 +48,8 @@ options:
     type: dict
   heron_version:
     description:
-      - When given, the template is also checked as M(heron.aurora.heron_cluster_config) checks its own:
-        one service job of the cluster, Heron's processes in order, every executor port of this release.
+      - When given, the template is also checked as M(heron.aurora.heron_cluster_config) checks its own, for one
+        service job of the cluster, Heron's processes in order and every executor port of this release.
     type: str
 seealso:
   - module: heron.aurora.heron_cluster_config

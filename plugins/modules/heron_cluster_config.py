@@ -17,8 +17,8 @@ description:
     C(curl) for V(http://) and V(https://), C(hdfs dfs -get) for V(hdfs://), C(aws s3 cp) for V(s3://) and C(cp) for
     V(file://). O(core_package_uri) decides for the core package and O(uploader) for topology packages.
   - Thermos substitutes Heron's bindings into each command as plain text and runs it with C(bash -c). Each fetch
-    command therefore reads its URI from a quoted here-document, so quotes, spaces, C($(...)), backticks and
-    semicolons in a URI are taken literally and never run.
+    command therefore reads its URI from a quoted here-document, so quotes, spaces, command substitutions,
+    backticks and semicolons in a URI are taken literally and never run.
   - The executor's flags follow O(heron_version). Releases from 0.20.3 take the tmanager names and earlier ones the
     tmaster names. Releases before 0.17.6 get the C(com.twitter.heron) class names.
   - Everything is validated before a file is put in place. The files are written to a temporary directory, and
@@ -393,7 +393,6 @@ options:
             description: The metadata key.
             type: str
             required: true
-            no_log: false
           value:
             description: The metadata value.
             type: str
@@ -560,7 +559,8 @@ fetch_commands:
   sample:
     - process: fetch_heron_system
       uri: hdfs:///heron/dist/heron-core.tar.gz
-      command: "IFS= read -r uri <<'HERON_URI'\nhdfs:///heron/dist/heron-core.tar.gz\nHERON_URI\nhdfs dfs -get \"$uri\" heron-core.tar.gz && tar zxf heron-core.tar.gz"
+      command: "IFS= read -r uri <<'HERON_URI'\nhdfs:///heron/dist/heron-core.tar.gz\nHERON_URI\n\
+        hdfs dfs -get \"$uri\" heron-core.tar.gz && tar zxf heron-core.tar.gz"
       archive: heron-core.tar.gz
       expect: [heron-core/bin/heron-executor]
 """

@@ -134,8 +134,8 @@ def test_hdfs(run_module, hdfs_cluster, tmp_path, name):
     (local / "heron-core.tar.gz").write_bytes(CORE)
     (local / "topology.tar.gz").write_bytes(TOPOLOGY)
     base = f"{hdfs_cluster.fs_uri}{directory}"
-    for command in (["-mkdir", "-p", base], ["-put", str(local / "heron-core.tar.gz"), str(local / "topology.tar.gz"),
-                                              base]):
+    put = ["-put", str(local / "heron-core.tar.gz"), str(local / "topology.tar.gz"), base]
+    for command in (["-mkdir", "-p", base], put):
         done = subprocess.run([hdfs_cluster.hdfs_command, "dfs", *command], capture_output=True, text=True,
                               timeout=FETCH_TIMEOUT, check=False)
         assert done.returncode == 0, done.stderr

@@ -85,8 +85,8 @@ def test_every_agent_fetches_and_unpacks(run_module, http_server, tmp_path):
         done = run_check(tmp_path, {"heron_fetch_check_commands": commands}, check_mode=check_mode)
         assert done.returncode == 0, done.stdout + done.stderr
         counters = recaps(done.stdout)
-        assert set(counters) == set(AGENTS) and all(c["changed"] == 0 and c["failed"] == 0
-                                                     for c in counters.values()), done.stdout
+        assert set(counters) == set(AGENTS), done.stdout
+        assert all(c["changed"] == 0 and c["failed"] == 0 for c in counters.values()), done.stdout
         assert scratch_left(tmp_path) == []
 
 

@@ -99,8 +99,8 @@ def render(options: ConfDirOptions) -> bytes:
         lines += _process(variable, process["name"], process["cmdline"], process.get("max_failures"))
     lines += _process(fetch.EXECUTOR_PROCESS, fetch.EXECUTOR_PROCESS, executor_cmdline(options), 1)
     lines += _process(fetch.PROFILER_PROCESS, fetch.PROFILER_PROCESS, "echo {{thermos.ports[yourkit]}} > yourkit.port")
-    order = [fetch.CORE_PROCESS, fetch.TOPOLOGY_PROCESS] + extra_names + [fetch.EXECUTOR_PROCESS,
-                                                                           fetch.PROFILER_PROCESS]
+    order = [fetch.CORE_PROCESS, fetch.TOPOLOGY_PROCESS, *extra_names, fetch.EXECUTOR_PROCESS,
+             fetch.PROFILER_PROCESS]
     resources = job.resources
     lines += [
         "heron_task = SequentialTask(",

@@ -108,4 +108,3 @@ def fetch_cmdline(package: Package, tool: str, tools: FetchTools) -> str:
     download = _download_line(tool, package.archive, tools)
     download[-1] += f" && tar zxf {package.archive}"
     return "\n".join(lines + download)
-

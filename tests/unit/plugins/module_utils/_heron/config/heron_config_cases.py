@@ -31,7 +31,6 @@ def conf_dir_options(root, scheme: str = "http", version: str = "0.20.5-incubati
     return options
 
 
-
 STOCK_HERON_AURORA = """\
 heron_core_release_uri = '{{CORE_PACKAGE_URI}}'
 heron_topology_jar_uri = '{{TOPOLOGY_PACKAGE_URI}}'
