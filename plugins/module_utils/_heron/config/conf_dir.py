@@ -101,8 +101,7 @@ def _validate(options: ConfDirOptions, files: dict[str, bytes], staging: str) ->
     uris = {fetch.CORE_PACKAGE.binding: options.core_package_uri}
     if options.fetch_check_topology_uri:
         uris[fetch.TOPOLOGY_PACKAGE.binding] = options.fetch_check_topology_uri
-    bindings = validation.heron_bindings(options.cluster, uris.get("CORE_PACKAGE_URI"),
-                                         uris.get("TOPOLOGY_PACKAGE_URI"))
+    bindings = validation.heron_bindings(options.cluster, options.core_package_uri, options.fetch_check_topology_uri)
     job = validation.load_template(template, bindings, option)
     validation.check_template(job, options.version, options.cluster, option)
     return validation.fetch_commands(job, uris)

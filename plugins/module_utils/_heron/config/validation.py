@@ -40,6 +40,7 @@ HERON_BINDINGS = {
 }
 HERON_BINDINGS.update({f"AURORA_METADATA_{n}": f"metadata-{n}" for n in range(1, METADATA_BINDINGS + 1)})
 _PORT_FLAG = re.compile(r"--([A-Za-z0-9-]+)=\{\{thermos\.ports\[([^\]]+)\]\}\}")
+_FLAG = re.compile(r"(?<![\w-])--([A-Za-z0-9-]+)")
 
 
 def heron_bindings(cluster: str, core_uri: str | None = None, topology_uri: str | None = None) -> dict:
@@ -133,7 +134,8 @@ def check_template(job: Any, version: HeronVersion, cluster: str, option: str | 
 def _check_executor_flags(job: Any, cmdline: str, version: HeronVersion, option: str | None) -> None:
     given = dict(_PORT_FLAG.findall(cmdline))
     named_ports = set(job.named_ports())
-    wrong = [flag for flag in version.other_generation_flags if flag in given or f"--{flag}" in cmdline]
+    passed = set(_FLAG.findall(cmdline))
+    wrong = [flag for flag in version.other_generation_flags if flag in passed]
     if wrong:
         raise _template_error(
             f"{fetch.EXECUTOR_PROCESS} passes {', '.join('--' + flag for flag in wrong)}, which the executor of "

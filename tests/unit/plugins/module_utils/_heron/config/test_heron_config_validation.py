@@ -183,3 +183,17 @@ def test_failed_write_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatch
         writer.write_atomically(str(target), b"new\n", 0o644)
     assert target.read_bytes() == b"old\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["scheduler.yaml"]
+
+
+@pytest.mark.parametrize("version, words", [("0.16.5", "not supported"), ("latest", "not a Heron release number"),
+                                            ("", "heron_version is required")])
+def test_heron_versions_that_cannot_be_used(tmp_path, version, words):
+    refused(tmp_path, "heron_version", words, **conf_dir_options(tmp_path, version=version))
+
+
+def test_fetch_tool_override_for_public_s3_objects(tmp_path):
+    plan = conf_dir.plan(ConfDirOptions.from_dict(conf_dir_options(
+        tmp_path, "s3", aurora={"topology_fetch": "curl"},
+        fetch_check_topology_uri="https://s3.eu-west-1.amazonaws.com/heron-packages/topologies/T/topology.tar.gz")))
+    topology = [c for c in plan.fetch_commands if c.process == fetch.TOPOLOGY_PROCESS][0]
+    assert "curl --fail" in topology.command and "s3 cp" not in topology.command
