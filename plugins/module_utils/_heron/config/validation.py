@@ -9,7 +9,11 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping
 
-from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import AuroraConfigError, AuroraError
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import (
+    AuroraConfigError,
+    AuroraError,
+    AuroraMissingLibrary,
+)
 from ansible_collections.heron.aurora.plugins.module_utils._heron.config import fetch
 from ansible_collections.heron.aurora.plugins.module_utils._heron.config.errors import (
     HeronConfigError,
@@ -67,8 +71,8 @@ def load_template(path: str, bindings: Mapping[str, str], option: str | None = N
         from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.job import AuroraJobConfig
 
         require_pystachio()
-    except AuroraError as exc:
-        raise HeronConfigMissingLibrary("pystachio", str(exc)) from None
+    except AuroraMissingLibrary as exc:
+        raise HeronConfigMissingLibrary(exc.library, str(exc)) from None
     try:
         jobs = evaluate(path=path)
         if len(jobs) != 1:
@@ -109,6 +113,8 @@ def check_template(job: Any, version: HeronVersion, cluster: str, option: str | 
         job.validate()
         job.job_configuration(load_api(), owner="heron")
         job_cluster = job.cluster
+    except AuroraMissingLibrary as exc:
+        raise HeronConfigMissingLibrary(exc.library, str(exc)) from None
     except AuroraError as exc:
         raise _template_error(str(exc), option) from None
     if job_cluster != cluster:
