@@ -197,3 +197,18 @@ def test_fetch_tool_override_for_public_s3_objects(tmp_path):
         fetch_check_topology_uri="https://s3.eu-west-1.amazonaws.com/heron-packages/topologies/T/topology.tar.gz")))
     topology = [c for c in plan.fetch_commands if c.process == fetch.TOPOLOGY_PROCESS][0]
     assert "curl --fail" in topology.command and "s3 cp" not in topology.command
+
+
+def test_tmaster_era_template_validates_for_an_old_release(tmp_path):
+    # The stock template as Heron shipped it before 0.20.3: tmaster flag names and the metrics cache master port.
+    old = (STOCK_HERON_AURORA.replace("--server-port", "--master-port")
+           .replace("--tmanager-", "--tmaster-")
+           .replace("--metricscache-manager-server-port={{thermos.ports[metricscachemgr_serverport]}}",
+                    "--metricscache-manager-master-port={{thermos.ports[metricscachemgr_masterport]}}"))
+    template = tmp_path / "old.aurora"
+    template.write_text(old)
+    plan = conf_dir.plan(ConfDirOptions.from_dict(conf_dir_options(
+        tmp_path, version="0.17.8", heron_aurora_template=str(template))))
+    assert [c.process for c in plan.fetch_commands] == [fetch.CORE_PROCESS]
+    refused(tmp_path, "heron_aurora_template", "passes --master-port",
+            **conf_dir_options(tmp_path, version="0.20.3-incubating", heron_aurora_template=str(template)))
