@@ -57,16 +57,35 @@ prepare_hdfs() {
   (cd "$ROOT/tests" && "$VENV/bin/python" -c 'from harness.hdfs import prepare_classpath; prepare_classpath()')
 }
 
-# What the integration tests and the sandbox need: Debian's servers, the virtualenv, Hadoop's jars.
+# The tools an Aurora agent runs to fetch packages (tests/agent-tools-requirements.txt), in a virtualenv of their
+# own; only their commands are linked into AGENT_BIN, which goes on PATH.
+AGENT_TOOLS_VENV=$CACHE/venv-agent-tools
+AGENT_BIN=$CACHE/agent-bin
+
+create_agent_tools() {
+  local stamp=$AGENT_TOOLS_VENV/.requirements.sha256 wanted
+  wanted=$(sha256sum "$ROOT/tests/agent-tools-requirements.txt" | cut -d' ' -f1)
+  if ! [[ -x $AGENT_TOOLS_VENV/bin/aws && -f $stamp && $(cat "$stamp") == "$wanted" ]]; then
+    log "Creating the agent tools virtualenv $AGENT_TOOLS_VENV"
+    "$(find_python)" -m venv "$AGENT_TOOLS_VENV"
+    "$AGENT_TOOLS_VENV/bin/pip" install -q -r "$ROOT/tests/agent-tools-requirements.txt"
+    echo "$wanted" >"$stamp"
+  fi
+  mkdir -p "$AGENT_BIN"
+  ln -sfn "$AGENT_TOOLS_VENV/bin/aws" "$AGENT_BIN/aws"
+}
+
+# What the integration tests and the sandbox need: Debian's servers, the virtualenv, Hadoop's jars, the agent tools.
 bootstrap_services() {
   install_debian_packages "${DEBIAN_PACKAGES[@]}"
   create_virtualenv
   prepare_hdfs
+  create_agent_tools
 }
 
 bootstrap() {
   bootstrap_services
-  export PATH=$VENV/bin:$PATH
+  export PATH=$VENV/bin:$AGENT_BIN:$PATH
 }
 
 # ansible-test wants the collection at .../ansible_collections/<namespace>/<name>: stage a copy of the files git knows.

@@ -29,8 +29,10 @@ attributes:
   action_group:
     support: full
     membership:
-      - heron.aurora.heron
-    details: Its options can be set for a whole play with C(module_defaults) under C(group/heron.aurora.heron).
+      - heron.aurora.aurora
+    details: >-
+      Its connection options (those of the other M(heron.aurora.aurora_job) and M(heron.aurora.aurora_job_info)) can
+      be set for a whole play with C(module_defaults) under C(group/heron.aurora.aurora).
   check_mode:
     support: full
     details: The change is computed with the scheduler (validation and diff); nothing that changes state is sent.

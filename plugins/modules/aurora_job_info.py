@@ -22,8 +22,10 @@ attributes:
   action_group:
     support: full
     membership:
-      - heron.aurora.heron
-    details: Its options can be set for a whole play with C(module_defaults) under C(group/heron.aurora.heron).
+      - heron.aurora.aurora
+    details: >-
+      Its connection options (those of the other M(heron.aurora.aurora_job) and M(heron.aurora.aurora_job_info)) can
+      be set for a whole play with C(module_defaults) under C(group/heron.aurora.aurora).
 options:
   role:
     description: List every job of this role. Required unless O(job_key) is given.

@@ -22,6 +22,12 @@ author:
 extends_documentation_fragment:
   - heron.aurora._attributes
   - heron.aurora._attributes.INFO_MODULE
+attributes:
+  action_group:
+    support: none
+    details: >-
+      It shares no option set with other modules, so it is in no action group; C(module_defaults) can still set its
+      options under its own name, C(heron.aurora.heron_aurora_fetch_commands).
 options:
   path:
     description:

@@ -40,6 +40,14 @@ attributes:
   diff_mode:
     support: full
     details: A unified diff per changed file (S3 keys starred out), and mode changes.
+  action_group:
+    support: none
+    details: >-
+      It shares no option set with other modules, so it is in no action group; C(module_defaults) can still set its
+      options under its own name, C(heron.aurora.heron_cluster_config).
+  idempotent:
+    support: full
+    details: A file is written only when its content or mode differs, so a second run with the same options changes nothing.
 options:
   path:
     description:

@@ -26,6 +26,14 @@ extends_documentation_fragment:
   - heron.aurora._attributes
   - heron.aurora._attributes.INFO_MODULE
   - heron.aurora._zookeeper
+attributes:
+  action_group:
+    support: full
+    membership:
+      - heron.aurora.heron
+    details: >-
+      Its ZooKeeper options, O(cluster) and O(config_path) can be set for a whole play with C(module_defaults) under
+      C(group/heron.aurora.heron).
 options:
   name:
     description:

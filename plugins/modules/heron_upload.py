@@ -31,10 +31,10 @@ extends_documentation_fragment:
   - heron.aurora._storage_hdfs
 attributes:
   action_group:
-    support: full
-    membership:
-      - heron.aurora.heron
-    details: Its options can be set for a whole play with C(module_defaults) under C(group/heron.aurora.heron).
+    support: none
+    details: >-
+      It shares no option set with other modules, so it is in no action group; C(module_defaults) can still set its
+      options under its own name, C(heron.aurora.heron_upload).
   check_mode:
     support: full
     details: Hashes O(src) and queries the store, reports what would change, and sends nothing.
