@@ -11,8 +11,8 @@ from typing import Any, Callable
 
 from harness.service import free_port
 from ansible_collections.heron.aurora.plugins.module_utils._aurora import api
+from ansible_collections.heron.aurora.tests.unit.utils import aurora_wire as wire
 
-from . import wire
 
 GOOD_IDENTIFIER = re.compile(r"^[\w\-.]+$", re.ASCII)
 ALLOWED_ENVIRONMENTS = re.compile(r"^(prod|devel|test|staging\d*)$")

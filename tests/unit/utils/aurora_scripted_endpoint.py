@@ -3,12 +3,14 @@ test lists in advance (a Thrift reply, a status code, a redirect, a dropped conn
 
 from __future__ import annotations
 
+import socket
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any, Callable
 
 from ansible_collections.heron.aurora.plugins.module_utils._aurora import api
-from standins.aurora_scheduler import wire
+
+from . import aurora_wire as wire
 
 
 @dataclass
@@ -91,3 +93,10 @@ class FakeClock:
     def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
         self.now += seconds
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port on loopback that nothing listens on (until something else takes it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
