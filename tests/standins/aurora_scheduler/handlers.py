@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from ansible_collections.heron.aurora.plugins.module_utils._aurora import api
-from ansible_collections.heron.aurora.tests.unit.utils import aurora_wire as wire
+from ansible_collections.heron.aurora.tests.unit.utils.aurora import wire
 
 from .state import Rejected, StandInScheduler, UpdateRun, java_key, key_text
 

@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 from harness.service import free_port
 from ansible_collections.heron.aurora.plugins.module_utils._aurora import api
-from ansible_collections.heron.aurora.tests.unit.utils import aurora_wire as wire
+from ansible_collections.heron.aurora.tests.unit.utils.aurora import wire
 
 
 GOOD_IDENTIFIER = re.compile(r"^[\w\-.]+$", re.ASCII)

@@ -1,8 +1,8 @@
-"""This checkout as the collection ``heron.aurora``, for the unit tests, and its modules run as Ansible runs them.
+"""This checkout as the collection ``heron.aurora``, and its modules run as Ansible runs them; for the unit tests and
+the integration harness (tests/harness/collection.py) alike.
 
 ansible-test runs the unit tests inside ``.../ansible_collections/heron/aurora``, where the collection is importable
-already. A plain checkout (``python -m pytest tests/unit``) is linked into ``.cache/collections`` first, the tree the
-integration harness uses too.
+already. A plain checkout (``python -m pytest tests/unit``) is linked into ``.cache/collections`` first.
 """
 
 from __future__ import annotations
@@ -15,26 +15,24 @@ import tempfile
 from pathlib import Path
 
 COLLECTION_DIR = Path(__file__).resolve().parents[3]
-CHECKOUT_LINK = COLLECTION_DIR / ".cache" / "collections" / "ansible_collections" / "heron" / "aurora"
+IN_COLLECTIONS_TREE = COLLECTION_DIR.parts[-3:] == ("ansible_collections", "heron", "aurora")
+# The directory that holds ansible_collections/heron/aurora: where ansible-test put us, or our own link in .cache.
+COLLECTIONS_ROOT = COLLECTION_DIR.parents[2] if IN_COLLECTIONS_TREE else COLLECTION_DIR / ".cache" / "collections"
 
 
-def collections_root() -> Path:
-    """The directory that holds ``ansible_collections/heron/aurora`` for this collection, linked there if need be."""
-    if COLLECTION_DIR.parts[-3:] == ("ansible_collections", "heron", "aurora"):
-        return COLLECTION_DIR.parents[2]
-    CHECKOUT_LINK.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        CHECKOUT_LINK.symlink_to(COLLECTION_DIR, target_is_directory=True)
-    except FileExistsError:
-        pass  # linked by an earlier run, or by a parallel worker
-    return CHECKOUT_LINK.parents[2]
-
-
-def ensure_importable() -> None:
-    """Make ``import ansible_collections.heron.aurora...`` load this collection."""
-    root = str(collections_root())
-    if root not in sys.path:
-        sys.path.insert(0, root)
+def ensure_importable() -> Path:
+    """Make ``import ansible_collections.heron.aurora...`` load this collection, here and in child processes that
+    put COLLECTIONS_ROOT on their path; return COLLECTIONS_ROOT."""
+    if not IN_COLLECTIONS_TREE:
+        link = COLLECTIONS_ROOT / "ansible_collections" / "heron" / "aurora"
+        link.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            link.symlink_to(COLLECTION_DIR, target_is_directory=True)
+        except FileExistsError:
+            pass  # linked by an earlier run, or by a parallel worker
+    if str(COLLECTIONS_ROOT) not in sys.path:
+        sys.path.insert(0, str(COLLECTIONS_ROOT))
+    return COLLECTIONS_ROOT
 
 
 def run_module(name: str, args: dict, check_mode: bool = False, diff: bool = False,
@@ -46,7 +44,7 @@ def run_module(name: str, args: dict, check_mode: bool = False, diff: bool = Fal
         json.dump({"ANSIBLE_MODULE_ARGS": module_args}, handle)
         args_file = handle.name
     child_env = dict(os.environ)
-    child_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(collections_root()), child_env.get("PYTHONPATH")]))
+    child_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ensure_importable()), child_env.get("PYTHONPATH")]))
     child_env.update(env or {})
     try:
         proc = subprocess.run(

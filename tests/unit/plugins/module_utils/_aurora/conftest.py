@@ -1,5 +1,5 @@
 """Fixtures of the aurora module_utils unit tests; the scripted endpoint itself is in
-tests/unit/utils/aurora_scripted_endpoint.py."""
+tests/unit/utils/aurora/scripted_endpoint.py."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from http.server import ThreadingHTTPServer
 
 import pytest
 
-from ....utils.aurora_scripted_endpoint import FakeClock, ScriptedEndpoint, _handler
+from ....utils.aurora.scripted_endpoint import FakeClock, ScriptedEndpoint, _handler
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import
     AuroraTransportError,
 )
 
-from ....utils.aurora_scripted_endpoint import free_port, reply, status
+from ....utils.aurora.scripted_endpoint import free_port, reply, status
 
 
 @pytest.fixture

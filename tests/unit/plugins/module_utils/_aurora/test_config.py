@@ -12,7 +12,7 @@ from ansible_collections.heron.aurora.plugins.module_utils._aurora import api
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.loader import evaluate, load_job
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import AuroraConfigError
 
-from ....utils import aurora_wire as wire
+from ....utils.aurora import wire
 
 FIXTURES = Path(__file__).parent / "fixtures"
 HERON_AURORA = FIXTURES / "heron.aurora"

@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 from ansible_collections.heron.aurora.plugins.module_utils._aurora import api
 
-from . import aurora_wire as wire
+from . import wire
 
 
 @dataclass
