@@ -1,5 +1,5 @@
 """The harness as a pytest plugin: the collection on sys.path, real services as fixtures. tests/integration/conftest.py
-imports everything in ``__all__``, so that it applies to the integration tests only; ``-p harness.pytest_plugin``
+takes everything in ``__all__``, so that it applies to the integration tests only; ``-p harness.pytest_plugin``
 loads it for any other test tree.
 
 For each service NAME below there are three fixtures:

@@ -1,10 +1,14 @@
 """The integration tests' fixtures and hooks: the harness's services and the Aurora scheduler stand-in.
 
-Defined in this conftest rather than loaded as plugins from pytest.ini, so that they apply below tests/integration
-only and tests/unit runs without the harness and the stand-ins.
+pytest takes a conftest's fixtures and hooks from its globals, for the tests below it: defined here rather than loaded
+as plugins from pytest.ini, they apply to tests/integration only, and tests/unit runs without the harness and the
+stand-ins.
 """
 
 from __future__ import annotations
 
-from harness.pytest_plugin import *  # noqa: F403 - the services' fixtures and the dead-service hook (its __all__)
-from standins.aurora_scheduler.service import aurora_scheduler, make_aurora_scheduler  # noqa: F401 - fixtures
+from harness import pytest_plugin as harness_plugin
+from standins.aurora_scheduler import service as aurora_standin
+
+for _plugin in (harness_plugin, aurora_standin):
+    globals().update({name: getattr(_plugin, name) for name in _plugin.__all__})
