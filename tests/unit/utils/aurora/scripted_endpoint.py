@@ -3,7 +3,6 @@ test lists in advance (a Thrift reply, a status code, a redirect, a dropped conn
 
 from __future__ import annotations
 
-import socket
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any, Callable
@@ -93,10 +92,3 @@ class FakeClock:
     def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
         self.now += seconds
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A port on loopback that nothing listens on (until something else takes it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]

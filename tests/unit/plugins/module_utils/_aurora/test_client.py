@@ -25,7 +25,8 @@ from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import
     AuroraTransportError,
 )
 
-from ....utils.aurora.scripted_endpoint import free_port, reply, status
+from ....utils.aurora.scripted_endpoint import reply, status
+from ....utils.network import free_port
 
 
 @pytest.fixture
