@@ -1,4 +1,6 @@
-"""Make this checkout importable as ``ansible_collections.heron.aurora`` and run its modules as Ansible does.
+"""This checkout as the collection ``heron.aurora`` for the integration tests: importable by its name, its modules
+run as Ansible runs them (both shared with the unit tests, from tests/unit/utils/collection.py), and its playbooks run
+with ansible-playbook.
 
 Ansible runs a module as a separate Python process that reads its arguments from a JSON file named on the
 command line; run_module() does the same, so integration tests exercise the real AnsibleModule argument
@@ -14,52 +16,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-COLLECTIONS_ROOT = REPO_ROOT / ".cache" / "collections"
-COLLECTION_LINK = COLLECTIONS_ROOT / "ansible_collections" / "heron" / "aurora"
+from unit.utils.collection import COLLECTIONS_ROOT, ensure_importable as ensure_collection_path, run_module
 
-
-def ensure_collection_path() -> Path:
-    """Link the checkout into a collections tree and put that tree on sys.path; return the tree."""
-    COLLECTION_LINK.parent.mkdir(parents=True, exist_ok=True)
-    if not COLLECTION_LINK.is_symlink():
-        COLLECTION_LINK.symlink_to(REPO_ROOT, target_is_directory=True)
-    root = str(COLLECTIONS_ROOT)
-    if root not in sys.path:
-        sys.path.insert(0, root)
-    return COLLECTIONS_ROOT
+__all__ = ["COLLECTIONS_ROOT", "ModuleFailed", "ensure_collection_path", "play_recap", "run_module", "run_playbook"]
 
 
 class ModuleFailed(AssertionError):
     pass
-
-
-def run_module(name: str, args: dict, check_mode: bool = False, diff: bool = False,
-               env: dict | None = None, timeout: float = 600) -> dict:
-    """Run plugins/modules/<name>.py with ``args``; return its JSON result (``failed`` included)."""
-    ensure_collection_path()
-    module_args = dict(args, _ansible_check_mode=check_mode, _ansible_diff=diff)
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
-        json.dump({"ANSIBLE_MODULE_ARGS": module_args}, handle)
-        args_file = handle.name
-    child_env = dict(os.environ)
-    child_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(COLLECTIONS_ROOT), child_env.get("PYTHONPATH")]))
-    child_env.update(env or {})
-    try:
-        proc = subprocess.run(  # noqa: S603 - argument list, no shell
-            [sys.executable, "-m", f"ansible_collections.heron.aurora.plugins.modules.{name}", args_file],
-            capture_output=True, text=True, env=child_env, timeout=timeout, check=False,
-        )
-    finally:
-        os.unlink(args_file)
-    try:
-        result = json.loads(proc.stdout)
-    except ValueError as exc:
-        raise ModuleFailed(
-            f"module {name} printed no JSON (exit {proc.returncode})\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
-        ) from exc
-    result["_stderr"] = proc.stderr
-    return result
 
 
 def run_playbook(playbook: Path, extra_vars: dict, check_mode: bool = False, env: dict | None = None,

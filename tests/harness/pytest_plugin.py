@@ -1,4 +1,6 @@
-"""The harness as a pytest plugin (loaded by pytest.ini): the collection on sys.path, real services as fixtures.
+"""The harness as a pytest plugin: the collection on sys.path, real services as fixtures. tests/integration/conftest.py
+takes everything in ``__all__``, so that it applies to the integration tests only; ``-p harness.pytest_plugin``
+loads it for any other test tree.
 
 For each service NAME below there are three fixtures:
 - ``NAME``: one instance for the whole session, started on first use (and restarted if an earlier test lost it);
@@ -22,6 +24,8 @@ from .service import ServiceError
 ensure_collection_path()
 
 _WATCHED = pytest.StashKey[list]()
+
+__all__ = ["pytest_runtest_makereport", "run_module"]  # and the fixtures of each service, added below
 
 
 def _start_or_fail(service):
@@ -79,8 +83,9 @@ def _define_fixtures(name: str, build: Callable) -> None:
         for service in started:
             service.stop()
 
-    globals().update({f"_{name}_session": session_instance, name: watched_instance,
-                      f"make_{name}": private_instances})
+    fixtures = {f"_{name}_session": session_instance, name: watched_instance, f"make_{name}": private_instances}
+    globals().update(fixtures)
+    __all__.extend(fixtures)
 
 
 for _fixture_name, _service_class in SERVICES.values():

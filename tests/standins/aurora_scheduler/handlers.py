@@ -6,8 +6,8 @@ import uuid
 from typing import Any
 
 from ansible_collections.heron.aurora.plugins.module_utils._aurora import api
+from ansible_collections.heron.aurora.tests.unit.utils.aurora import wire
 
-from . import wire
 from .state import Rejected, StandInScheduler, UpdateRun, java_key, key_text
 
 # Calls that change no state (besides every get...): after any other call the leader saves its state.

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from ansible_collections.heron.aurora.plugins.module_utils._aurora import api
+from ansible_collections.heron.aurora.tests.unit.utils.aurora import wire
 
-from . import wire
 from .handlers import SchedulerApi
 from .state import StandInScheduler
 

@@ -13,6 +13,8 @@ import pytest
 from harness.collection import COLLECTIONS_ROOT, ensure_collection_path
 from harness.service import Service, free_port
 
+__all__ = ["aurora_scheduler", "make_aurora_scheduler"]  # the fixtures, which tests/integration/conftest.py takes
+
 TESTS_DIR = Path(__file__).resolve().parents[2]
 
 

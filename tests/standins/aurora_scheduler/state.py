@@ -10,9 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ansible_collections.heron.aurora.plugins.module_utils._aurora import api
+from ansible_collections.heron.aurora.tests.unit.utils.aurora import wire
 from harness.service import free_port
-
-from . import wire
 
 GOOD_IDENTIFIER = re.compile(r"^[\w\-.]+$", re.ASCII)
 ALLOWED_ENVIRONMENTS = re.compile(r"^(prod|devel|test|staging\d*)$")

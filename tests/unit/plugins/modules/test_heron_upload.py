@@ -11,7 +11,8 @@ import yaml
 from ansible_collections.heron.aurora.plugins.doc_fragments import _storage_hdfs as storage_hdfs
 from ansible_collections.heron.aurora.plugins.doc_fragments import _storage_s3 as storage_s3
 from ansible_collections.heron.aurora.plugins.modules import heron_upload
-from harness.collection import run_module
+
+from ...utils.collection import run_module
 
 
 def documented_options() -> dict:

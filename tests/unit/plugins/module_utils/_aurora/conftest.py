@@ -1,4 +1,5 @@
-"""Fixtures of the aurora module_utils unit tests; the scripted endpoint itself is in aurora_scripted_endpoint.py."""
+"""Fixtures of the aurora module_utils unit tests; the scripted endpoint itself is in
+tests/unit/utils/aurora/scripted_endpoint.py."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import threading
 from http.server import ThreadingHTTPServer
 
 import pytest
-from aurora_scripted_endpoint import FakeClock, ScriptedEndpoint, _handler
+
+from ....utils.aurora.scripted_endpoint import FakeClock, ScriptedEndpoint, _handler
 
 
 @pytest.fixture

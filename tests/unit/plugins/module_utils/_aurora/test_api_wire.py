@@ -17,7 +17,8 @@ import thriftpy2
 from thriftpy2.thrift import TType
 
 from ansible_collections.heron.aurora.plugins.module_utils._aurora import api
-from standins.aurora_scheduler import wire
+# Absolute, not relative: this file also runs as a script (see the end).
+from ansible_collections.heron.aurora.tests.unit.utils.aurora import wire
 
 STRUCTS = {
     "JobKey": {1: ("role", "string"), 2: ("environment", "string"), 3: ("name", "string")},

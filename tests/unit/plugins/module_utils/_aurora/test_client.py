@@ -25,7 +25,8 @@ from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import
     AuroraTransportError,
 )
 
-from aurora_scripted_endpoint import reply, status
+from ....utils.aurora.scripted_endpoint import reply, status
+from ....utils.network import free_port
 
 
 @pytest.fixture
@@ -92,8 +93,6 @@ def test_retries_stop_when_the_budget_is_spent(make_endpoint, clock):
 
 
 def test_refused_connections_are_retried_then_reported(clock):
-    from harness.service import free_port
-
     url = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(AuroraTransportError, match="gave up after 5 s") as info:
         client_for(url, clock, budget=5).call("createJob", description=None)

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from ansible_collections.heron.aurora.plugins.module_utils._aurora import api
-from standins.aurora_scheduler import wire
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.loader import evaluate, load_job
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import AuroraConfigError
+
+from ....utils.aurora import wire
 
 FIXTURES = Path(__file__).parent / "fixtures"
 HERON_AURORA = FIXTURES / "heron.aurora"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from heron_config_cases import CLUSTER, STORAGE_CHOICES, conf_dir_options
+from .heron_config_cases import CLUSTER, STORAGE_CHOICES, conf_dir_options
 
 from ansible_collections.heron.aurora.plugins.module_utils._aurora import api
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.loader import load_job

@@ -7,7 +7,7 @@ import os
 import subprocess
 
 import pytest
-from heron_config_cases import CLUSTER, STOCK_HERON_AURORA, conf_dir_options
+from .heron_config_cases import CLUSTER, STOCK_HERON_AURORA, conf_dir_options
 
 from ansible_collections.heron.aurora.plugins.module_utils._heron.config import conf_dir, fetch, writer
 from ansible_collections.heron.aurora.plugins.module_utils._heron.config.errors import HeronConfigError

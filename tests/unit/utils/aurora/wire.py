@@ -1,4 +1,5 @@
-"""The server side of the scheduler API's binary wire format, for the stand-in scheduler and test endpoints.
+"""The server side of the scheduler API's binary wire format, for the unit tests' scripted endpoints and the
+stand-in scheduler (tests/standins/aurora_scheduler/).
 
 It reads calls and writes replies with the IDL that the collection's client loads (plugins/module_utils/_aurora/api.py).
 """

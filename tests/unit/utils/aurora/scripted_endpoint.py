@@ -8,7 +8,8 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any, Callable
 
 from ansible_collections.heron.aurora.plugins.module_utils._aurora import api
-from standins.aurora_scheduler import wire
+
+from . import wire
 
 
 @dataclass
