@@ -576,7 +576,8 @@ fetch_commands:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.heron.aurora.plugins.module_utils._ansible.heron_config import fail_from
-from ansible_collections.heron.aurora.plugins.module_utils._heron.config import conf_dir, options as conf_options
+from ansible_collections.heron.aurora.plugins.module_utils._heron.config import conf_dir
+from ansible_collections.heron.aurora.plugins.module_utils._heron.config import options as conf_options
 
 FETCH_CHOICES = list(conf_options.FETCH_CHOICES)
 

@@ -1,4 +1,4 @@
-"""Fixtures of the Heron stand-ins (loaded by pytest.ini): the sample topology and Heron's znodes."""
+"""Fixtures of the Heron stand-ins (taken by tests/integration/conftest.py): the sample topology and Heron's znodes."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from kazoo.client import KazooClient
 
 from .topology import build
 from .znodes import HeronZnodes
+
+__all__ = ["heron_sample_jars", "heron_definition", "heron_znodes"]  # the fixtures
 
 
 @pytest.fixture(scope="session")

@@ -11,8 +11,13 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 
-from ansible_collections.heron.aurora.plugins.module_utils._heron.config import aurora_template, fetch, validation
-from ansible_collections.heron.aurora.plugins.module_utils._heron.config import writer, yaml_files
+from ansible_collections.heron.aurora.plugins.module_utils._heron.config import (
+    aurora_template,
+    fetch,
+    validation,
+    writer,
+    yaml_files,
+)
 from ansible_collections.heron.aurora.plugins.module_utils._heron.config.errors import HeronConfigError
 from ansible_collections.heron.aurora.plugins.module_utils._heron.config.options import (
     JOB_TEMPLATE,

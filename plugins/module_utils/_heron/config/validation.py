@@ -63,12 +63,12 @@ def _template_error(message: str, option: str | None) -> HeronConfigError:
 def load_template(path: str, bindings: Mapping[str, str], option: str | None = None) -> Any:
     """The one job of a heron.aurora, bound (an AuroraJobConfig of the _aurora loader)."""
     try:
+        from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.job import AuroraJobConfig
         from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.loader import (
             evaluate,
             require_pystachio,
             select_job,
         )
-        from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.job import AuroraJobConfig
 
         require_pystachio()
     except AuroraMissingLibrary as exc:

@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ansible_collections.heron.aurora.plugins.module_utils._heron.state import messages
-from ansible_collections.heron.aurora.plugins.module_utils._heron.state.messages import DecodeError, decode
 from ansible_collections.heron.aurora.plugins.module_utils._heron.state.fingerprint import (
     Fingerprint,
     FingerprintInvalid,
     read_fingerprint,
 )
+from ansible_collections.heron.aurora.plugins.module_utils._heron.state.messages import DecodeError, decode
 from ansible_collections.heron.aurora.plugins.module_utils._heron.state.session import ZooKeeperSession
 
 # Heron's directories and the message each node holds. tmasters is where Heron before 0.20.3 registered the

@@ -25,8 +25,8 @@ try:
     from kazoo.exceptions import (
         AuthFailedError,
         KazooException,
-        NodeExistsError,
         NoAuthError,
+        NodeExistsError,
         NoNodeError,
         NotEmptyError,
     )
