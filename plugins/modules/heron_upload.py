@@ -80,9 +80,22 @@ options:
   keep:
     description:
       - With O(versioned=true), how many versions of O(dest) to retain, counting the one this task uploaded or
-        found. The others are kept newest first by modification time, and the rest are removed.
+        found. The others are kept newest first by modification time, and the rest are removed, but only those
+        older than the version of O(src) by more than O(grace_period) seconds, by the modification times the
+        store records. So a version that another run is publishing at the same time is never removed, and
+        neither is a version newer than the one of O(src).
       - The version of O(src) is never removed. Unset keeps every version.
     type: int
+  grace_period:
+    description:
+      - The longest, in seconds, that a run of this task to the same O(dest) can take, uploads included.
+      - With O(keep), versions are pruned only when they are older than the version of O(src) by more than this.
+      - After an upload, the temporary files (HDFS, C(file://)) and incomplete multipart uploads (S3) that
+        interrupted runs left for O(dest), or its versions, are removed once they are older than this; younger
+        ones may belong to a run still going.
+      - V(0) turns the protection off, for destinations that only ever one run at a time writes to.
+    type: int
+    default: 3600
   version_digest_length:
     description:
       - How many hex digits of the sha256 go into a versioned name, from 8 to 64 (the full digest).
@@ -270,6 +283,7 @@ def argument_spec() -> dict:
         "keep": {"type": "int"},
         "version_digest_length": {"type": "int", "default": 16},
         "timeout": {"type": "int", "default": 120},
+        "grace_period": {"type": "int", "default": 3600},
     }
     spec.update(S3_ARGUMENT_SPEC)
     spec.update(HDFS_ARGUMENT_SPEC)
@@ -291,7 +305,7 @@ def main() -> None:
     if params["timeout"] <= 0:
         module.fail_json(msg="timeout must be a positive number of seconds", option="timeout")
     options = SyncOptions(overwrite=params["overwrite"], versioned=params["versioned"], keep=params["keep"],
-                          digest_length=params["version_digest_length"])
+                          digest_length=params["version_digest_length"], grace_period=params["grace_period"])
     backend = None
     try:
         location = parse_dest(params["dest"])

@@ -93,7 +93,7 @@ def test_sidecar_versioned_keep_and_absent(hdfs_cluster, run_module, tmp_path):
     directory = unique_dir()
     src = tmp_path / "topology.tar.gz"
     args = {"src": str(src), "dest": f"hdfs://{directory}/topology.tar.gz", "namenode_url": [hdfs_cluster.namenode_url],
-            "versioned": True, "keep": 2, "checksum_store": "sidecar"}
+            "versioned": True, "keep": 2, "checksum_store": "sidecar", "grace_period": 0}
     uris = []
     for content in (b"one", b"two", b"three"):
         src.write_bytes(content * 1000)

@@ -108,7 +108,8 @@ def test_check_mode_sends_nothing(s3_server, bucket, run_module, tmp_path):
 
 def test_versioned_with_keep(s3_server, bucket, run_module, tmp_path):
     src = tmp_path / "heron-core.tar.gz"
-    args = s3_args(s3_server, src=str(src), dest=f"s3://{bucket}/core/heron-core.tar.gz", versioned=True, keep=2)
+    args = s3_args(s3_server, src=str(src), dest=f"s3://{bucket}/core/heron-core.tar.gz", versioned=True, keep=2,
+                   grace_period=0)
     uris = []
     for seed in (b"1", b"2", b"3"):
         write(src, 100_000, seed)

@@ -20,7 +20,9 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from ansible_collections.heron.aurora.plugins.module_utils._storage.base import PutResult, StorageBackend, StoredObject
+from ansible_collections.heron.aurora.plugins.module_utils._storage.base import (
+    PutResult, StorageBackend, StoredObject, store_clock,
+)
 from ansible_collections.heron.aurora.plugins.module_utils._storage.errors import (
     InvalidInput, MissingLibrary, StorageError,
 )
@@ -39,6 +41,8 @@ except ImportError:  # pragma: no cover - reported at run time through MissingLi
 
 XATTR_NAME = "user.sha256"
 SIDECAR_SUFFIX = ".sha256"
+# Temporary names of uploads in progress: .NAME.<12 hex digits>.tmp beside the destination.
+TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.[0-9a-f]{12}\.tmp$")
 # The body goes out with chunked transfer encoding, which copies each chunk once more to frame it: small
 # chunks keep that copy in the CPU cache (4 MiB chunks measured 30% slower on 1 GiB, bench/upload_bench.py).
 CHUNK_SIZE = 128 * 1024
@@ -183,9 +187,19 @@ class HdfsBackend(StorageBackend):
 
         return retry_call(attempt, is_transient=is_transient, deadline=self.deadline, what=f"WebHDFS {what}")
 
+    @staticmethod
+    def _json(response, key: str) -> Any:
+        """``key`` of a WebHDFS JSON answer; anything else answering 200 is not a NameNode."""
+        try:
+            return response.json()[key]
+        except (ValueError, KeyError, TypeError):
+            raise StorageError(f"the server at namenode_url answered HTTP {response.status_code} without the JSON a "
+                               f"WebHDFS NameNode sends (no '{key}'): give the NameNode's WebHDFS address, for "
+                               "example http://NAMENODE:9870", option="namenode_url") from None
+
     def _file_status(self, path: str) -> dict | None:
         response = self._request("status", path, "GETFILESTATUS")
-        return None if response is None else response.json()["FileStatus"]
+        return None if response is None else self._json(response, "FileStatus")
 
     def _regular_file_status(self, location: Location) -> dict | None:
         status = self._file_status(location.path)
@@ -207,7 +221,7 @@ class HdfsBackend(StorageBackend):
             return False
         if not check_mode:
             response = self._request("mkdirs", directory, "MKDIRS")
-            if response is None or not response.json().get("boolean"):
+            if response is None or not self._json(response, "boolean"):
                 raise StorageError(f"could not create directory {self._fully_qualified(location, directory)}")
         return True
 
@@ -254,12 +268,29 @@ class HdfsBackend(StorageBackend):
         if response is None:
             return []
         found = []
-        for status in response.json()["FileStatuses"]["FileStatus"]:
+        for status in self._json(response, "FileStatuses")["FileStatus"]:
             name = status["pathSuffix"]
             if status["type"] == "FILE" and pattern.match(name):
                 found.append(StoredObject(location.with_name(name), int(status["length"]), None,
                                           status["modificationTime"] / 1000.0))
         return found
+
+    def remove_leftovers(self, location: Location, names: re.Pattern, older_than: float) -> None:
+        directory = location.directory or "/"
+        try:
+            response = self._request("list", directory, "LISTSTATUS")
+            if response is None:
+                return
+            cutoff = store_clock(response.headers.get("Date")) - older_than
+            for status in self._json(response, "FileStatuses")["FileStatus"]:
+                match = TEMP_NAME.match(status["pathSuffix"])
+                if (match and names.match(match.group("name")) and status["type"] == "FILE"
+                        and status["modificationTime"] / 1000.0 < cutoff):
+                    self._request("delete", f"{directory.rstrip('/')}/{status['pathSuffix']}", "DELETE",
+                                  recursive="false")
+        except StorageError as exc:
+            self.warnings.append(f"could not remove the leftovers of interrupted uploads in "
+                                 f"{self._fully_qualified(location, directory)}: {exc}")
 
     def ensure_attributes(self, location: Location, check_mode: bool) -> bool:
         status = self._file_status(location.path)
@@ -335,7 +366,7 @@ class HdfsBackend(StorageBackend):
         response = self._request("get_xattrs", path, "GETXATTRS", encoding="text")
         if response is None:
             return None
-        for entry in response.json().get("XAttrs", []):
+        for entry in self._json(response, "XAttrs"):
             if entry.get("name") == XATTR_NAME:
                 return clean_digest(str(entry.get("value") or "").strip('"'))
         return None

@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator, TypeVar
 from urllib.parse import quote
 
-from ansible_collections.heron.aurora.plugins.module_utils._storage.base import PutResult, StorageBackend, StoredObject
+from ansible_collections.heron.aurora.plugins.module_utils._storage.base import (
+    PutResult, StorageBackend, StoredObject, store_clock,
+)
 from ansible_collections.heron.aurora.plugins.module_utils._storage.errors import (
     InvalidInput, MissingLibrary, StorageError,
 )
@@ -282,6 +284,36 @@ class S3Backend(StorageBackend):
                 return found
             token = page.get("NextContinuationToken")
 
+    def remove_leftovers(self, location: Location, names: re.Pattern, older_than: float) -> None:
+        prefix = f"{location.directory}/" if location.directory else ""
+        arguments = {"Bucket": location.container, "Prefix": prefix}
+        try:
+            while True:
+                page = self._call("list multipart uploads", lambda: self.client.list_multipart_uploads(**arguments))
+                cutoff = store_clock(page["ResponseMetadata"].get("HTTPHeaders", {}).get("date")) - older_than
+                for upload in page.get("Uploads", []):
+                    name = upload["Key"][len(prefix):]
+                    if "/" not in name and names.match(name) and self._last_activity(location, upload) < cutoff:
+                        self._abort(location.with_name(name), upload["UploadId"])
+                if not page.get("IsTruncated"):
+                    return
+                arguments.update(KeyMarker=page["NextKeyMarker"], UploadIdMarker=page["NextUploadIdMarker"])
+        except (ClientError, BotoCoreError, StorageError) as exc:
+            self.warnings.append(f"could not look for incomplete multipart uploads of {location.uri} left by "
+                                 f"interrupted runs: {describe(exc)}")
+
+    def _last_activity(self, location: Location, upload: dict) -> float:
+        """When an incomplete upload last moved: its newest part, or its start when it has none. A live upload
+        keeps adding parts, however long it has been going."""
+        latest = upload["Initiated"].timestamp()
+        arguments = {"Bucket": location.container, "Key": upload["Key"], "UploadId": upload["UploadId"]}
+        while True:
+            page = self._call("list parts", lambda: self.client.list_parts(**arguments))
+            latest = max([latest] + [part["LastModified"].timestamp() for part in page.get("Parts", [])])
+            if not page.get("IsTruncated"):
+                return latest
+            arguments["PartNumberMarker"] = page["NextPartNumberMarker"]
+
     def public_url(self, location: Location) -> str | None:
         key = quote(location.path, safe="/~")
         if self.settings.endpoint_url:
@@ -401,11 +433,15 @@ class S3Backend(StorageBackend):
                 raise
 
     def _abort(self, location: Location, upload_id: str) -> None:
-        cleanup = Deadline(max(30.0, self.deadline.remaining()))
+        # Within what is left of the task's budget (one attempt when nothing is): an upload left incomplete
+        # is aborted by a later run once it is older than grace_period.
         try:
-            retry_call(lambda: self.client.abort_multipart_upload(Bucket=location.container, Key=location.path,
-                                                                  UploadId=upload_id),
-                       is_transient=is_transient, deadline=cleanup, what="S3 abort multipart upload")
+            self._call("abort multipart upload", lambda: self.client.abort_multipart_upload(
+                Bucket=location.container, Key=location.path, UploadId=upload_id))
+        except ClientError as exc:
+            if _error_code(exc) != "NoSuchUpload":  # gone already: another run aborted it
+                self.warnings.append(f"could not abort multipart upload {upload_id} of {location.uri}; a later "
+                                     f"run aborts it once it is older than grace_period: {describe(exc)}")
         except Exception as exc:  # noqa: BLE001 - the original failure is what the task reports
-            self.warnings.append(f"could not abort multipart upload {upload_id} of {location.uri}; its parts stay "
-                                 f"billed until a lifecycle rule removes them: {describe(exc)}")
+            self.warnings.append(f"could not abort multipart upload {upload_id} of {location.uri}; a later run "
+                                 f"aborts it once it is older than grace_period: {describe(exc)}")
