@@ -266,11 +266,11 @@ from ansible_collections.heron.aurora.plugins.module_utils._storage.hashing impo
 from ansible_collections.heron.aurora.plugins.module_utils._storage.options import (
     FILE_ATTRIBUTE_SPEC, HDFS_ARGUMENT_SPEC, S3_ARGUMENT_SPEC, build_backend,
 )
-from ansible_collections.heron.aurora.plugins.module_utils._storage.retry import Deadline
+from ansible_collections.heron.aurora.plugins.module_utils._storage.retry import Deadline, describe
 from ansible_collections.heron.aurora.plugins.module_utils._storage.sync import (
     OVERWRITE_CHOICES, SyncOptions, ensure_absent, ensure_present,
 )
-from ansible_collections.heron.aurora.plugins.module_utils._storage.uri import parse_dest
+from ansible_collections.heron.aurora.plugins.module_utils._storage.uri import embedded_credentials, parse_dest
 
 
 def argument_spec() -> dict:
@@ -299,9 +299,16 @@ def file_attribute_setter(module: AnsibleModule):
 
 
 def main() -> None:
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
+    spec = argument_spec()
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True,
                            required_if=[("state", "present", ["src"])])
     params = module.params
+    # The stores get credentials without surrounding whitespace: mask them in that form too, and credentials
+    # written into a URL (which is refused) wherever the URL is echoed, the invocation included.
+    module.no_log_values.update(value.strip() for name, value in params.items()
+                                if spec.get(name, {}).get("no_log") and isinstance(value, str) and value.strip())
+    for url in [params["dest"], params["endpoint_url"]] + list(params["namenode_url"] or []):
+        module.no_log_values.update(embedded_credentials(url))
     if params["timeout"] <= 0:
         module.fail_json(msg="timeout must be a positive number of seconds", option="timeout")
     options = SyncOptions(overwrite=params["overwrite"], versioned=params["versioned"], keep=params["keep"],
@@ -325,7 +332,7 @@ def main() -> None:
         _warn(module, backend)
         module.fail_json(msg=str(exc), **_option_of(exc))
     except Exception as exc:  # noqa: BLE001 - reported as a task failure with its traceback, not a crash
-        module.fail_json(msg=f"heron_upload failed unexpectedly: {type(exc).__name__}: {exc}",
+        module.fail_json(msg=f"heron_upload failed unexpectedly: {describe(exc)}",
                          exception=traceback.format_exc())
     finally:
         if backend is not None:

@@ -30,7 +30,7 @@ from ansible_collections.heron.aurora.plugins.module_utils._storage.hashing impo
     HashingChunks, SourceDigest, SourceFile, clean_digest,
 )
 from ansible_collections.heron.aurora.plugins.module_utils._storage.retry import Deadline, describe, retry_call
-from ansible_collections.heron.aurora.plugins.module_utils._storage.uri import Location
+from ansible_collections.heron.aurora.plugins.module_utils._storage.uri import Location, check_service_url
 
 try:
     import requests
@@ -78,7 +78,14 @@ class HdfsSettings:
     mode: Any = None
     checksum_store: str = "auto"
     chunk_size: int = CHUNK_SIZE
+    connect_timeout: float = 10.0
     request_timeout: float = 60.0
+
+    @property
+    def verify(self) -> bool | str:
+        """What requests verifies TLS with, passed on every request: a Session's own setting would give way to
+        REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE from the environment."""
+        return (self.ca_bundle or True) if self.validate_certs else False
 
 
 def normalize_mode(mode: Any) -> str | None:
@@ -118,6 +125,20 @@ def _operation(method: str, name: str, **request_options) -> Callable:
     return _Request(method, **request_options).to_method(name)
 
 
+def permanent_failure(exc: BaseException, what: str, settings: HdfsSettings) -> StorageError:
+    """The error to report for a request that cannot succeed by retrying it (TLS, an invalid URL or header)."""
+    if isinstance(exc, requests.exceptions.SSLError):
+        option = "ca_bundle" if settings.ca_bundle else "validate_certs"
+        return InvalidInput(option, f"WebHDFS {what}: TLS with the NameNode or DataNode failed "
+                                    f"({describe(exc)}): set ca_bundle to the CA that signed its certificate, or "
+                                    "validate_certs: false for a test cluster")
+    if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.URLRequired,
+                        requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema)):
+        return InvalidInput("namenode_url", f"WebHDFS {what}: the URL is not usable ({describe(exc)}): check "
+                                            "namenode_url")
+    return StorageError(f"WebHDFS {what} failed: {describe(exc)}")
+
+
 class HdfsBackend(StorageBackend):
     name = "hdfs"
 
@@ -130,34 +151,36 @@ class HdfsBackend(StorageBackend):
             raise InvalidInput("namenode_url", "namenode_url is required for hdfs:// destinations: the WebHDFS "
                                                "base URL of the NameNode(s), for example http://namenode:9870")
         for url in settings.namenode_urls:
-            if not re.match(r"^https?://[^/]+", url or ""):
-                raise InvalidInput("namenode_url", f"namenode_url '{url}' is not an http:// or https:// URL")
+            check_service_url(url, "namenode_url", "use hdfs_user or kerberos")
+        if settings.user is not None and re.search(r"[\x00-\x1f\x7f]", settings.user):
+            raise InvalidInput("hdfs_user", "hdfs_user contains a control character (a newline from a YAML '|' "
+                                            "block?): give the plain user name")
         if settings.checksum_store not in ("auto", "xattr", "sidecar"):
             raise InvalidInput("checksum_store", "checksum_store must be auto, xattr or sidecar")
         self.settings = settings
         self.mode = normalize_mode(settings.mode)
         self.client = self._make_client(settings)
+        verify = settings.verify
         self._ops = {
-            "status": _operation("GET", "GETFILESTATUS"),
-            "list": _operation("GET", "LISTSTATUS"),
-            "mkdirs": _operation("PUT", "MKDIRS"),
-            "create": _operation("PUT", "CREATE", allow_redirects=False),
-            "open": _operation("GET", "OPEN"),
-            "rename": _operation("PUT", "RENAME"),
-            "delete": _operation("DELETE", "DELETE"),
-            "set_owner": _operation("PUT", "SETOWNER"),
-            "set_permission": _operation("PUT", "SETPERMISSION"),
-            "get_xattrs": _operation("GET", "GETXATTRS"),
-            "set_xattr": _operation("PUT", "SETXATTR"),
+            "status": _operation("GET", "GETFILESTATUS", verify=verify),
+            "list": _operation("GET", "LISTSTATUS", verify=verify),
+            "mkdirs": _operation("PUT", "MKDIRS", verify=verify),
+            "create": _operation("PUT", "CREATE", allow_redirects=False, verify=verify),
+            "open": _operation("GET", "OPEN", verify=verify),
+            "rename": _operation("PUT", "RENAME", verify=verify),
+            "delete": _operation("DELETE", "DELETE", verify=verify),
+            "set_owner": _operation("PUT", "SETOWNER", verify=verify),
+            "set_permission": _operation("PUT", "SETPERMISSION", verify=verify),
+            "get_xattrs": _operation("GET", "GETXATTRS", verify=verify),
+            "set_xattr": _operation("PUT", "SETXATTR", verify=verify),
         }
         self._use_sidecar = settings.checksum_store == "sidecar"
 
     @staticmethod
     def _make_client(settings: HdfsSettings):
         session = requests.Session()
-        session.verify = settings.ca_bundle if settings.ca_bundle else settings.validate_certs
         url = ";".join(u.rstrip("/") for u in settings.namenode_urls)
-        timeout = (10.0, settings.request_timeout)
+        timeout = (settings.connect_timeout, settings.request_timeout)
         if settings.kerberos:
             try:
                 from hdfs.ext.kerberos import KerberosClient
@@ -173,6 +196,10 @@ class HdfsBackend(StorageBackend):
         def attempt():
             try:
                 response = self._ops[op](self.client, path, strict=False, **params)
+            except requests.exceptions.RequestException as exc:
+                if is_transient(exc):
+                    raise
+                raise permanent_failure(exc, f"{what} {path}", self.settings) from None
             except HdfsError as exc:
                 # Raised by the library itself: after every NameNode was tried, or for HTTP 401.
                 remote = getattr(exc, "exception", None)
@@ -315,8 +342,14 @@ class HdfsBackend(StorageBackend):
         response = self._request("create", path, "CREATE", overwrite="true", **params)
         target = response.headers.get("location") if response is not None else None
         if not target:
-            raise StorageError(f"the NameNode did not redirect CREATE {path} to a DataNode")
-        written = self.client._request(method="PUT", url=target, data=data)
+            raise StorageError(f"the NameNode did not redirect CREATE {path} to a DataNode, as WebHDFS does: is "
+                               "namenode_url the NameNode's WebHDFS address?", option="namenode_url")
+        try:
+            written = self.client._request(method="PUT", url=target, data=data, verify=self.settings.verify)
+        except requests.exceptions.RequestException as exc:
+            if is_transient(exc):
+                raise
+            raise permanent_failure(exc, what, self.settings) from None
         if not written.ok:
             raise _error_from(written, what)
 
@@ -327,12 +360,12 @@ class HdfsBackend(StorageBackend):
                                "(removed by someone else?); run the task again")
 
     def _remove_quietly(self, path: str) -> None:
+        # Within what is left of the budget: a temporary file left behind is removed by a later run.
         try:
-            retry_call(lambda: self._ops["delete"](self.client, path, strict=False, recursive="false"),
-                       is_transient=is_transient, deadline=Deadline(min(15.0, max(self.deadline.remaining(), 5.0))),
-                       what=f"WebHDFS DELETE {path}")
+            self._request("delete", path, "DELETE", recursive="false")
         except Exception as exc:  # noqa: BLE001 - the original failure is what the task reports
-            self.warnings.append(f"could not remove the temporary file {path}: {describe(exc)}")
+            self.warnings.append(f"could not remove the temporary file {path}; a later run removes it once it is "
+                                 f"older than grace_period: {describe(exc)}")
 
     def _apply_attributes(self, path: str, status: dict, check_mode: bool) -> bool:
         changed = False

@@ -28,16 +28,17 @@ from ansible_collections.heron.aurora.plugins.module_utils._storage.errors impor
 )
 from ansible_collections.heron.aurora.plugins.module_utils._storage.hashing import SourceDigest, SourceFile, clean_digest
 from ansible_collections.heron.aurora.plugins.module_utils._storage.retry import Deadline, describe, retry_call
-from ansible_collections.heron.aurora.plugins.module_utils._storage.uri import Location
+from ansible_collections.heron.aurora.plugins.module_utils._storage.uri import Location, check_service_url
 
 try:
     import boto3
     from botocore.config import Config
     from botocore.exceptions import ConnectionError as BotoConnectionError
     from botocore.exceptions import (
-        BotoCoreError, ClientError, HTTPClientError, IncompleteReadError, NoCredentialsError,
+        BotoCoreError, ClientError, HTTPClientError, IncompleteReadError, InvalidRegionError, NoCredentialsError,
         PartialCredentialsError, ProfileNotFound, SSLError,
     )
+    from botocore.parsers import ResponseParserError
 except ImportError:  # pragma: no cover - reported at run time through MissingLibrary
     boto3 = None
 
@@ -59,6 +60,7 @@ CREDENTIAL_CODES = frozenset({
     "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken", "TokenRefreshRequired",
     "InvalidClientTokenId", "AuthorizationHeaderMalformed",
 })
+REGION_CODES = frozenset({"PermanentRedirect", "IllegalLocationConstraintException", "301", "InvalidRegion"})
 NOT_FOUND_CODES = frozenset({"404", "NoSuchKey", "NotFound", "NoSuchBucket"})
 
 
@@ -81,6 +83,11 @@ class S3Settings:
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
 
+    @property
+    def verify(self) -> bool | str:
+        """What botocore verifies TLS with, given explicitly so that AWS_CA_BUNDLE cannot override it."""
+        return (self.ca_bundle or True) if self.validate_certs else False
+
 
 def validate_settings(settings: S3Settings) -> None:
     """Reject combinations that cannot work, naming the option; nothing is contacted."""
@@ -95,6 +102,8 @@ def validate_settings(settings: S3Settings) -> None:
         raise InvalidInput("kms_key_id", "kms_key_id needs encryption: aws:kms")
     if settings.encryption not in (None, "AES256", "aws:kms"):
         raise InvalidInput("encryption", "encryption must be AES256 or aws:kms")
+    if settings.endpoint_url:
+        check_service_url(settings.endpoint_url, "endpoint_url", "give access_key and secret_key instead")
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -164,23 +173,46 @@ class S3Backend(StorageBackend):
             signature_version="s3v4",
             user_agent_extra="heron.aurora",
         )
-        verify: Any = settings.ca_bundle if settings.ca_bundle else settings.validate_certs
         try:
-            return session.client("s3", endpoint_url=settings.endpoint_url or None, config=config, verify=verify)
+            return session.client("s3", endpoint_url=settings.endpoint_url or None, config=config,
+                                  verify=settings.verify)
+        except InvalidRegionError:
+            raise InvalidInput("region", f"region '{settings.region}' is not a region name, such as eu-west-1") from None
         except ValueError as exc:
-            raise InvalidInput("endpoint_url", f"endpoint_url '{settings.endpoint_url}': {exc}") from None
+            raise InvalidInput("endpoint_url", f"endpoint_url is not usable: {describe(exc)}") from None
 
     def _call(self, what: str, operation: Callable[[], T]) -> T:
+        """One S3 call with retries. A ClientError (the store's answer) goes to the caller, which knows what
+        an error code means there; anything else that is not worth retrying becomes a message at once."""
         try:
             return retry_call(operation, is_transient=is_transient, deadline=self.deadline, what=f"S3 {what}")
         except (NoCredentialsError, PartialCredentialsError):
             raise InvalidInput("access_key", "no usable AWS credentials: set access_key and secret_key, or profile, "
                                              "or the AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_PROFILE environment "
                                              "variables") from None
+        except SSLError as exc:
+            option = "ca_bundle" if self.settings.ca_bundle else "validate_certs"
+            raise InvalidInput(option, f"S3 {what}: TLS with the endpoint failed ({describe(exc)}): set ca_bundle "
+                                       "to the CA that signed its certificate, or validate_certs: false for a test "
+                                       "endpoint") from None
+        except ResponseParserError:
+            raise self._not_s3(what) from None
+        except (ClientError, StorageError):
+            raise
+        except (BotoCoreError, ValueError, OSError) as exc:
+            raise StorageError(f"S3 {what} failed: {describe(exc)}") from None
+
+    def _not_s3(self, what: str) -> InvalidInput:
+        where = "endpoint_url" if self.settings.endpoint_url else "the AWS endpoint"
+        return InvalidInput("endpoint_url", f"S3 {what}: the server at {where} answered without what an S3 API "
+                                            "sends: is endpoint_url the URL of an S3 API?")
 
     def _fail(self, what: str, location: Location, exc: Exception) -> StorageError:
         if isinstance(exc, ClientError):
             code = _error_code(exc)
+            if code in REGION_CODES or (code == "AuthorizationHeaderMalformed" and "region" in describe(exc)):
+                return InvalidInput("region", f"bucket {location.container} is in another region than "
+                                              f"'{self.client.meta.region_name}': set region ({describe(exc)})")
             if code in CREDENTIAL_CODES:
                 return InvalidInput("access_key", f"S3 rejected the credentials while trying to {what} "
                                                   f"{location.uri} ({code}): check access_key, secret_key, "
@@ -192,9 +224,6 @@ class S3Backend(StorageBackend):
             if code in ("KMS.NotFoundException", "KMS.DisabledException", "InvalidArgument") and self.settings.encryption:
                 return InvalidInput("kms_key_id" if self.settings.kms_key_id else "encryption",
                                     f"S3 refused the server-side encryption settings: {describe(exc)}")
-            if code in ("PermanentRedirect", "IllegalLocationConstraintException", "301"):
-                return InvalidInput("region", f"bucket {location.container} is in another region than "
-                                              f"'{self.client.meta.region_name}': set region ({describe(exc)})")
         if isinstance(exc, StorageError):
             return exc
         return StorageError(f"S3 {what} {location.uri} failed: {describe(exc)}")
@@ -233,6 +262,8 @@ class S3Backend(StorageBackend):
             if _error_code(exc) in NOT_FOUND_CODES:
                 return None
             raise self._fail("read", location, exc) from None
+        if not all(key in head for key in ("ETag", "ContentLength", "LastModified")):
+            raise self._not_s3("HEAD")
         recorded = head.get("Metadata", {}).get(METADATA_KEY)
         return StoredObject(location, int(head["ContentLength"]), clean_digest(recorded),
                             head["LastModified"].timestamp())
@@ -275,6 +306,8 @@ class S3Backend(StorageBackend):
                 if _error_code(exc) in NOT_FOUND_CODES:
                     return []
                 raise self._fail("list", location, exc) from None
+            if "KeyCount" not in page:
+                raise self._not_s3("LIST")
             for item in page.get("Contents", []):
                 name = item["Key"][len(prefix):]
                 if pattern.match(name):
@@ -349,7 +382,8 @@ class S3Backend(StorageBackend):
                 return self.client.put_object(Bucket=location.container, Key=location.path, Body=body,
                                               ChecksumAlgorithm="SHA256", ChecksumSHA256=checksum, **extra)
 
-        self._call("PUT", attempt)
+        if "ETag" not in self._call("PUT", attempt):
+            raise self._not_s3("PUT")
 
     def _put_multipart(self, source: SourceFile, location: Location, extra: dict, sha256: str) -> None:
         checksum = self._checksum_algorithm()
