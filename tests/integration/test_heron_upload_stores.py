@@ -3,19 +3,25 @@ concurrent versioned publishing, leftovers of killed runs, run as Ansible runs i
 
 from __future__ import annotations
 
+import contextlib
+import http.server
 import json
 import os
 import signal
+import socket
+import ssl
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import urllib.request
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+import boto3
 import pytest
 import requests
 
@@ -195,3 +201,237 @@ def test_leftovers_of_a_killed_upload_are_removed_by_a_later_run(store, run_modu
                                           grace_period=1))
     assert old["changed"] and not old.get("failed") and not old.get("warnings"), old
     assert store.leftovers() == [] and store.exists(old["uri"])
+
+
+# --- answers that are not the store's: TLS that does not verify, servers that are not S3 or WebHDFS ----------------
+
+def self_signed_certificate(directory: Path, name: str) -> tuple[Path, Path]:
+    cert, key = directory / f"{name}.pem", directory / f"{name}.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True, timeout=60)
+    return cert, key
+
+
+@pytest.fixture(scope="module")
+def certificates(tmp_path_factory) -> dict[str, Path]:
+    """The TLS proxy's certificate and key, and an unrelated CA to put into the *_CA_BUNDLE variables."""
+    directory = tmp_path_factory.mktemp("tls")
+    cert, key = self_signed_certificate(directory, "proxy")
+    other, dummy = self_signed_certificate(directory, "other-ca")
+    return {"cert": cert, "key": key, "other_ca": other}
+
+
+class TlsProxy:
+    """Test tool: TLS with a self-signed certificate in front of a plain HTTP server of the harness (it stands in
+    for no service: every byte goes to the real server once the handshake succeeds)."""
+
+    def __init__(self, upstream_port: int, cert: Path, key: Path) -> None:
+        self.upstream_port = upstream_port
+        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.context.load_cert_chain(cert, key)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"https://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.handshakes_failed = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, dummy = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(connection,), daemon=True).start()
+
+    def _serve(self, connection: socket.socket) -> None:
+        connection.settimeout(30)
+        try:
+            client = self.context.wrap_socket(connection, server_side=True)
+        except (ssl.SSLError, OSError):
+            self.handshakes_failed += 1
+            connection.close()
+            return
+        upstream = socket.create_connection(("127.0.0.1", self.upstream_port), timeout=30)
+        threading.Thread(target=self._pump, args=(upstream, client), daemon=True).start()
+        self._pump(client, upstream)
+
+    @staticmethod
+    def _pump(source: socket.socket, target: socket.socket) -> None:
+        try:
+            while chunk := source.recv(65536):
+                target.sendall(chunk)
+        except OSError:
+            pass
+        finally:
+            for end in (source, target):
+                with contextlib.suppress(OSError):
+                    end.close()
+
+    def __enter__(self) -> "TlsProxy":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.listener.close()
+
+
+class NotAStore(http.server.BaseHTTPRequestHandler):
+    """Answers every request with 200 and a web page, as a mistyped endpoint (a proxy, a web server) does."""
+
+    def _answer(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        body = b"<html><body>Welcome</body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    do_GET = do_HEAD = do_PUT = do_POST = do_DELETE = _answer
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def not_a_store():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), NotAStore)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(params=["s3", "hdfs"])
+def remote_store(request) -> tuple[Store, int, str]:
+    """A store reached over HTTP, the port of its server, and the option that names its URL."""
+    if request.param == "s3":
+        server = request.getfixturevalue("s3_server")
+        return s3_store(server), server.port, "endpoint_url"
+    cluster = request.getfixturevalue("hdfs_cluster")
+    return hdfs_store(cluster), int(cluster.namenode_url.rsplit(":", 1)[1].strip("/")), "namenode_url"
+
+
+def with_url(store: Store, url_option: str, url: str, **args) -> dict:
+    return dict(store.args, **{url_option: [url] if url_option == "namenode_url" else url}, **args)
+
+
+BUDGET = 60
+
+
+def test_tls_that_does_not_verify_fails_at_once_naming_the_option(remote_store, certificates, run_module, tmp_path):
+    store, port, url_option = remote_store
+    src = tmp_path / "x.tar.gz"
+    src.write_bytes(b"tls" * 1000)
+    with TlsProxy(port, certificates["cert"], certificates["key"]) as proxy:
+        started = time.monotonic()
+        result = run_module("heron_upload", with_url(store, url_option, proxy.url, src=str(src),
+                                                     dest=store.dest("x.tar.gz"), timeout=BUDGET))
+        elapsed = time.monotonic() - started
+    assert result.get("failed") and result["option"] in ("validate_certs", "ca_bundle"), result
+    assert "certificate verification failed" in result["msg"] and "failed unexpectedly" not in result["msg"]
+    assert elapsed < BUDGET / 2, f"a certificate failure was retried for {elapsed:.0f} s"
+    assert proxy.handshakes_failed and store.names() == []
+
+
+@pytest.mark.parametrize("settings, bundles", [
+    ({"validate_certs": False}, "other_ca"),   # validate_certs: false is not overridden by the environment
+    ({"ca_bundle": "cert"}, "other_ca"),       # nor ca_bundle
+])
+def test_tls_settings_win_over_the_environment(remote_store, certificates, run_module, tmp_path, settings, bundles):
+    store, port, url_option = remote_store
+    src = tmp_path / "x.tar.gz"
+    src.write_bytes(b"tls" * 1000)
+    settings = {key: str(certificates[value]) if key == "ca_bundle" else value for key, value in settings.items()}
+    unrelated = str(certificates[bundles])
+    env = {"AWS_CA_BUNDLE": unrelated, "REQUESTS_CA_BUNDLE": unrelated, "CURL_CA_BUNDLE": unrelated}
+    with TlsProxy(port, certificates["cert"], certificates["key"]) as proxy:
+        result = run_module("heron_upload", with_url(store, url_option, proxy.url, src=str(src),
+                                                     dest=store.dest("x.tar.gz"), **settings), env=env)
+    assert not result.get("failed") and result["changed"], result
+    assert store.exists(result["uri"])
+
+
+def test_a_server_that_is_not_the_store_is_named(remote_store, not_a_store, run_module, tmp_path):
+    store, dummy, url_option = remote_store
+    src = tmp_path / "x.tar.gz"
+    src.write_bytes(b"not a store" * 100)
+    started = time.monotonic()
+    result = run_module("heron_upload", with_url(store, url_option, not_a_store, src=str(src),
+                                                 dest=store.dest("x.tar.gz"), timeout=BUDGET))
+    assert result.get("failed") and result["option"] == url_option, result
+    assert "failed unexpectedly" not in result["msg"] and time.monotonic() - started < BUDGET / 2
+
+
+def test_a_server_that_never_answers_is_given_up_within_the_budget(remote_store, run_module, tmp_path):
+    """Connections are accepted (by the kernel) and never answered: every call is bounded by timeout."""
+    store, dummy, url_option = remote_store
+    src = tmp_path / "x.tar.gz"
+    src.write_bytes(b"silence" * 100)
+    with socket.create_server(("127.0.0.1", 0), backlog=64) as silent:
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        started = time.monotonic()
+        result = run_module("heron_upload", with_url(store, url_option, url, src=str(src), dest=store.dest("x.tar.gz"),
+                                                     timeout=5))
+        elapsed = time.monotonic() - started
+    assert result.get("failed") and "timeout" in result["msg"], result
+    assert elapsed < 5 * 6, f"a 5 s budget took {elapsed:.0f} s"
+
+
+# --- credentials ------------------------------------------------------------------------------------------------
+
+@dataclass
+class Credentials:
+    endpoint_url: str
+    region: str
+    access_key: str
+    secret_key: str
+
+
+@pytest.fixture
+def private_s3(make_s3_server) -> Credentials:
+    """A moto instance of its own that checks every request's credentials, with one IAM user allowed all."""
+    server = make_s3_server()
+    server.client().create_bucket(Bucket="heron-private")
+    iam = boto3.client("iam", endpoint_url=server.endpoint_url, region_name=server.region,
+                       aws_access_key_id=server.access_key, aws_secret_access_key=server.secret_key)
+    iam.create_user(UserName="heron")
+    iam.put_user_policy(UserName="heron", PolicyName="all", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+    key = iam.create_access_key(UserName="heron")["AccessKey"]
+    request = urllib.request.Request(f"{server.endpoint_url}/moto-api/reset-auth", data=b"0", method="POST",
+                                     headers={"Content-Type": "text/plain"})
+    urllib.request.urlopen(request, timeout=30).close()  # noqa: S310 - loopback test server
+    return Credentials(server.endpoint_url, server.region, key["AccessKeyId"], key["SecretAccessKey"])
+
+
+def test_credentials_from_a_yaml_block_are_used_without_their_newline(private_s3, run_module, tmp_path):
+    src = tmp_path / "x.tar.gz"
+    src.write_bytes(b"block" * 100)
+    args = {"src": str(src), "dest": "s3://heron-private/x.tar.gz", "endpoint_url": private_s3.endpoint_url,
+            "region": private_s3.region, "access_key": private_s3.access_key + "\n",
+            "secret_key": private_s3.secret_key + "\n"}
+    result = run_module("heron_upload", args)
+    assert not result.get("failed") and result["changed"], result
+    text = json.dumps(result)
+    assert private_s3.secret_key not in text and private_s3.access_key not in text
+
+
+@pytest.mark.parametrize("access_key, secret_key", [
+    (None, "Wr0ngSecretFromAYamlBlock\n"),  # the user's own access key
+
+    ("AKIAUNKNOWNKEY0000\n", "Wr0ngSecretFromAYamlBlock"),
+])
+def test_rejected_credentials_are_not_shown(private_s3, run_module, tmp_path, access_key, secret_key):
+    access_key = access_key or private_s3.access_key + "\n"
+    src = tmp_path / "x.tar.gz"
+    src.write_bytes(b"wrong" * 100)
+    result = run_module("heron_upload", {"src": str(src), "dest": "s3://heron-private/x.tar.gz",
+                                         "endpoint_url": private_s3.endpoint_url, "region": private_s3.region,
+                                         "access_key": access_key, "secret_key": secret_key})
+    assert result.get("failed") and result["option"] == "access_key", result
+    text = json.dumps(result)
+    for secret in (access_key.strip(), secret_key.strip(), "Authorization", "Credential="):
+        assert secret not in text, secret

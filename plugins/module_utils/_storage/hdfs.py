@@ -56,8 +56,9 @@ XATTRS_DISABLED_HINTS = ("xattrs.enabled", "XAttrs has been disabled", "Support 
 class WebHdfsError(StorageError):
     """A WebHDFS call answered with an error status."""
 
-    def __init__(self, message: str, status: int = 0, remote_exception: str | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, status: int = 0, remote_exception: str | None = None,
+                 option: str | None = None) -> None:
+        super().__init__(message, option=option)
         self.status = status
         self.remote_exception = remote_exception
 
@@ -448,7 +449,16 @@ def _error_from(response, what: str) -> WebHdfsError:
         remote, message = body.get("exception"), body.get("message", "")
     except (ValueError, KeyError, TypeError):
         message = response.text[:300].strip()
+    option = None
     if response.status_code == 401:
+        option = "hdfs_user"
         message = f"authentication failed ({message or 'HTTP 401'}): check hdfs_user or the Kerberos ticket"
+    elif remote == "IllegalArgumentException" and ('"user.name"' in message or '"doas"' in message):
+        option = "hdfs_user"
+        message += (" (the NameNode takes the user names that match its dfs.webhdfs.user.provider.user.pattern): "
+                    "check hdfs_user")
+    elif remote == "AccessControlException":
+        option = "hdfs_user"
+        message += ": give hdfs_user a user allowed to write there, or change the directory's permissions"
     return WebHdfsError(f"WebHDFS {what} failed with HTTP {response.status_code}"
-                        f"{' ' + remote if remote else ''}: {message}", response.status_code, remote)
+                        f"{' ' + remote if remote else ''}: {message}", response.status_code, remote, option)

@@ -9,6 +9,8 @@ from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConn
 from ansible_collections.heron.aurora.plugins.module_utils._storage import hdfs, s3
 from ansible_collections.heron.aurora.plugins.module_utils._storage.errors import InvalidInput, MissingLibrary
 from ansible_collections.heron.aurora.plugins.module_utils._storage.options import _split_urls, parse_size
+from ansible_collections.heron.aurora.plugins.module_utils._storage.retry import Deadline
+from ansible_collections.heron.aurora.plugins.module_utils._storage.uri import Location
 
 MIB = 1024 * 1024
 
@@ -145,3 +147,35 @@ def test_kerberos_without_requests_kerberos_names_the_library(monkeypatch):
     with pytest.raises(MissingLibrary) as caught:
         hdfs.HdfsBackend(None, hdfs.HdfsSettings(namenode_urls=["http://namenode:9870"], kerberos=True))
     assert caught.value.library == "requests-kerberos" and caught.value.option == "kerberos"
+
+
+@pytest.mark.parametrize("code, message, option", [
+    ("PermanentRedirect", "The bucket you are attempting to access must be addressed using the specified endpoint.",
+     "region"),
+    ("AuthorizationHeaderMalformed", "The authorization header is malformed; the region 'us-east-1' is wrong; "
+                                     "expecting 'eu-west-1'", "region"),
+    ("IllegalLocationConstraintException", "The eu-west-1 location constraint is incompatible", "region"),
+    ("AuthorizationHeaderMalformed", "The authorization header is malformed; the Credential is mal-formed",
+     "access_key"),
+    ("InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.", "access_key"),
+    ("SignatureDoesNotMatch", "The request signature we calculated does not match", "access_key"),
+    ("AccessDenied", "Access Denied", "access_key"),
+])
+def test_s3_error_answers_name_the_option_to_fix(code, message, option):
+    backend = s3.S3Backend(Deadline(5), s3.S3Settings(endpoint_url="http://127.0.0.1:9", region="us-east-1",
+                                                      access_key="AKIAEXAMPLE", secret_key="s3cr3t"))
+    answer = ClientError({"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": 400}},
+                         "PutObject")
+    error = backend._fail("upload to", Location("s3", "heron-packages", "x.tar.gz"), answer)
+    assert error.option == option and "s3cr3t" not in str(error)
+
+
+@pytest.mark.parametrize("settings, verify", [
+    (dict(), True),
+    (dict(validate_certs=False), False),
+    (dict(validate_certs=False, ca_bundle="/etc/ca.pem"), False),  # ca_bundle falls back to AWS_CA_BUNDLE
+    (dict(ca_bundle="/etc/ca.pem"), "/etc/ca.pem"),
+])
+def test_tls_verification_is_what_the_options_say(settings, verify):
+    assert s3.S3Settings(**settings).verify == verify
+    assert hdfs.HdfsSettings(**settings).verify == verify
