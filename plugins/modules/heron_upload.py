@@ -52,6 +52,12 @@ options:
       - In a C(file://) URI, C(%XX) escapes are decoded as C(curl) decodes them (V(file:///srv/heron%20pkgs/x.tar.gz)
         is the file C(/srv/heron pkgs/x.tar.gz)); S3 keys and HDFS paths are taken literally, as C(aws s3 cp) and
         C(hdfs dfs -get) take them.
+      - Refused before anything is touched, naming this option - credentials in the URI (C(user:password@); use the
+        credential options), control characters (a tab, a newline, or C(%00) to C(%1F) in a C(file://) URI),
+        C(.) or C(..) segments (also in S3 keys, whose URLs would resolve them to another key), names longer than
+        172 bytes (255 less room for the version digest and the temporary name), and paths longer than the store
+        takes.
+      - For C(file://), only a regular file or nothing may be at O(dest); a FIFO, socket or device is refused.
     type: str
     required: true
   state:
@@ -105,7 +111,10 @@ options:
     description:
       - Time budget in seconds for the task's calls to the store, retries with backoff included. No retry starts
         after it has run out; the last error is then reported.
-      - A single request that makes no progress is abandoned after 60 seconds (10 seconds to connect).
+      - A single request that makes no progress is abandoned after 60 seconds (10 seconds to connect), or after
+        O(timeout) seconds when that is shorter.
+      - Errors that retrying cannot fix (a certificate that does not verify, an invalid URL, an answer that is not
+        the store's) fail the task at once.
     type: int
     default: 120
   owner:
@@ -119,7 +128,8 @@ options:
   mode:
     description:
       - Permissions of the uploaded file, for HDFS and C(file://) destinations. Ignored for S3.
-      - Give an octal string such as V('0644'). C(file://) also takes symbolic modes (V(u=rw,g=r,o=r)).
+      - Give an octal string such as V('0644'), from V('0000') to V('7777') (V('1777') on HDFS). C(file://) also
+        takes symbolic modes (V(u=rw,g=r,o=r)).
       - Unset, a replaced file keeps its permissions and a new one gets the default ones (the umask on the
         managed host, the cluster's umask on HDFS).
     type: raw
