@@ -448,7 +448,8 @@ def _error_from(response, what: str) -> WebHdfsError:
         body = response.json()["RemoteException"]
         remote, message = body.get("exception"), body.get("message", "")
     except (ValueError, KeyError, TypeError):
-        message = response.text[:300].strip()
+        # Not a NameNode's error answer (a proxy's page, say): its body may echo the request, so only its reason.
+        message = f"{response.reason or 'no reason given'} (not a WebHDFS error answer)"
     option = None
     if response.status_code == 401:
         option = "hdfs_user"

@@ -91,9 +91,10 @@ def test_hdfs_transient_classification(error, transient):
 
 
 class FakeResponse:
-    def __init__(self, status, body):
+    def __init__(self, status, body, reason="Service Unavailable"):
         self.status_code = status
         self._body = body
+        self.reason = reason
         self.text = body if isinstance(body, str) else ""
 
     def json(self):
@@ -107,8 +108,9 @@ def test_webhdfs_error_from_remote_exception():
         "exception": "IOException", "message": "The XAttr operation has been rejected.  Support for XAttrs has been "
                                                "disabled by setting dfs.namenode.xattrs.enabled to false."}}), "SETXATTR /x")
     assert error.status == 403 and error.remote_exception == "IOException" and error.xattrs_disabled
-    plain = hdfs._error_from(FakeResponse(503, "<html>busy</html>"), "CREATE /x")
-    assert plain.status == 503 and "busy" in str(plain) and hdfs.is_transient(plain)
+    plain = hdfs._error_from(FakeResponse(503, "<html>busy: PUT /x?op=CREATE&delegation=TOKEN</html>"), "CREATE /x")
+    assert plain.status == 503 and "Service Unavailable" in str(plain) and hdfs.is_transient(plain)
+    assert "TOKEN" not in str(plain)
     auth = hdfs._error_from(FakeResponse(401, "no"), "GETFILESTATUS /")
     assert "hdfs_user" in str(auth)
 
