@@ -104,6 +104,9 @@ def validate_settings(settings: S3Settings) -> None:
         raise InvalidInput("encryption", "encryption must be AES256 or aws:kms")
     if settings.endpoint_url:
         check_service_url(settings.endpoint_url, "endpoint_url", "give access_key and secret_key instead")
+    # fullmatch: botocore's own check lets a trailing newline through, into the signed Authorization header.
+    if settings.region and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", settings.region):
+        raise InvalidInput("region", f"region {settings.region!r} is not a region name, such as eu-west-1")
 
 
 def is_transient(exc: BaseException) -> bool:

@@ -157,6 +157,7 @@ REFUSED = [
     (hdfs(namenode_url=["hdfs://127.0.0.1:8020"]), "namenode_url", "http:// or https://", None),
     (hdfs(namenode_url=["http://127.0.0.1:9870/#x"]), "namenode_url", "query or fragment", None),
     (s3(region="eu west 1"), "region", "not a region name", None),
+    (s3(region="eu-west-1\n"), "region", "not a region name", None),
     # Destinations that would land elsewhere or cannot exist.
     ({"dest": "file:///srv/heron\t/x.tar.gz"}, "dest", "control character", None),
     ({"dest": "file:///srv/heron/x.tar.gz\n"}, "dest", "control character", None),
