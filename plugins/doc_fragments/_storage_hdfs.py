@@ -16,12 +16,14 @@ options:
       - Required for hdfs:// destinations. The nameservice (or host and port) in O(dest) is not used to reach
         HDFS; it is kept in the returned RV(uri), which Aurora agents fetch with C(hdfs dfs -get).
       - O(validate_certs) and O(ca_bundle) apply to https NameNodes.
+      - Each is a base URL without credentials (C(user:password@)), query or fragment.
     type: list
     elements: str
   hdfs_user:
     description:
       - User to act as. Without O(kerberos) it is sent as C(user.name) (simple authentication), and defaults
-        to the user the module runs as on the managed host.
+        to the user the module runs as on the managed host. The NameNode takes only names that match its
+        C(dfs.webhdfs.user.provider.user.pattern) (by default ASCII letters, digits, C(.), C(_) and C(-)).
       - With O(kerberos), the principal of the ticket cache authenticates and this user, when set, is
         impersonated (C(doas)), which the cluster must allow for that principal.
     type: str

@@ -14,6 +14,7 @@ options:
       - URL of the S3 API, for S3-compatible stores (MinIO, Ceph RGW, ...) or a VPC endpoint.
       - Leave unset for AWS S3 itself.
       - Falls back to the E(AWS_ENDPOINT_URL_S3) or E(AWS_ENDPOINT_URL) environment variable.
+      - An V(http://) or V(https://) base URL, without credentials (C(user:password@)), query or fragment.
     type: str
     aliases: [aws_endpoint_url, s3_url]
   region:
@@ -25,6 +26,8 @@ options:
   access_key:
     description:
       - Access key id. Falls back to E(AWS_ACCESS_KEY_ID).
+      - Whitespace around O(access_key), O(secret_key) and O(session_token) is removed (a YAML C(|) block ends
+        with a newline); other control characters or non-ASCII ones are refused, and never shown.
       - When neither this nor O(profile) is given, boto3's usual lookup applies (shared credentials file,
         instance or container role).
       - When given, it is used with O(secret_key) and O(profile) is ignored.
@@ -59,6 +62,8 @@ options:
   validate_certs:
     description:
       - Verify TLS certificates of the S3 endpoint (and of https WebHDFS NameNodes).
+      - Given explicitly on every connection, so the E(AWS_CA_BUNDLE), E(REQUESTS_CA_BUNDLE) and E(CURL_CA_BUNDLE)
+        environment variables do not override V(false), nor O(ca_bundle).
     type: bool
     default: true
   ca_bundle:

@@ -63,6 +63,12 @@ options:
       - In a C(file://) URI, C(%XX) escapes are decoded as C(curl) decodes them (V(file:///srv/heron%20pkgs/x.tar.gz)
         is the file C(/srv/heron pkgs/x.tar.gz)); S3 keys and HDFS paths are taken literally, as C(aws s3 cp) and
         C(hdfs dfs -get) take them.
+      - Refused before anything is touched, naming this option - credentials in the URI (C(user:password@); use the
+        credential options), control characters (a tab, a newline, or C(%00) to C(%1F) in a C(file://) URI),
+        C(.) or C(..) segments (also in S3 keys, whose URLs would resolve them to another key), names longer than
+        172 bytes (255 less room for the version digest and the temporary name), and paths longer than the store
+        takes.
+      - For C(file://), only a regular file or nothing may be at O(dest); a FIFO, socket or device is refused.
     type: str
     required: true
   state:
@@ -91,9 +97,22 @@ options:
   keep:
     description:
       - With O(versioned=true), how many versions of O(dest) to retain, counting the one this task uploaded or
-        found. The others are kept newest first by modification time, and the rest are removed.
+        found. The others are kept newest first by modification time, and the rest are removed, but only those
+        older than the version of O(src) by more than O(grace_period) seconds, by the modification times the
+        store records. So a version that another run is publishing at the same time is never removed, and
+        neither is a version newer than the one of O(src).
       - The version of O(src) is never removed. Unset keeps every version.
     type: int
+  grace_period:
+    description:
+      - The longest, in seconds, that a run of this task to the same O(dest) can take, uploads included.
+      - With O(keep), versions are pruned only when they are older than the version of O(src) by more than this.
+      - After an upload, the temporary files (HDFS, C(file://)) and incomplete multipart uploads (S3) that
+        interrupted runs left for O(dest), or its versions, are removed once they are older than this; younger
+        ones may belong to a run still going.
+      - V(0) turns the protection off, for destinations that only ever one run at a time writes to.
+    type: int
+    default: 3600
   version_digest_length:
     description:
       - How many hex digits of the sha256 go into a versioned name, from 8 to 64 (the full digest).
@@ -103,7 +122,10 @@ options:
     description:
       - Time budget in seconds for the task's calls to the store, retries with backoff included. No retry starts
         after it has run out; the last error is then reported.
-      - A single request that makes no progress is abandoned after 60 seconds (10 seconds to connect).
+      - A single request that makes no progress is abandoned after 60 seconds (10 seconds to connect), or after
+        O(timeout) seconds when that is shorter.
+      - Errors that retrying cannot fix (a certificate that does not verify, an invalid URL, an answer that is not
+        the store's) fail the task at once.
     type: int
     default: 120
   owner:
@@ -117,7 +139,8 @@ options:
   mode:
     description:
       - Permissions of the uploaded file, for HDFS and C(file://) destinations. Ignored for S3.
-      - Give an octal string such as V('0644'). C(file://) also takes symbolic modes (V(u=rw,g=r,o=r)).
+      - Give an octal string such as V('0644'), from V('0000') to V('7777') (V('1777') on HDFS). C(file://) also
+        takes symbolic modes (V(u=rw,g=r,o=r)).
       - Unset, a replaced file keeps its permissions and a new one gets the default ones (the umask on the
         managed host, the cluster's umask on HDFS).
     type: raw
@@ -264,11 +287,11 @@ from ansible_collections.heron.aurora.plugins.module_utils._storage.hashing impo
 from ansible_collections.heron.aurora.plugins.module_utils._storage.options import (
     FILE_ATTRIBUTE_SPEC, HDFS_ARGUMENT_SPEC, S3_ARGUMENT_SPEC, build_backend,
 )
-from ansible_collections.heron.aurora.plugins.module_utils._storage.retry import Deadline
+from ansible_collections.heron.aurora.plugins.module_utils._storage.retry import Deadline, describe
 from ansible_collections.heron.aurora.plugins.module_utils._storage.sync import (
     OVERWRITE_CHOICES, SyncOptions, ensure_absent, ensure_present,
 )
-from ansible_collections.heron.aurora.plugins.module_utils._storage.uri import parse_dest
+from ansible_collections.heron.aurora.plugins.module_utils._storage.uri import embedded_credentials, parse_dest
 
 
 def argument_spec() -> dict:
@@ -281,6 +304,7 @@ def argument_spec() -> dict:
         "keep": {"type": "int"},
         "version_digest_length": {"type": "int", "default": 16},
         "timeout": {"type": "int", "default": 120},
+        "grace_period": {"type": "int", "default": 3600},
     }
     spec.update(S3_ARGUMENT_SPEC)
     spec.update(HDFS_ARGUMENT_SPEC)
@@ -296,13 +320,20 @@ def file_attribute_setter(module: AnsibleModule):
 
 
 def main() -> None:
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
+    spec = argument_spec()
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True,
                            required_if=[("state", "present", ["src"])])
     params = module.params
+    # The stores get credentials without surrounding whitespace: mask them in that form too, and credentials
+    # written into a URL (which is refused) wherever the URL is echoed, the invocation included.
+    module.no_log_values.update(value.strip() for name, value in params.items()
+                                if spec.get(name, {}).get("no_log") and isinstance(value, str) and value.strip())
+    for url in [params["dest"], params["endpoint_url"]] + list(params["namenode_url"] or []):
+        module.no_log_values.update(embedded_credentials(url))
     if params["timeout"] <= 0:
         module.fail_json(msg="timeout must be a positive number of seconds", option="timeout")
     options = SyncOptions(overwrite=params["overwrite"], versioned=params["versioned"], keep=params["keep"],
-                          digest_length=params["version_digest_length"])
+                          digest_length=params["version_digest_length"], grace_period=params["grace_period"])
     backend = None
     try:
         location = parse_dest(params["dest"])
@@ -322,7 +353,7 @@ def main() -> None:
         _warn(module, backend)
         module.fail_json(msg=str(exc), **_option_of(exc))
     except Exception as exc:  # noqa: BLE001 - reported as a task failure with its traceback, not a crash
-        module.fail_json(msg=f"heron_upload failed unexpectedly: {type(exc).__name__}: {exc}",
+        module.fail_json(msg=f"heron_upload failed unexpectedly: {describe(exc)}",
                          exception=traceback.format_exc())
     finally:
         if backend is not None:

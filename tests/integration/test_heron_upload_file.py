@@ -74,7 +74,8 @@ def test_check_mode_writes_nothing(run_module, tmp_path):
 def test_versioned_keep_and_absent(run_module, tmp_path):
     src = tmp_path / "topology.jar"
     dest = tmp_path / "store" / "topology.jar"
-    args = {"src": str(src), "dest": f"file://{dest}", "versioned": True, "keep": 2, "version_digest_length": 64}
+    args = {"src": str(src), "dest": f"file://{dest}", "versioned": True, "keep": 2, "version_digest_length": 64,
+            "grace_period": 0}
     uris = []
     for content in (b"one", b"two", b"three"):
         src.write_bytes(content)

@@ -9,6 +9,7 @@ import threading
 import time
 import uuid
 
+import pytest
 import requests
 
 from harness.faultproxy import Fault, FaultProxy
@@ -93,7 +94,7 @@ def test_sidecar_versioned_keep_and_absent(hdfs_cluster, run_module, tmp_path):
     directory = unique_dir()
     src = tmp_path / "topology.tar.gz"
     args = {"src": str(src), "dest": f"hdfs://{directory}/topology.tar.gz", "namenode_url": [hdfs_cluster.namenode_url],
-            "versioned": True, "keep": 2, "checksum_store": "sidecar"}
+            "versioned": True, "keep": 2, "checksum_store": "sidecar", "grace_period": 0}
     uris = []
     for content in (b"one", b"two", b"three"):
         src.write_bytes(content * 1000)
@@ -203,3 +204,16 @@ def test_sidecar_never_vouches_for_content_it_was_not_written_for(hdfs_cluster, 
     again = run_module("heron_upload", args)
     assert again["changed"] and again["previous_sha256"] is None, again
     assert webhdfs(hdfs_cluster, "OPEN", f"{directory}/topology.tar.gz").content == old
+
+
+@pytest.mark.parametrize("user, words", [
+    ("j\u00fcrgen", "user.provider.user.pattern"),   # not Latin-1 safe for every store, refused by the NameNode
+    ("\u7528\u6237", "user.provider.user.pattern"),
+    ("nobody", "allowed to write there"),
+])
+def test_users_the_namenode_refuses_are_named(hdfs_cluster, run_module, tmp_path, user, words):
+    src = tmp_path / "x.tar.gz"
+    src.write_bytes(b"user" * 1000)
+    result = run_module("heron_upload", {"src": str(src), "dest": f"hdfs://{unique_dir()}/x.tar.gz",
+                                         "namenode_url": [hdfs_cluster.namenode_url], "hdfs_user": user})
+    assert result.get("failed") and result["option"] == "hdfs_user" and words in result["msg"], result

@@ -8,13 +8,14 @@ import json
 import os
 import subprocess
 import sys
+import time
 import urllib.request
 import uuid
 from pathlib import Path
 
 import pytest
 
-from harness.faultproxy import FaultProxy, cut_bodies_larger_than, every_nth
+from harness.faultproxy import Fault, FaultProxy, cut_bodies_larger_than, every_nth
 
 MIB = 1024 * 1024
 
@@ -108,7 +109,8 @@ def test_check_mode_sends_nothing(s3_server, bucket, run_module, tmp_path):
 
 def test_versioned_with_keep(s3_server, bucket, run_module, tmp_path):
     src = tmp_path / "heron-core.tar.gz"
-    args = s3_args(s3_server, src=str(src), dest=f"s3://{bucket}/core/heron-core.tar.gz", versioned=True, keep=2)
+    args = s3_args(s3_server, src=str(src), dest=f"s3://{bucket}/core/heron-core.tar.gz", versioned=True, keep=2,
+                   grace_period=0)
     uris = []
     for seed in (b"1", b"2", b"3"):
         write(src, 100_000, seed)
@@ -245,3 +247,36 @@ def test_memory_stays_flat_for_a_large_file(s3_server, bucket, tmp_path):
     assert peak < 150 * MIB, f"peak RSS {peak / MIB:.0f} MiB"
     assert s3_server.client().head_object(Bucket=bucket, Key="big.tar.gz")["ContentLength"] == 256 * MIB
     os.remove(src)
+
+
+def test_abort_stays_within_the_budget_and_a_later_run_finishes_it(s3_server, bucket, run_module, tmp_path):
+    """Parts are cut and every abort answered 503: the failing run gives up within its own timeout (the abort had
+    30 s of its own before), warns, and the next upload aborts the incomplete upload it left."""
+    src = tmp_path / "topology.tar.gz"
+    write(src, 12 * MIB, b"abort")
+
+    def cut_parts_refuse_aborts(info):
+        if info.method == "DELETE":
+            return Fault(status=503)
+        if info.content_length is None or info.content_length > MIB:
+            return Fault(cut_after=MIB)
+        return None
+
+    budget = 5
+    with FaultProxy("127.0.0.1", s3_server.port, plan=cut_parts_refuse_aborts) as proxy:
+        args = s3_args(s3_server, src=str(src), dest=f"s3://{bucket}/x.tar.gz", part_size="5MiB", timeout=budget)
+        args["endpoint_url"] = proxy.url
+        started = time.monotonic()
+        failed = run_module("heron_upload", args)
+        elapsed = time.monotonic() - started
+    assert failed.get("failed") and "could not abort" in json.dumps(failed.get("warnings")), failed
+    assert elapsed < budget * 4, f"a {budget} s budget took {elapsed:.0f} s"
+    client = s3_server.client()
+    assert [upload["Key"] for upload in client.list_multipart_uploads(Bucket=bucket).get("Uploads", [])] == ["x.tar.gz"]
+
+    time.sleep(2)
+    write(src, 3 * MIB, b"small")
+    later = run_module("heron_upload", s3_args(s3_server, src=str(src), dest=f"s3://{bucket}/x.tar.gz",
+                                               grace_period=1))
+    assert later["changed"] and not later.get("warnings"), later
+    assert client.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import abc
 import re
+import time
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 
 from ansible_collections.heron.aurora.plugins.module_utils._storage.hashing import SourceDigest, SourceFile
 from ansible_collections.heron.aurora.plugins.module_utils._storage.retry import Deadline
@@ -72,6 +74,12 @@ class StorageBackend(abc.ABC):
     def list_matching(self, location: Location, pattern: re.Pattern) -> list[StoredObject]:
         """Objects in ``location``'s directory whose name matches ``pattern`` (sha256 left None)."""
 
+    @abc.abstractmethod
+    def remove_leftovers(self, location: Location, names: re.Pattern, older_than: float) -> None:
+        """Remove what interrupted uploads left in ``location``'s directory for names matching ``names``
+        (temporary files, incomplete multipart uploads) once they are more than ``older_than`` seconds old
+        by the store's clock; what cannot be removed becomes a warning."""
+
     def ensure_attributes(self, location: Location, check_mode: bool) -> bool:
         """Give an existing object the requested owner, group and mode. Returns changed."""
         return False
@@ -82,3 +90,12 @@ class StorageBackend(abc.ABC):
 
     def close(self) -> None:
         """Release connections."""
+
+
+def store_clock(date_header: str | None) -> float:
+    """The store's time, from the Date header of one of its answers (this host's clock when it sent none),
+    so that ages are measured on the clock that stamped the objects."""
+    try:
+        return parsedate_to_datetime(date_header).timestamp() if date_header else time.time()
+    except (TypeError, ValueError):
+        return time.time()

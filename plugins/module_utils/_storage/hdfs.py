@@ -20,7 +20,9 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from ansible_collections.heron.aurora.plugins.module_utils._storage.base import PutResult, StorageBackend, StoredObject
+from ansible_collections.heron.aurora.plugins.module_utils._storage.base import (
+    PutResult, StorageBackend, StoredObject, store_clock,
+)
 from ansible_collections.heron.aurora.plugins.module_utils._storage.errors import (
     InvalidInput, MissingLibrary, StorageError,
 )
@@ -28,7 +30,7 @@ from ansible_collections.heron.aurora.plugins.module_utils._storage.hashing impo
     HashingChunks, SourceDigest, SourceFile, clean_digest,
 )
 from ansible_collections.heron.aurora.plugins.module_utils._storage.retry import Deadline, describe, retry_call
-from ansible_collections.heron.aurora.plugins.module_utils._storage.uri import Location
+from ansible_collections.heron.aurora.plugins.module_utils._storage.uri import Location, check_service_url
 
 try:
     import requests
@@ -39,6 +41,8 @@ except ImportError:  # pragma: no cover - reported at run time through MissingLi
 
 XATTR_NAME = "user.sha256"
 SIDECAR_SUFFIX = ".sha256"
+# Temporary names of uploads in progress: .NAME.<12 hex digits>.tmp beside the destination.
+TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.[0-9a-f]{12}\.tmp$")
 # The body goes out with chunked transfer encoding, which copies each chunk once more to frame it: small
 # chunks keep that copy in the CPU cache (4 MiB chunks measured 30% slower on 1 GiB, bench/upload_bench.py).
 CHUNK_SIZE = 128 * 1024
@@ -52,8 +56,9 @@ XATTRS_DISABLED_HINTS = ("xattrs.enabled", "XAttrs has been disabled", "Support 
 class WebHdfsError(StorageError):
     """A WebHDFS call answered with an error status."""
 
-    def __init__(self, message: str, status: int = 0, remote_exception: str | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, status: int = 0, remote_exception: str | None = None,
+                 option: str | None = None) -> None:
+        super().__init__(message, option=option)
         self.status = status
         self.remote_exception = remote_exception
 
@@ -74,7 +79,14 @@ class HdfsSettings:
     mode: Any = None
     checksum_store: str = "auto"
     chunk_size: int = CHUNK_SIZE
+    connect_timeout: float = 10.0
     request_timeout: float = 60.0
+
+    @property
+    def verify(self) -> bool | str:
+        """What requests verifies TLS with, passed on every request: a Session's own setting would give way to
+        REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE from the environment."""
+        return (self.ca_bundle or True) if self.validate_certs else False
 
 
 def normalize_mode(mode: Any) -> str | None:
@@ -114,6 +126,20 @@ def _operation(method: str, name: str, **request_options) -> Callable:
     return _Request(method, **request_options).to_method(name)
 
 
+def permanent_failure(exc: BaseException, what: str, settings: HdfsSettings) -> StorageError:
+    """The error to report for a request that cannot succeed by retrying it (TLS, an invalid URL or header)."""
+    if isinstance(exc, requests.exceptions.SSLError):
+        option = "ca_bundle" if settings.ca_bundle else "validate_certs"
+        return InvalidInput(option, f"WebHDFS {what}: TLS with the NameNode or DataNode failed "
+                                    f"({describe(exc)}): set ca_bundle to the CA that signed its certificate, or "
+                                    "validate_certs: false for a test cluster")
+    if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.URLRequired,
+                        requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema)):
+        return InvalidInput("namenode_url", f"WebHDFS {what}: the URL is not usable ({describe(exc)}): check "
+                                            "namenode_url")
+    return StorageError(f"WebHDFS {what} failed: {describe(exc)}")
+
+
 class HdfsBackend(StorageBackend):
     name = "hdfs"
 
@@ -126,34 +152,36 @@ class HdfsBackend(StorageBackend):
             raise InvalidInput("namenode_url", "namenode_url is required for hdfs:// destinations: the WebHDFS "
                                                "base URL of the NameNode(s), for example http://namenode:9870")
         for url in settings.namenode_urls:
-            if not re.match(r"^https?://[^/]+", url or ""):
-                raise InvalidInput("namenode_url", f"namenode_url '{url}' is not an http:// or https:// URL")
+            check_service_url(url, "namenode_url", "use hdfs_user or kerberos")
+        if settings.user is not None and re.search(r"[\x00-\x1f\x7f]", settings.user):
+            raise InvalidInput("hdfs_user", "hdfs_user contains a control character (a newline from a YAML '|' "
+                                            "block?): give the plain user name")
         if settings.checksum_store not in ("auto", "xattr", "sidecar"):
             raise InvalidInput("checksum_store", "checksum_store must be auto, xattr or sidecar")
         self.settings = settings
         self.mode = normalize_mode(settings.mode)
         self.client = self._make_client(settings)
+        verify = settings.verify
         self._ops = {
-            "status": _operation("GET", "GETFILESTATUS"),
-            "list": _operation("GET", "LISTSTATUS"),
-            "mkdirs": _operation("PUT", "MKDIRS"),
-            "create": _operation("PUT", "CREATE", allow_redirects=False),
-            "open": _operation("GET", "OPEN"),
-            "rename": _operation("PUT", "RENAME"),
-            "delete": _operation("DELETE", "DELETE"),
-            "set_owner": _operation("PUT", "SETOWNER"),
-            "set_permission": _operation("PUT", "SETPERMISSION"),
-            "get_xattrs": _operation("GET", "GETXATTRS"),
-            "set_xattr": _operation("PUT", "SETXATTR"),
+            "status": _operation("GET", "GETFILESTATUS", verify=verify),
+            "list": _operation("GET", "LISTSTATUS", verify=verify),
+            "mkdirs": _operation("PUT", "MKDIRS", verify=verify),
+            "create": _operation("PUT", "CREATE", allow_redirects=False, verify=verify),
+            "open": _operation("GET", "OPEN", verify=verify),
+            "rename": _operation("PUT", "RENAME", verify=verify),
+            "delete": _operation("DELETE", "DELETE", verify=verify),
+            "set_owner": _operation("PUT", "SETOWNER", verify=verify),
+            "set_permission": _operation("PUT", "SETPERMISSION", verify=verify),
+            "get_xattrs": _operation("GET", "GETXATTRS", verify=verify),
+            "set_xattr": _operation("PUT", "SETXATTR", verify=verify),
         }
         self._use_sidecar = settings.checksum_store == "sidecar"
 
     @staticmethod
     def _make_client(settings: HdfsSettings):
         session = requests.Session()
-        session.verify = settings.ca_bundle if settings.ca_bundle else settings.validate_certs
         url = ";".join(u.rstrip("/") for u in settings.namenode_urls)
-        timeout = (10.0, settings.request_timeout)
+        timeout = (settings.connect_timeout, settings.request_timeout)
         if settings.kerberos:
             try:
                 from hdfs.ext.kerberos import KerberosClient
@@ -169,6 +197,10 @@ class HdfsBackend(StorageBackend):
         def attempt():
             try:
                 response = self._ops[op](self.client, path, strict=False, **params)
+            except requests.exceptions.RequestException as exc:
+                if is_transient(exc):
+                    raise
+                raise permanent_failure(exc, f"{what} {path}", self.settings) from None
             except HdfsError as exc:
                 # Raised by the library itself: after every NameNode was tried, or for HTTP 401.
                 remote = getattr(exc, "exception", None)
@@ -183,9 +215,19 @@ class HdfsBackend(StorageBackend):
 
         return retry_call(attempt, is_transient=is_transient, deadline=self.deadline, what=f"WebHDFS {what}")
 
+    @staticmethod
+    def _json(response, key: str) -> Any:
+        """``key`` of a WebHDFS JSON answer; anything else answering 200 is not a NameNode."""
+        try:
+            return response.json()[key]
+        except (ValueError, KeyError, TypeError):
+            raise StorageError(f"the server at namenode_url answered HTTP {response.status_code} without the JSON a "
+                               f"WebHDFS NameNode sends (no '{key}'): give the NameNode's WebHDFS address, for "
+                               "example http://NAMENODE:9870", option="namenode_url") from None
+
     def _file_status(self, path: str) -> dict | None:
         response = self._request("status", path, "GETFILESTATUS")
-        return None if response is None else response.json()["FileStatus"]
+        return None if response is None else self._json(response, "FileStatus")
 
     def _regular_file_status(self, location: Location) -> dict | None:
         status = self._file_status(location.path)
@@ -207,7 +249,7 @@ class HdfsBackend(StorageBackend):
             return False
         if not check_mode:
             response = self._request("mkdirs", directory, "MKDIRS")
-            if response is None or not response.json().get("boolean"):
+            if response is None or not self._json(response, "boolean"):
                 raise StorageError(f"could not create directory {self._fully_qualified(location, directory)}")
         return True
 
@@ -254,12 +296,29 @@ class HdfsBackend(StorageBackend):
         if response is None:
             return []
         found = []
-        for status in response.json()["FileStatuses"]["FileStatus"]:
+        for status in self._json(response, "FileStatuses")["FileStatus"]:
             name = status["pathSuffix"]
             if status["type"] == "FILE" and pattern.match(name):
                 found.append(StoredObject(location.with_name(name), int(status["length"]), None,
                                           status["modificationTime"] / 1000.0))
         return found
+
+    def remove_leftovers(self, location: Location, names: re.Pattern, older_than: float) -> None:
+        directory = location.directory or "/"
+        try:
+            response = self._request("list", directory, "LISTSTATUS")
+            if response is None:
+                return
+            cutoff = store_clock(response.headers.get("Date")) - older_than
+            for status in self._json(response, "FileStatuses")["FileStatus"]:
+                match = TEMP_NAME.match(status["pathSuffix"])
+                if (match and names.match(match.group("name")) and status["type"] == "FILE"
+                        and status["modificationTime"] / 1000.0 < cutoff):
+                    self._request("delete", f"{directory.rstrip('/')}/{status['pathSuffix']}", "DELETE",
+                                  recursive="false")
+        except StorageError as exc:
+            self.warnings.append(f"could not remove the leftovers of interrupted uploads in "
+                                 f"{self._fully_qualified(location, directory)}: {exc}")
 
     def ensure_attributes(self, location: Location, check_mode: bool) -> bool:
         status = self._file_status(location.path)
@@ -284,8 +343,14 @@ class HdfsBackend(StorageBackend):
         response = self._request("create", path, "CREATE", overwrite="true", **params)
         target = response.headers.get("location") if response is not None else None
         if not target:
-            raise StorageError(f"the NameNode did not redirect CREATE {path} to a DataNode")
-        written = self.client._request(method="PUT", url=target, data=data)
+            raise StorageError(f"the NameNode did not redirect CREATE {path} to a DataNode, as WebHDFS does: is "
+                               "namenode_url the NameNode's WebHDFS address?", option="namenode_url")
+        try:
+            written = self.client._request(method="PUT", url=target, data=data, verify=self.settings.verify)
+        except requests.exceptions.RequestException as exc:
+            if is_transient(exc):
+                raise
+            raise permanent_failure(exc, what, self.settings) from None
         if not written.ok:
             raise _error_from(written, what)
 
@@ -296,12 +361,12 @@ class HdfsBackend(StorageBackend):
                                "(removed by someone else?); run the task again")
 
     def _remove_quietly(self, path: str) -> None:
+        # Within what is left of the budget: a temporary file left behind is removed by a later run.
         try:
-            retry_call(lambda: self._ops["delete"](self.client, path, strict=False, recursive="false"),
-                       is_transient=is_transient, deadline=Deadline(min(15.0, max(self.deadline.remaining(), 5.0))),
-                       what=f"WebHDFS DELETE {path}")
+            self._request("delete", path, "DELETE", recursive="false")
         except Exception as exc:  # noqa: BLE001 - the original failure is what the task reports
-            self.warnings.append(f"could not remove the temporary file {path}: {describe(exc)}")
+            self.warnings.append(f"could not remove the temporary file {path}; a later run removes it once it is "
+                                 f"older than grace_period: {describe(exc)}")
 
     def _apply_attributes(self, path: str, status: dict, check_mode: bool) -> bool:
         changed = False
@@ -335,7 +400,7 @@ class HdfsBackend(StorageBackend):
         response = self._request("get_xattrs", path, "GETXATTRS", encoding="text")
         if response is None:
             return None
-        for entry in response.json().get("XAttrs", []):
+        for entry in self._json(response, "XAttrs"):
             if entry.get("name") == XATTR_NAME:
                 return clean_digest(str(entry.get("value") or "").strip('"'))
         return None
@@ -383,8 +448,18 @@ def _error_from(response, what: str) -> WebHdfsError:
         body = response.json()["RemoteException"]
         remote, message = body.get("exception"), body.get("message", "")
     except (ValueError, KeyError, TypeError):
-        message = response.text[:300].strip()
+        # Not a NameNode's error answer (a proxy's page, say): its body may echo the request, so only its reason.
+        message = f"{response.reason or 'no reason given'} (not a WebHDFS error answer)"
+    option = None
     if response.status_code == 401:
+        option = "hdfs_user"
         message = f"authentication failed ({message or 'HTTP 401'}): check hdfs_user or the Kerberos ticket"
+    elif remote == "IllegalArgumentException" and ('"user.name"' in message or '"doas"' in message):
+        option = "hdfs_user"
+        message += (" (the NameNode takes the user names that match its dfs.webhdfs.user.provider.user.pattern): "
+                    "check hdfs_user")
+    elif remote == "AccessControlException":
+        option = "hdfs_user"
+        message += ": give hdfs_user a user allowed to write there, or change the directory's permissions"
     return WebHdfsError(f"WebHDFS {what} failed with HTTP {response.status_code}"
-                        f"{' ' + remote if remote else ''}: {message}", response.status_code, remote)
+                        f"{' ' + remote if remote else ''}: {message}", response.status_code, remote, option)

@@ -10,7 +10,8 @@ import os
 import re
 import stat
 import tempfile
-from typing import Callable
+import time
+from typing import Any, Callable
 
 from ansible_collections.heron.aurora.plugins.module_utils._storage.base import PutResult, StorageBackend, StoredObject
 from ansible_collections.heron.aurora.plugins.module_utils._storage.errors import InvalidInput, StorageError
@@ -23,6 +24,31 @@ from ansible_collections.heron.aurora.plugins.module_utils._storage.uri import L
 # Called with a path; applies the requested owner/group/mode and returns whether anything changed (or, in
 # check mode, would change). The module builds it from AnsibleModule.set_fs_attributes_if_different.
 AttributeSetter = Callable[[str], bool]
+
+# What tempfile.mkstemp(prefix=".NAME.", suffix=".tmp") creates: eight random characters between them.
+TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.[a-z0-9_]{8}\.tmp$")
+MAX_MODE = 0o7777
+# Ansible's symbolic modes: comma-separated clauses such as u=rw, g+r-x, a=X, o=u.
+SYMBOLIC_MODE = re.compile(r"^[ugoa]*(?:[-+=][rwxXstugo]*)+(?:,[ugoa]*(?:[-+=][rwxXstugo]*)+)*$")
+
+
+def check_file_mode(mode: Any) -> None:
+    """Refuse a mode that chmod would not take as given: octal beyond 7777, or neither octal nor symbolic."""
+    if mode is None or mode == "":
+        return
+    if isinstance(mode, int) and not isinstance(mode, bool):
+        value = mode
+    else:
+        text = str(mode).strip()
+        if SYMBOLIC_MODE.match(text):
+            return
+        digits = text[2:] if text.lower().startswith("0o") else text
+        if not re.fullmatch(r"[0-7]+", digits):
+            raise InvalidInput("mode", f"mode {mode!r} is neither octal (quote it in YAML: '0644') nor "
+                                       "symbolic (u=rw,g=r,o=r)")
+        value = int(digits, 8)
+    if not 0 <= value <= MAX_MODE:
+        raise InvalidInput("mode", f"mode {mode!r} is out of range: file modes go from 0000 to 7777 (octal)")
 
 
 class LocalFileBackend(StorageBackend):
@@ -55,14 +81,24 @@ class LocalFileBackend(StorageBackend):
             return None
         except NotADirectoryError:
             raise InvalidInput("dest", f"a parent of '{location.path}' is not a directory") from None
+        except OSError as exc:
+            raise InvalidInput("dest", f"dest '{location.path}' cannot be examined: {exc.strerror}") from None
         if stat.S_ISDIR(info.st_mode):
             raise InvalidInput("dest", f"dest '{location.uri}' is a directory; give the full path of the file")
+        if not stat.S_ISREG(info.st_mode):
+            # Reading a FIFO or a device to hash it would block or never end.
+            raise InvalidInput("dest", f"dest '{location.path}' exists and is not a regular file (a FIFO, socket "
+                                       "or device): remove it or choose another dest")
         return StoredObject(location, info.st_size, sha256_file(location.path), info.st_mtime)
 
     def put(self, source: SourceFile, location: Location, digest: SourceDigest) -> PutResult:
         directory = location.directory or "/"
         chunks = digest.stream()
-        fd, temp_path = tempfile.mkstemp(prefix=f".{location.name}.", suffix=".tmp", dir=directory)
+        try:
+            fd, temp_path = tempfile.mkstemp(prefix=f".{location.name}.", suffix=".tmp", dir=directory)
+        except OSError as exc:
+            raise StorageError(f"cannot create a temporary file in '{directory}' for dest: {exc.strerror}",
+                               option="dest") from None
         try:
             with os.fdopen(fd, "wb") as out:
                 for chunk in chunks:
@@ -120,6 +156,26 @@ class LocalFileBackend(StorageBackend):
                 info = entry.stat(follow_symlinks=False)
                 found.append(StoredObject(location.with_name(entry.name), info.st_size, None, info.st_mtime))
         return found
+
+    def remove_leftovers(self, location: Location, names: re.Pattern, older_than: float) -> None:
+        cutoff = time.time() - older_than
+        try:
+            entries = list(os.scandir(location.directory or "/"))
+        except OSError as exc:
+            self.warnings.append(f"could not look for leftovers of interrupted uploads: {exc.strerror}")
+            return
+        for entry in entries:
+            match = TEMP_NAME.match(entry.name)
+            if not (match and names.match(match.group("name")) and entry.is_file(follow_symlinks=False)):
+                continue
+            try:
+                if entry.stat(follow_symlinks=False).st_mtime < cutoff:
+                    os.unlink(entry.path)
+            except FileNotFoundError:
+                continue  # another run removed it first
+            except OSError as exc:
+                self.warnings.append(f"could not remove '{entry.path}', left by an interrupted upload: "
+                                     f"{exc.strerror}")
 
     def ensure_attributes(self, location: Location, check_mode: bool) -> bool:
         if self._set_attributes is None:

@@ -65,6 +65,18 @@ def parse_size(value: Any, option: str) -> int:
         raise InvalidInput(option, f"{option} '{value}' is not a size: use bytes or a unit, e.g. 64MiB") from None
 
 
+def credential(value: str | None, option: str) -> str | None:
+    """A credential without the whitespace around it (a YAML '|' block ends it with a newline). One that still
+    holds a character an HTTP header cannot carry is refused, and the message does not show it."""
+    if value is None:
+        return None
+    cleaned = value.strip()
+    if any(not " " <= character <= "~" for character in cleaned):
+        raise InvalidInput(option, f"{option} contains a control character or one outside printable ASCII, which "
+                                   "no credential has: check the value given (it is not shown here)")
+    return cleaned or None
+
+
 def build_backend(location: Location, params: dict, deadline: Deadline,
                   set_file_attributes: Callable[[str], bool] | None = None) -> StorageBackend:
     """The backend serving ``location``'s scheme, configured from the module parameters (every option of the
@@ -75,18 +87,20 @@ def build_backend(location: Location, params: dict, deadline: Deadline,
         return S3Backend(deadline, S3Settings(
             endpoint_url=params["endpoint_url"],
             region=params["region"],
-            access_key=params["access_key"],
-            secret_key=params["secret_key"],
-            session_token=params["session_token"],
+            access_key=credential(params["access_key"], "access_key"),
+            secret_key=credential(params["secret_key"], "secret_key"),
+            session_token=credential(params["session_token"], "session_token"),
             profile=params["profile"],
             encryption=params["encryption"],
-            kms_key_id=params["kms_key_id"],
+            kms_key_id=credential(params["kms_key_id"], "kms_key_id"),
             validate_certs=params["validate_certs"],
             ca_bundle=params["ca_bundle"],
             part_size=parse_size(params["part_size"], "part_size"),
             concurrency=params["concurrency"],
             create_bucket=params["create_bucket"],
             addressing_style=params["addressing_style"],
+            connect_timeout=min(S3Settings.connect_timeout, deadline.seconds),
+            read_timeout=min(S3Settings.read_timeout, deadline.seconds),
         ))
     if location.scheme == "hdfs":
         from ansible_collections.heron.aurora.plugins.module_utils._storage.hdfs import HdfsBackend, HdfsSettings
@@ -101,9 +115,12 @@ def build_backend(location: Location, params: dict, deadline: Deadline,
             group=params["group"],
             mode=params["mode"],
             checksum_store=params["checksum_store"],
+            connect_timeout=min(HdfsSettings.connect_timeout, deadline.seconds),
+            request_timeout=min(HdfsSettings.request_timeout, deadline.seconds),
         ))
-    from ansible_collections.heron.aurora.plugins.module_utils._storage.localfs import LocalFileBackend
+    from ansible_collections.heron.aurora.plugins.module_utils._storage.localfs import LocalFileBackend, check_file_mode
 
+    check_file_mode(params["mode"])
     return LocalFileBackend(deadline, set_file_attributes)
 
 

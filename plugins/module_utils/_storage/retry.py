@@ -6,10 +6,11 @@
 from __future__ import annotations
 
 import random
+import ssl
 import time
-from typing import Callable, TypeVar
+from typing import Callable, Iterator, TypeVar
 
-from ansible_collections.heron.aurora.plugins.module_utils._storage.errors import RetriesExhausted
+from ansible_collections.heron.aurora.plugins.module_utils._storage.errors import RetriesExhausted, StorageError
 
 T = TypeVar("T")
 
@@ -64,5 +65,43 @@ def retry_call(operation: Callable[[], T], *, is_transient: Callable[[BaseExcept
 
 
 def describe(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    """A failure as a message may show it. Our own errors give their message, a store's error answer its code
+    and message; a library's exception only its class and the reason underneath it (an OSError's strerror, a TLS
+    verification message), never its own text, which may hold the request: URLs with their query, headers."""
+    if isinstance(exc, StorageError):
+        return exc.message
+    answer = getattr(exc, "response", None)
+    if isinstance(answer, dict) and isinstance(answer.get("Error"), dict):  # botocore's ClientError
+        error = answer["Error"]
+        return f"{error.get('Code', 'error')}: {str(error.get('Message', ''))[:300]}".rstrip(": ")
+    reason = underlying_reason(exc)
+    return f"{type(exc).__name__}: {reason}" if reason else type(exc).__name__
+
+
+def underlying_reason(exc: BaseException) -> str | None:
+    """The reason of the first OS-level or TLS error found under ``exc`` (causes, contexts, the wrapped errors
+    of urllib3 and botocore), or None."""
+    for current in _related(exc):
+        if isinstance(current, ssl.SSLCertVerificationError):
+            return f"certificate verification failed: {current.verify_message or current.reason}"
+        if isinstance(current, ssl.SSLError):
+            return f"TLS failed: {current.reason or 'handshake error'}"
+        if isinstance(current, TimeoutError) or "Timeout" in type(current).__name__:
+            return "timed out"
+        if isinstance(current, OSError) and current.strerror:
+            return current.strerror
+    return None
+
+
+def _related(exc: BaseException) -> Iterator[BaseException]:
+    queue, seen = [exc], set()
+    while queue:
+        current = queue.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        wrapped = [current.__cause__, current.__context__, getattr(current, "reason", None),
+                   getattr(current, "kwargs", {}).get("error") if isinstance(getattr(current, "kwargs", None), dict)
+                   else None]
+        queue.extend(item for item in [*wrapped, *current.args] if isinstance(item, BaseException))

@@ -20,22 +20,25 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator, TypeVar
 from urllib.parse import quote
 
-from ansible_collections.heron.aurora.plugins.module_utils._storage.base import PutResult, StorageBackend, StoredObject
+from ansible_collections.heron.aurora.plugins.module_utils._storage.base import (
+    PutResult, StorageBackend, StoredObject, store_clock,
+)
 from ansible_collections.heron.aurora.plugins.module_utils._storage.errors import (
     InvalidInput, MissingLibrary, StorageError,
 )
 from ansible_collections.heron.aurora.plugins.module_utils._storage.hashing import SourceDigest, SourceFile, clean_digest
 from ansible_collections.heron.aurora.plugins.module_utils._storage.retry import Deadline, describe, retry_call
-from ansible_collections.heron.aurora.plugins.module_utils._storage.uri import Location
+from ansible_collections.heron.aurora.plugins.module_utils._storage.uri import Location, check_service_url
 
 try:
     import boto3
     from botocore.config import Config
     from botocore.exceptions import ConnectionError as BotoConnectionError
     from botocore.exceptions import (
-        BotoCoreError, ClientError, HTTPClientError, IncompleteReadError, NoCredentialsError,
+        BotoCoreError, ClientError, HTTPClientError, IncompleteReadError, InvalidRegionError, NoCredentialsError,
         PartialCredentialsError, ProfileNotFound, SSLError,
     )
+    from botocore.parsers import ResponseParserError
 except ImportError:  # pragma: no cover - reported at run time through MissingLibrary
     boto3 = None
 
@@ -57,6 +60,7 @@ CREDENTIAL_CODES = frozenset({
     "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken", "TokenRefreshRequired",
     "InvalidClientTokenId", "AuthorizationHeaderMalformed",
 })
+REGION_CODES = frozenset({"PermanentRedirect", "IllegalLocationConstraintException", "301", "InvalidRegion"})
 NOT_FOUND_CODES = frozenset({"404", "NoSuchKey", "NotFound", "NoSuchBucket"})
 
 
@@ -79,6 +83,11 @@ class S3Settings:
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
 
+    @property
+    def verify(self) -> bool | str:
+        """What botocore verifies TLS with, given explicitly so that AWS_CA_BUNDLE cannot override it."""
+        return (self.ca_bundle or True) if self.validate_certs else False
+
 
 def validate_settings(settings: S3Settings) -> None:
     """Reject combinations that cannot work, naming the option; nothing is contacted."""
@@ -93,6 +102,11 @@ def validate_settings(settings: S3Settings) -> None:
         raise InvalidInput("kms_key_id", "kms_key_id needs encryption: aws:kms")
     if settings.encryption not in (None, "AES256", "aws:kms"):
         raise InvalidInput("encryption", "encryption must be AES256 or aws:kms")
+    if settings.endpoint_url:
+        check_service_url(settings.endpoint_url, "endpoint_url", "give access_key and secret_key instead")
+    # fullmatch: botocore's own check lets a trailing newline through, into the signed Authorization header.
+    if settings.region and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", settings.region):
+        raise InvalidInput("region", f"region {settings.region!r} is not a region name, such as eu-west-1")
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -162,23 +176,46 @@ class S3Backend(StorageBackend):
             signature_version="s3v4",
             user_agent_extra="heron.aurora",
         )
-        verify: Any = settings.ca_bundle if settings.ca_bundle else settings.validate_certs
         try:
-            return session.client("s3", endpoint_url=settings.endpoint_url or None, config=config, verify=verify)
+            return session.client("s3", endpoint_url=settings.endpoint_url or None, config=config,
+                                  verify=settings.verify)
+        except InvalidRegionError:
+            raise InvalidInput("region", f"region '{settings.region}' is not a region name, such as eu-west-1") from None
         except ValueError as exc:
-            raise InvalidInput("endpoint_url", f"endpoint_url '{settings.endpoint_url}': {exc}") from None
+            raise InvalidInput("endpoint_url", f"endpoint_url is not usable: {describe(exc)}") from None
 
     def _call(self, what: str, operation: Callable[[], T]) -> T:
+        """One S3 call with retries. A ClientError (the store's answer) goes to the caller, which knows what
+        an error code means there; anything else that is not worth retrying becomes a message at once."""
         try:
             return retry_call(operation, is_transient=is_transient, deadline=self.deadline, what=f"S3 {what}")
         except (NoCredentialsError, PartialCredentialsError):
             raise InvalidInput("access_key", "no usable AWS credentials: set access_key and secret_key, or profile, "
                                              "or the AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_PROFILE environment "
                                              "variables") from None
+        except SSLError as exc:
+            option = "ca_bundle" if self.settings.ca_bundle else "validate_certs"
+            raise InvalidInput(option, f"S3 {what}: TLS with the endpoint failed ({describe(exc)}): set ca_bundle "
+                                       "to the CA that signed its certificate, or validate_certs: false for a test "
+                                       "endpoint") from None
+        except ResponseParserError:
+            raise self._not_s3(what) from None
+        except (ClientError, StorageError):
+            raise
+        except (BotoCoreError, ValueError, OSError) as exc:
+            raise StorageError(f"S3 {what} failed: {describe(exc)}") from None
+
+    def _not_s3(self, what: str) -> InvalidInput:
+        where = "endpoint_url" if self.settings.endpoint_url else "the AWS endpoint"
+        return InvalidInput("endpoint_url", f"S3 {what}: the server at {where} answered without what an S3 API "
+                                            "sends: is endpoint_url the URL of an S3 API?")
 
     def _fail(self, what: str, location: Location, exc: Exception) -> StorageError:
         if isinstance(exc, ClientError):
             code = _error_code(exc)
+            if code in REGION_CODES or (code == "AuthorizationHeaderMalformed" and "region" in describe(exc)):
+                return InvalidInput("region", f"bucket {location.container} is in another region than "
+                                              f"'{self.client.meta.region_name}': set region ({describe(exc)})")
             if code in CREDENTIAL_CODES:
                 return InvalidInput("access_key", f"S3 rejected the credentials while trying to {what} "
                                                   f"{location.uri} ({code}): check access_key, secret_key, "
@@ -190,9 +227,6 @@ class S3Backend(StorageBackend):
             if code in ("KMS.NotFoundException", "KMS.DisabledException", "InvalidArgument") and self.settings.encryption:
                 return InvalidInput("kms_key_id" if self.settings.kms_key_id else "encryption",
                                     f"S3 refused the server-side encryption settings: {describe(exc)}")
-            if code in ("PermanentRedirect", "IllegalLocationConstraintException", "301"):
-                return InvalidInput("region", f"bucket {location.container} is in another region than "
-                                              f"'{self.client.meta.region_name}': set region ({describe(exc)})")
         if isinstance(exc, StorageError):
             return exc
         return StorageError(f"S3 {what} {location.uri} failed: {describe(exc)}")
@@ -231,6 +265,8 @@ class S3Backend(StorageBackend):
             if _error_code(exc) in NOT_FOUND_CODES:
                 return None
             raise self._fail("read", location, exc) from None
+        if not all(key in head for key in ("ETag", "ContentLength", "LastModified")):
+            raise self._not_s3("HEAD")
         recorded = head.get("Metadata", {}).get(METADATA_KEY)
         return StoredObject(location, int(head["ContentLength"]), clean_digest(recorded),
                             head["LastModified"].timestamp())
@@ -273,6 +309,8 @@ class S3Backend(StorageBackend):
                 if _error_code(exc) in NOT_FOUND_CODES:
                     return []
                 raise self._fail("list", location, exc) from None
+            if "KeyCount" not in page:
+                raise self._not_s3("LIST")
             for item in page.get("Contents", []):
                 name = item["Key"][len(prefix):]
                 if pattern.match(name):
@@ -281,6 +319,36 @@ class S3Backend(StorageBackend):
             if not page.get("IsTruncated"):
                 return found
             token = page.get("NextContinuationToken")
+
+    def remove_leftovers(self, location: Location, names: re.Pattern, older_than: float) -> None:
+        prefix = f"{location.directory}/" if location.directory else ""
+        arguments = {"Bucket": location.container, "Prefix": prefix}
+        try:
+            while True:
+                page = self._call("list multipart uploads", lambda: self.client.list_multipart_uploads(**arguments))
+                cutoff = store_clock(page["ResponseMetadata"].get("HTTPHeaders", {}).get("date")) - older_than
+                for upload in page.get("Uploads", []):
+                    name = upload["Key"][len(prefix):]
+                    if "/" not in name and names.match(name) and self._last_activity(location, upload) < cutoff:
+                        self._abort(location.with_name(name), upload["UploadId"])
+                if not page.get("IsTruncated"):
+                    return
+                arguments.update(KeyMarker=page["NextKeyMarker"], UploadIdMarker=page["NextUploadIdMarker"])
+        except (ClientError, BotoCoreError, StorageError) as exc:
+            self.warnings.append(f"could not look for incomplete multipart uploads of {location.uri} left by "
+                                 f"interrupted runs: {describe(exc)}")
+
+    def _last_activity(self, location: Location, upload: dict) -> float:
+        """When an incomplete upload last moved: its newest part, or its start when it has none. A live upload
+        keeps adding parts, however long it has been going."""
+        latest = upload["Initiated"].timestamp()
+        arguments = {"Bucket": location.container, "Key": upload["Key"], "UploadId": upload["UploadId"]}
+        while True:
+            page = self._call("list parts", lambda: self.client.list_parts(**arguments))
+            latest = max([latest] + [part["LastModified"].timestamp() for part in page.get("Parts", [])])
+            if not page.get("IsTruncated"):
+                return latest
+            arguments["PartNumberMarker"] = page["NextPartNumberMarker"]
 
     def public_url(self, location: Location) -> str | None:
         key = quote(location.path, safe="/~")
@@ -317,7 +385,8 @@ class S3Backend(StorageBackend):
                 return self.client.put_object(Bucket=location.container, Key=location.path, Body=body,
                                               ChecksumAlgorithm="SHA256", ChecksumSHA256=checksum, **extra)
 
-        self._call("PUT", attempt)
+        if "ETag" not in self._call("PUT", attempt):
+            raise self._not_s3("PUT")
 
     def _put_multipart(self, source: SourceFile, location: Location, extra: dict, sha256: str) -> None:
         checksum = self._checksum_algorithm()
@@ -401,11 +470,15 @@ class S3Backend(StorageBackend):
                 raise
 
     def _abort(self, location: Location, upload_id: str) -> None:
-        cleanup = Deadline(max(30.0, self.deadline.remaining()))
+        # Within what is left of the task's budget (one attempt when nothing is): an upload left incomplete
+        # is aborted by a later run once it is older than grace_period.
         try:
-            retry_call(lambda: self.client.abort_multipart_upload(Bucket=location.container, Key=location.path,
-                                                                  UploadId=upload_id),
-                       is_transient=is_transient, deadline=cleanup, what="S3 abort multipart upload")
+            self._call("abort multipart upload", lambda: self.client.abort_multipart_upload(
+                Bucket=location.container, Key=location.path, UploadId=upload_id))
+        except ClientError as exc:
+            if _error_code(exc) != "NoSuchUpload":  # gone already: another run aborted it
+                self.warnings.append(f"could not abort multipart upload {upload_id} of {location.uri}; a later "
+                                     f"run aborts it once it is older than grace_period: {describe(exc)}")
         except Exception as exc:  # noqa: BLE001 - the original failure is what the task reports
-            self.warnings.append(f"could not abort multipart upload {upload_id} of {location.uri}; its parts stay "
-                                 f"billed until a lifecycle rule removes them: {describe(exc)}")
+            self.warnings.append(f"could not abort multipart upload {upload_id} of {location.uri}; a later run "
+                                 f"aborts it once it is older than grace_period: {describe(exc)}")

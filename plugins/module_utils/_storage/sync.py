@@ -6,11 +6,17 @@
 Whether to upload is decided by content: the sha256 of src against the sha256 recorded with the stored
 object (never timestamps). A size that differs settles it without waiting for the hash of src; stores that
 record the digest after writing (HDFS, file) then finish hashing on the chunks they send.
+
+Several runs may publish to the same destination at once, and nothing coordinates them but the store's own
+clock. ``grace_period`` is the longest a run may take: a run never prunes a version that is not older than its
+own by more than that (a version another run is still publishing cannot be), nor leftovers of an interrupted
+upload that are younger than that (they may belong to a live run).
 """
 
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass
 from typing import Callable
 
@@ -32,6 +38,7 @@ class SyncOptions:
     versioned: bool = False
     keep: int | None = None
     digest_length: int = 16
+    grace_period: float = 3600
 
     def validate(self) -> None:
         if self.overwrite not in OVERWRITE_CHOICES:
@@ -43,6 +50,9 @@ class SyncOptions:
         if not MIN_DIGEST_LENGTH <= self.digest_length <= FULL_DIGEST_LENGTH:
             raise InvalidInput("version_digest_length", f"version_digest_length must be between "
                                                         f"{MIN_DIGEST_LENGTH} and {FULL_DIGEST_LENGTH}")
+        if self.grace_period < 0:
+            raise InvalidInput("grace_period", "grace_period must be 0 or more seconds (the longest a run to this "
+                                               "destination can take)")
 
 
 def needs_upload(stored: StoredObject | None, size: int, overwrite: str, src_digest: Callable[[], str]) -> bool:
@@ -75,6 +85,7 @@ def ensure_present(backend: StorageBackend, source: SourceFile, dest: Location, 
         else:
             put = backend.put(source, target, digest)
             after, transferred = {"sha256": put.sha256, "size": put.size}, put.transferred_bytes
+            backend.remove_leftovers(target, _names_of(dest, options), options.grace_period)
     else:
         changed = backend.ensure_attributes(target, check_mode) or changed
         after = {"sha256": stored.sha256, "size": stored.size}
@@ -94,7 +105,7 @@ def ensure_present(backend: StorageBackend, source: SourceFile, dest: Location, 
         result["url"] = url
     if options.versioned:
         current = StoredObject(target, after["size"], after["sha256"], _now())
-        versions, pruned, before = _versions(backend, dest, current, options.keep, check_mode)
+        versions, pruned, before = _versions(backend, dest, current, options, check_mode)
         result.update(versions=versions, pruned=pruned, changed=changed or bool(pruned))
         result["diff"]["before"]["versions"] = before
         result["diff"]["after"]["versions"] = [version["uri"] for version in versions]
@@ -134,21 +145,29 @@ def ensure_absent(backend: StorageBackend, src: str | None, dest: Location, opti
     return result
 
 
-def _versions(backend: StorageBackend, dest: Location, current: StoredObject, keep: int | None,
+def _versions(backend: StorageBackend, dest: Location, current: StoredObject, options: SyncOptions,
               check_mode: bool) -> tuple[list[dict], list[str], list[str]]:
-    """(versions retained, the one of src first; URIs pruned; URIs there before), pruning beyond ``keep``."""
+    """(versions retained, the one of src first; URIs pruned; URIs there before), pruning beyond ``keep``
+    only what is older than the current version by more than the grace period, by the store's times."""
     found = backend.list_matching(dest, version_name_pattern(dest.name))
     newest_first = sorted(found, key=lambda item: item.modified, reverse=True)
     others = [item for item in newest_first if item.uri != current.uri]
     for item in found:
         if item.uri == current.uri:
             current = StoredObject(current.location, item.size, current.sha256, item.modified)
-    retained, pruned = (others, []) if keep is None else (others[: keep - 1], others[keep - 1:])
+    beyond_keep = [] if options.keep is None else others[options.keep - 1:]
+    pruned = [item for item in beyond_keep if item.modified < current.modified - options.grace_period]
+    retained = [item for item in others if item not in pruned]
     if not check_mode:
         for item in pruned:
             backend.delete(item.location)
     listed = [_version_entry(current, True)] + [_version_entry(item, False) for item in retained]
     return listed, [item.uri for item in pruned], [item.uri for item in newest_first]
+
+
+def _names_of(dest: Location, options: SyncOptions) -> re.Pattern:
+    """The names whose upload leftovers a run may remove: the destination's, or all its versions'."""
+    return version_name_pattern(dest.name) if options.versioned else re.compile(rf"^{re.escape(dest.name)}$")
 
 
 def _version_entry(item: StoredObject, current: bool) -> dict:

@@ -3,7 +3,9 @@ refused with the option named and nothing changed."""
 
 from __future__ import annotations
 
+import json
 import os
+import stat
 
 import pytest
 import yaml
@@ -64,6 +66,7 @@ def refused(args: dict, option: str, words: str, tmp_path) -> dict:
     assert result.get("option") == option, result
     assert words in result["msg"], result["msg"]
     assert sorted(os.listdir(tmp_path)) == before
+    assert "failed unexpectedly" not in result["msg"] and "Traceback" not in result["_stderr"], result
     return result
 
 
@@ -121,3 +124,75 @@ def test_symbolic_mode_refused_for_hdfs(src, tmp_path):
 def test_state_present_requires_src(tmp_path):
     result = run_module("heron_upload", {"dest": f"file://{tmp_path}/x.tar.gz"})
     assert result.get("failed") and "src" in result["msg"]
+
+
+SECRET = "Secr3tValueNobodyMaySee"
+NOT_LISTENING = "http://127.0.0.1:9"
+
+
+def s3(**args) -> dict:
+    return dict({"dest": "s3://heron-packages/x.tar.gz", "endpoint_url": NOT_LISTENING, "timeout": 5}, **args)
+
+
+def hdfs(**args) -> dict:
+    return dict({"dest": "hdfs://ns/heron/x.tar.gz", "namenode_url": NOT_LISTENING, "timeout": 5}, **args)
+
+
+REFUSED = [
+    # (arguments besides src, option named, words of the message, text that must appear nowhere)
+    (s3(dest=f"s3://AKIAEXAMPLE:{SECRET}@heron-packages/x.tar.gz"), "dest", "credentials", SECRET),
+    (s3(dest=f"s3://AKIAEXAMPLE:{SECRET[:5]}/{SECRET[5:]}@heron-packages/x.tar.gz"), "dest", "bucket name", SECRET[5:]),
+    (hdfs(dest=f"hdfs://heron:{SECRET}@ns/heron/x.tar.gz"), "dest", "credentials", SECRET),
+    ({"dest": f"file://heron:{SECRET}@localhost/srv/x.tar.gz"}, "dest", "credentials", SECRET),
+    (s3(endpoint_url=f"http://AKIAEXAMPLE:{SECRET}@127.0.0.1:9"), "endpoint_url", "credentials", SECRET),
+    (hdfs(namenode_url=[f"http://heron:{SECRET}@127.0.0.1:9"]), "namenode_url", "credentials", SECRET),
+    (s3(access_key="AKIAEXAMPLE", secret_key=f"{SECRET[:4]}\n{SECRET[4:]}"), "secret_key", "control character",
+     SECRET[4:]),
+    (s3(access_key=f"AKIA\x07{SECRET}", secret_key="x"), "access_key", "control character", SECRET),
+    (s3(access_key="AKIAEXAMPLE", secret_key="x", session_token=f"t\u00f6ken{SECRET}"), "session_token",
+     "printable ASCII", SECRET),
+    (hdfs(hdfs_user="heron\nroot"), "hdfs_user", "control character", None),
+    # Other URLs than a service's base URL.
+    (s3(endpoint_url="ftp://127.0.0.1:9"), "endpoint_url", "http:// or https://", None),
+    (s3(endpoint_url="https://127.0.0.1:9/?region=eu"), "endpoint_url", "query", None),
+    (s3(endpoint_url="https://127.0.0.1:99999"), "endpoint_url", "numeric port", None),
+    (hdfs(namenode_url=["hdfs://127.0.0.1:8020"]), "namenode_url", "http:// or https://", None),
+    (hdfs(namenode_url=["http://127.0.0.1:9870/#x"]), "namenode_url", "query or fragment", None),
+    (s3(region="eu west 1"), "region", "not a region name", None),
+    (s3(region="eu-west-1\n"), "region", "not a region name", None),
+    # Destinations that would land elsewhere or cannot exist.
+    ({"dest": "file:///srv/heron\t/x.tar.gz"}, "dest", "control character", None),
+    ({"dest": "file:///srv/heron/x.tar.gz\n"}, "dest", "control character", None),
+    ({"dest": "file:///srv/x%00.tar.gz"}, "dest", "control character", None),
+    (s3(dest="s3://heron-packages/core/../x.tar.gz"), "dest", "'.' or '..'", None),
+    (s3(dest="s3://heron-packages/./x.tar.gz"), "dest", "'.' or '..'", None),
+    ({"dest": f"file:///srv/{'n' * 256}/x.tar.gz"}, "dest", "too long", None),
+    ({"dest": "file:///" + "/".join(["d" * 200] * 25) + "/x.tar.gz"}, "dest", "too deep", None),
+    (hdfs(dest=f"hdfs://ns/heron/{'n' * 250}.tar.gz"), "dest", "too long", None),
+    # Numbers out of range.
+    ({"dest": "file:///srv/x.tar.gz", "mode": "77777"}, "mode", "out of range", None),
+    ({"dest": "file:///srv/x.tar.gz", "mode": 0o17777}, "mode", "out of range", None),
+    ({"dest": "file:///srv/x.tar.gz", "mode": "rw-r--r--"}, "mode", "is neither octal", None),
+    ({"dest": "file:///srv/x.tar.gz", "timeout": 0}, "timeout", "positive", None),
+    ({"dest": "file:///srv/x.tar.gz", "timeout": -5}, "timeout", "positive", None),
+    ({"dest": "file:///srv/x.tar.gz", "versioned": True, "keep": 1, "grace_period": -1}, "grace_period",
+     "0 or more", None),
+    # Anything but a regular file at dest (reading it to hash it would block or never end).
+    ({"dest": "file:///dev/null"}, "dest", "not a regular file", None),
+]
+
+
+@pytest.mark.parametrize("args, option, words, secret", REFUSED)
+def test_refused_naming_the_option_and_showing_no_secret(src, tmp_path, args, option, words, secret):
+    result = refused(dict(args, src=str(src)), option, words, tmp_path)
+    if secret:
+        assert secret not in json.dumps(result), result
+
+
+def test_fifo_as_dest_is_refused_without_blocking(src, tmp_path):
+    fifo = tmp_path / "x.tar.gz"
+    os.mkfifo(fifo)
+    for args in ({"src": str(src), "dest": f"file://{fifo}"}, {"dest": f"file://{fifo}", "state": "absent"}):
+        result = run_module("heron_upload", args, timeout=60)
+        assert result.get("failed") and result["option"] == "dest" and "not a regular file" in result["msg"], result
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)

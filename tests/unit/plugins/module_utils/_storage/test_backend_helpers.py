@@ -9,6 +9,8 @@ from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConn
 from ansible_collections.heron.aurora.plugins.module_utils._storage import hdfs, s3
 from ansible_collections.heron.aurora.plugins.module_utils._storage.errors import InvalidInput, MissingLibrary
 from ansible_collections.heron.aurora.plugins.module_utils._storage.options import _split_urls, parse_size
+from ansible_collections.heron.aurora.plugins.module_utils._storage.retry import Deadline
+from ansible_collections.heron.aurora.plugins.module_utils._storage.uri import Location
 
 MIB = 1024 * 1024
 
@@ -89,9 +91,10 @@ def test_hdfs_transient_classification(error, transient):
 
 
 class FakeResponse:
-    def __init__(self, status, body):
+    def __init__(self, status, body, reason="Service Unavailable"):
         self.status_code = status
         self._body = body
+        self.reason = reason
         self.text = body if isinstance(body, str) else ""
 
     def json(self):
@@ -106,8 +109,9 @@ def test_webhdfs_error_from_remote_exception():
     body = {"RemoteException": {"exception": "IOException", "message": message}}
     error = hdfs._error_from(FakeResponse(403, body), "SETXATTR /x")
     assert error.status == 403 and error.remote_exception == "IOException" and error.xattrs_disabled
-    plain = hdfs._error_from(FakeResponse(503, "<html>busy</html>"), "CREATE /x")
-    assert plain.status == 503 and "busy" in str(plain) and hdfs.is_transient(plain)
+    plain = hdfs._error_from(FakeResponse(503, "<html>busy: PUT /x?op=CREATE&delegation=TOKEN</html>"), "CREATE /x")
+    assert plain.status == 503 and "Service Unavailable" in str(plain) and hdfs.is_transient(plain)
+    assert "TOKEN" not in str(plain)
     auth = hdfs._error_from(FakeResponse(401, "no"), "GETFILESTATUS /")
     assert "hdfs_user" in str(auth)
 
@@ -146,3 +150,35 @@ def test_kerberos_without_requests_kerberos_names_the_library(monkeypatch):
     with pytest.raises(MissingLibrary) as caught:
         hdfs.HdfsBackend(None, hdfs.HdfsSettings(namenode_urls=["http://namenode:9870"], kerberos=True))
     assert caught.value.library == "requests-kerberos" and caught.value.option == "kerberos"
+
+
+@pytest.mark.parametrize("code, message, option", [
+    ("PermanentRedirect", "The bucket you are attempting to access must be addressed using the specified endpoint.",
+     "region"),
+    ("AuthorizationHeaderMalformed", "The authorization header is malformed; the region 'us-east-1' is wrong; "
+                                     "expecting 'eu-west-1'", "region"),
+    ("IllegalLocationConstraintException", "The eu-west-1 location constraint is incompatible", "region"),
+    ("AuthorizationHeaderMalformed", "The authorization header is malformed; the Credential is mal-formed",
+     "access_key"),
+    ("InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.", "access_key"),
+    ("SignatureDoesNotMatch", "The request signature we calculated does not match", "access_key"),
+    ("AccessDenied", "Access Denied", "access_key"),
+])
+def test_s3_error_answers_name_the_option_to_fix(code, message, option):
+    backend = s3.S3Backend(Deadline(5), s3.S3Settings(endpoint_url="http://127.0.0.1:9", region="us-east-1",
+                                                      access_key="AKIAEXAMPLE", secret_key="s3cr3t"))
+    answer = ClientError({"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": 400}},
+                         "PutObject")
+    error = backend._fail("upload to", Location("s3", "heron-packages", "x.tar.gz"), answer)
+    assert error.option == option and "s3cr3t" not in str(error)
+
+
+@pytest.mark.parametrize("settings, verify", [
+    (dict(), True),
+    (dict(validate_certs=False), False),
+    (dict(validate_certs=False, ca_bundle="/etc/ca.pem"), False),  # ca_bundle falls back to AWS_CA_BUNDLE
+    (dict(ca_bundle="/etc/ca.pem"), "/etc/ca.pem"),
+])
+def test_tls_verification_is_what_the_options_say(settings, verify):
+    assert s3.S3Settings(**settings).verify == verify
+    assert hdfs.HdfsSettings(**settings).verify == verify

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
+import socket
 import stat
+import time
 
 import pytest
 
 from ansible_collections.heron.aurora.plugins.module_utils._storage.errors import InvalidInput, StorageError
 from ansible_collections.heron.aurora.plugins.module_utils._storage.hashing import SourceDigest, SourceFile
-from ansible_collections.heron.aurora.plugins.module_utils._storage.localfs import LocalFileBackend
+from ansible_collections.heron.aurora.plugins.module_utils._storage.localfs import LocalFileBackend, check_file_mode
 from ansible_collections.heron.aurora.plugins.module_utils._storage.retry import Deadline
 from ansible_collections.heron.aurora.plugins.module_utils._storage.uri import parse_dest, version_name_pattern
 
@@ -117,3 +120,45 @@ def test_prepare_in_check_mode_creates_nothing(tmp_path):
     backend = LocalFileBackend(Deadline(10))
     assert backend.prepare(parse_dest(f"file://{tmp_path}/new/dir/core.tar.gz"), check_mode=True) is True
     assert not (tmp_path / "new").exists()
+
+
+@pytest.mark.parametrize("mode, accepted", [
+    ("0644", True), ("644", True), ("0o750", True), (0o644, True), ("7777", True), ("u=rw,g=r,o=r", True),
+    ("u+rwx,g-w", True), ("a=X", True), (None, True),
+    ("77777", False), (0o17777, False), (-1, False), ("0o10000", False), ("rw-r--r--", False), ("0648", False),
+    ("u=rw;rm -rf /", False),
+])
+def test_file_modes(mode, accepted):
+    if accepted:
+        check_file_mode(mode)
+    else:
+        with pytest.raises(InvalidInput) as caught:
+            check_file_mode(mode)
+        assert caught.value.option == "mode"
+
+
+def test_leftovers_older_than_the_bound_of_the_names_asked_for_are_removed(tmp_path):
+    backend = LocalFileBackend(Deadline(10))
+    dest = parse_dest(f"file://{tmp_path}/core.tar.gz")
+    now = time.time()
+    files = {
+        ".core.tar.gz.ab12cd34.tmp": now - 7200,        # a killed run's, old: removed
+        ".core.tar.gz.zz99yy88.tmp": now - 60,          # young: may be a live run's
+        ".other.tar.gz.ab12cd34.tmp": now - 7200,       # another destination's
+        "core.tar.gz": now - 7200,                      # the destination itself
+        ".core.tar.gz.not-a-temp": now - 7200,
+    }
+    for name, mtime in files.items():
+        (tmp_path / name).write_bytes(b"x")
+        os.utime(tmp_path / name, (mtime, mtime))
+    backend.remove_leftovers(dest, re.compile(r"^core\.tar\.gz$"), 3600)
+    assert sorted(os.listdir(tmp_path)) == sorted(set(files) - {".core.tar.gz.ab12cd34.tmp"})
+    assert backend.warnings == []
+
+
+@pytest.mark.parametrize("make", [os.mkfifo, lambda path: socket.socket(socket.AF_UNIX).bind(str(path))])
+def test_anything_but_a_regular_file_at_dest_is_refused(tmp_path, make):
+    make(tmp_path / "core.tar.gz")
+    with pytest.raises(InvalidInput, match="not a regular file") as caught:
+        LocalFileBackend(Deadline(10)).stat(parse_dest(f"file://{tmp_path}/core.tar.gz"))
+    assert caught.value.option == "dest"

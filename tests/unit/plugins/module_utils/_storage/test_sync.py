@@ -27,6 +27,7 @@ class MemoryBackend(StorageBackend):
         self.objects: dict[str, tuple[bytes, str | None, float]] = {}
         self.puts: list[str] = []
         self.deleted: list[str] = []
+        self.leftovers_removed: list[tuple[str, str, float]] = []
         self.clock = 1000.0
 
     def add(self, uri: str, data: bytes, digest: str | None = "auto"):
@@ -54,6 +55,9 @@ class MemoryBackend(StorageBackend):
     def delete(self, location):
         self.deleted.append(location.uri)
         return self.objects.pop(location.uri, None) is not None
+
+    def remove_leftovers(self, location, names, older_than):
+        self.leftovers_removed.append((location.uri, names.pattern, older_than))
 
     def list_matching(self, location, pattern: re.Pattern):
         found = []
@@ -169,7 +173,7 @@ def test_src_rewritten_during_the_upload_is_refused(src):
 
 def test_versioned_keep_prunes_oldest_never_current(src, tmp_path):
     store = MemoryBackend()
-    options = SyncOptions(versioned=True, keep=2, digest_length=8)
+    options = SyncOptions(versioned=True, keep=2, digest_length=8, grace_period=0)
     uris = []
     for content in (b"v1", b"v2", b"v3"):
         src.write_bytes(content)
@@ -183,8 +187,8 @@ def test_versioned_keep_prunes_oldest_never_current(src, tmp_path):
     # Going back to v2 (a rollback) keeps v2 even though v3 is newer, and prunes v3 only with keep=1.
     src.write_bytes(b"v2")
     back = ensure_present(store, source(src), DEST, SyncOptions(versioned=True, keep=1, digest_length=8), False)
-    assert not back["transferred_bytes"] and back["changed"] and back["pruned"] == [uris[2]]
-    assert set(store.objects) == {uris[1]}
+    assert not back["transferred_bytes"] and not back["changed"] and back["pruned"] == []
+    assert set(store.objects) == {uris[1], uris[2]}
 
 
 def test_versioned_check_mode_reports_pruning_without_deleting(src):
@@ -193,7 +197,8 @@ def test_versioned_check_mode_reports_pruning_without_deleting(src):
         src.write_bytes(content)
         ensure_present(store, source(src), DEST, SyncOptions(versioned=True), check_mode=False)
     src.write_bytes(b"c")
-    result = ensure_present(store, source(src), DEST, SyncOptions(versioned=True, keep=1), check_mode=True)
+    result = ensure_present(store, source(src), DEST, SyncOptions(versioned=True, keep=1, grace_period=0),
+                            check_mode=True)
     assert result["changed"] and len(result["pruned"]) == 2 and store.deleted == [] and len(store.objects) == 2
 
 
@@ -226,6 +231,7 @@ def test_absent_versioned_all_or_one(src):
     (SyncOptions(versioned=True, keep=0), "keep"),
     (SyncOptions(overwrite="sometimes"), "overwrite"),
     (SyncOptions(versioned=True, digest_length=4), "version_digest_length"),
+    (SyncOptions(versioned=True, keep=1, grace_period=-1), "grace_period"),
 ])
 def test_invalid_options_change_nothing(src, options, option):
     store = MemoryBackend()
@@ -255,3 +261,40 @@ def test_overwrite_never_in_check_mode_reports_what_is_stored(src):
     result = ensure_present(store, source(src), DEST, SyncOptions(overwrite="never"), check_mode=True)
     assert not result["changed"] and result["sha256"] == hashlib.sha256(b"something else").hexdigest()
     assert result["diff"]["before"] == result["diff"]["after"]
+
+
+@pytest.mark.parametrize("ages, keep, grace, pruned", [
+    # Ages (seconds before the version of src, by the store's times) of the other versions, newest first.
+    ((10, 20, 30), 1, 0, [0, 1, 2]),
+    ((10, 20, 30), 1, 15, [1, 2]),      # a version within the grace period may be another run's: kept
+    ((10, 20, 30), 2, 15, [1, 2]),      # beyond keep and old enough
+    ((10, 20, 30), 3, 0, [2]),
+    ((100, 200), 1, 3600, []),          # nothing is older than the grace period
+    ((-5, 100), 1, 50, [1]),            # a newer version (a concurrent publish, or a rollback) is never pruned
+    ((-5000, -100), 1, 0, []),
+])
+def test_pruning_spares_what_is_younger_than_the_grace_period(src, ages, keep, grace, pruned):
+    store = MemoryBackend()
+    current = f"s3://heron-packages/core/heron-core-{sha(src)[:16]}.tar.gz"
+    store.add(current, src.read_bytes())
+    now = store.objects[current][2]
+    others = [f"s3://heron-packages/core/heron-core-{index:016x}.tar.gz" for index in range(len(ages))]
+    for uri, age in zip(others, ages):
+        store.objects[uri] = (b"other", None, now - age)
+    result = ensure_present(store, source(src), DEST, SyncOptions(versioned=True, keep=keep, grace_period=grace),
+                            check_mode=False)
+    assert result["pruned"] == [others[index] for index in pruned]
+    assert set(store.objects) == {current} | {uri for index, uri in enumerate(others) if index not in pruned}
+    assert result["versions"][0]["uri"] == current and result["changed"] == bool(pruned)
+
+
+def test_leftovers_of_the_destination_or_its_versions_are_removed_after_an_upload(src):
+    store = MemoryBackend()
+    ensure_present(store, source(src), DEST, SyncOptions(grace_period=60), check_mode=False)
+    assert store.leftovers_removed == [(DEST.uri, r"^heron\-core\.tar\.gz$", 60)]
+    ensure_present(store, source(src), DEST, SyncOptions(grace_period=60), check_mode=False)  # nothing sent
+    ensure_present(store, source(src), DEST, SyncOptions(versioned=True), check_mode=True)
+    assert len(store.leftovers_removed) == 1
+    versioned = ensure_present(store, source(src), DEST, SyncOptions(versioned=True), check_mode=False)
+    location, names, age = store.leftovers_removed[1]
+    assert location == versioned["uri"] and re.match(names, "heron-core-0123456789abcdef.tar.gz") and age == 3600
