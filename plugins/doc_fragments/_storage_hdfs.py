@@ -6,7 +6,7 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    # Options of the hdfs:// store (plugins/module_utils/_storage/hdfs.py); argument spec in storage/options.py.
+    # Options of the hdfs:// store (plugins/module_utils/_storage/hdfs.py); argument spec in _ansible/storage.py.
     DOCUMENTATION = r"""
 options:
   namenode_url:

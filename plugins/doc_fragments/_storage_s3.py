@@ -6,7 +6,7 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    # Options of the s3:// store (plugins/module_utils/_storage/s3.py); argument spec in storage/options.py.
+    # Options of the s3:// store (plugins/module_utils/_storage/s3.py); argument spec in _ansible/storage.py.
     DOCUMENTATION = r"""
 options:
   endpoint_url:

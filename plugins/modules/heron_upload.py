@@ -284,7 +284,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.heron.aurora.plugins.module_utils._storage.base import StorageBackend
 from ansible_collections.heron.aurora.plugins.module_utils._storage.errors import MissingLibrary, StorageError
 from ansible_collections.heron.aurora.plugins.module_utils._storage.hashing import SourceDigest, SourceFile
-from ansible_collections.heron.aurora.plugins.module_utils._storage.options import (
+from ansible_collections.heron.aurora.plugins.module_utils._ansible.storage import (
     FILE_ATTRIBUTE_SPEC, HDFS_ARGUMENT_SPEC, S3_ARGUMENT_SPEC, build_backend,
 )
 from ansible_collections.heron.aurora.plugins.module_utils._storage.retry import Deadline, describe

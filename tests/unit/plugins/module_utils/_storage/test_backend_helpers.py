@@ -8,7 +8,7 @@ from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConn
 
 from ansible_collections.heron.aurora.plugins.module_utils._storage import hdfs, s3
 from ansible_collections.heron.aurora.plugins.module_utils._storage.errors import InvalidInput, MissingLibrary
-from ansible_collections.heron.aurora.plugins.module_utils._storage.options import _split_urls, parse_size
+from ansible_collections.heron.aurora.plugins.module_utils._ansible.storage import _split_urls, parse_size
 from ansible_collections.heron.aurora.plugins.module_utils._storage.retry import Deadline
 from ansible_collections.heron.aurora.plugins.module_utils._storage.uri import Location
 

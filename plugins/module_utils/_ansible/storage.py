@@ -1,8 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: heron.aurora contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Argument specs of the store options (documented by the doc fragments storage_s3 and storage_hdfs),
-and the choice of backend for a destination URI."""
+"""The Ansible glue of the stores: argument specs of the store options (documented by the doc fragments _storage_s3
+and _storage_hdfs), and the choice of backend for a destination URI."""
 
 from __future__ import annotations
 
