@@ -107,7 +107,8 @@ fetch_commands:
   sample:
     - process: fetch_heron_system
       uri: https://binaries.example.org/heron/heron-core.tar.gz
-      command: curl https://binaries.example.org/heron/heron-core.tar.gz -o heron-core.tar.gz && tar zxf heron-core.tar.gz
+      command: >-
+        curl https://binaries.example.org/heron/heron-core.tar.gz -o heron-core.tar.gz && tar zxf heron-core.tar.gz
       archive: heron-core.tar.gz
       expect: [heron-core/bin/heron-executor]
 """
@@ -134,7 +135,8 @@ def main() -> None:
             params["bindings"], params["heron_version"])
     except Exception as exc:  # noqa: BLE001 - every failure becomes a task failure with its message
         fail_from(module, exc)
-    module.exit_json(changed=False, path=conf_dir.template_path(params["path"]), fetch_commands=[command.as_dict() for command in commands])
+    module.exit_json(changed=False, path=conf_dir.template_path(params["path"]),
+                     fetch_commands=[command.as_dict() for command in commands])
 
 
 if __name__ == "__main__":

@@ -47,7 +47,8 @@ attributes:
       options under its own name, C(heron.aurora.heron_cluster_config).
   idempotent:
     support: full
-    details: A file is written only when its content or mode differs, so a second run with the same options changes nothing.
+    details: >-
+      A file is written only when its content or mode differs, so a second run with the same options changes nothing.
 options:
   path:
     description:
@@ -74,7 +75,8 @@ options:
     default: aurora
   core_package_uri:
     description:
-      - Where every container fetches the Heron core release (C(heron.package.core.uri)), for example the RV(heron.aurora.heron_upload#module:uri)
+      - Where every container fetches the Heron core release (C(heron.package.core.uri)), for example the
+        RV(heron.aurora.heron_upload#module:uri)
         of C(heron.aurora.heron_upload). Its scheme must be V(http), V(https), V(hdfs), V(s3) or V(file).
       - http(s) URLs must be percent-encoded (curl takes nothing else). HDFS paths, S3 keys and file paths are taken
         literally. No URI may hold a control character.
@@ -191,7 +193,8 @@ options:
             description: The Hadoop conf dir on the submitting machine. Required.
             type: str
           topologies_directory_uri:
-            description: The C(hdfs://) directory of the packages, for example V(hdfs:///heron/topologies/${CLUSTER}). Required.
+            description: >-
+              The C(hdfs://) directory of the packages, for example V(hdfs:///heron/topologies/${CLUSTER}). Required.
             type: str
       s3:
         description:
@@ -265,10 +268,12 @@ options:
         choices: [localfs, hdfs]
         default: localfs
       root_path:
-        description: Root of the checkpoints. Defaults to V(~/.herondata/checkpoints) for V(localfs); required for V(hdfs).
+        description: >-
+          Root of the checkpoints. Defaults to V(~/.herondata/checkpoints) for V(localfs); required for V(hdfs).
         type: str
       classpath:
-        description: The Hadoop classpath for V(hdfs), for example the output of C(hadoop --config /etc/hadoop/conf classpath).
+        description: >-
+          The Hadoop classpath for V(hdfs), for example the output of C(hadoop --config /etc/hadoop/conf classpath).
         type: str
   role_required:
     description: C(heron.config.is.role.required) in C(client.yaml).

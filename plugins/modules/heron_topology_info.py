@@ -82,7 +82,8 @@ topologies:
       type: str
       returned: always
       sample: RUNNING
-    state_source: {description: "Where RV(topologies[].state) was read: V(pplans) or V(topologies).", type: str, returned: always}
+    state_source:
+      {description: "Where RV(topologies[].state) was read: V(pplans) or V(topologies).", type: str, returned: always}
     cluster: {description: "From the execution state.", type: str, returned: always}
     role: {description: "From the execution state.", type: str, returned: always}
     environment: {description: "From the execution state.", type: str, returned: always}
@@ -136,7 +137,8 @@ topologies:
         - Null when there is none.
       type: dict
       returned: always
-    fingerprint_error: {description: "Why the fingerprint node could not be read, else null.", type: str, returned: always}
+    fingerprint_error:
+      {description: "Why the fingerprint node could not be read, else null.", type: str, returned: always}
     stale: {description: "Whether the nodes are incomplete or inconsistent.", type: bool, returned: always}
     missing:
       description: Which of C(topologies), C(packingplans), C(executionstate) and C(schedulers), the nodes a

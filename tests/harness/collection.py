@@ -20,7 +20,8 @@ from unit.utils.collection import COLLECTION_DIR as REPO_ROOT
 from unit.utils.collection import COLLECTIONS_ROOT, run_module
 from unit.utils.collection import ensure_importable as ensure_collection_path
 
-__all__ = ["COLLECTIONS_ROOT", "REPO_ROOT", "ModuleFailed", "ensure_collection_path", "play_recap", "run_module", "run_playbook"]
+__all__ = ["COLLECTIONS_ROOT", "REPO_ROOT", "ModuleFailed", "ensure_collection_path", "play_recap", "run_module",
+           "run_playbook"]
 
 
 class ModuleFailed(AssertionError):

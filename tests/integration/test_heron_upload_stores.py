@@ -289,7 +289,7 @@ class NotAStore(http.server.BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
-    do_GET = do_HEAD = do_PUT = do_POST = do_DELETE = _answer
+    do_GET = do_HEAD = do_PUT = do_POST = do_DELETE = _answer  # noqa: N815 - http.server's handler names
 
     def log_message(self, *args) -> None:
         pass
@@ -401,8 +401,8 @@ def private_s3(make_s3_server) -> Credentials:
     iam.put_user_policy(UserName="heron", PolicyName="all", PolicyDocument=json.dumps(
         {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
     key = iam.create_access_key(UserName="heron")["AccessKey"]
-    request = urllib.request.Request(f"{server.endpoint_url}/moto-api/reset-auth", data=b"0", method="POST",
-                                     headers={"Content-Type": "text/plain"})
+    request = urllib.request.Request(  # noqa: S310 - loopback test server
+        f"{server.endpoint_url}/moto-api/reset-auth", data=b"0", method="POST", headers={"Content-Type": "text/plain"})
     urllib.request.urlopen(request, timeout=30).close()  # noqa: S310 - loopback test server
     return Credentials(server.endpoint_url, server.region, key["AccessKeyId"], key["SecretAccessKey"])
 
