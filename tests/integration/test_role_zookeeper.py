@@ -1,0 +1,332 @@
+"""The zookeeper role on this machine: several nodes, each an inventory host of the `zookeeper` group with its own
+ports, directories and service name, run by the role's supervised service (there is no systemd here).
+
+The ensemble forms with one leader; a second run changes nothing and restarts nothing; a configuration change rolls
+through the nodes one at a time while a client keeps reading and writing; the ensemble grows from three nodes to five
+and back with the client still working; bad ids and a wrong archive digest fail before anything changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from kazoo.client import KazooClient
+
+from harness.collection import play_recap, run_playbook
+from harness.service import free_port
+from harness.zookeeper import server_mode
+
+PLAYBOOK = Path(__file__).parent / "playbooks" / "zookeeper.yml"
+# Small and fast for a shared two-core machine; the role's defaults are production values.
+COMMON_VARS = {
+    "ansible_connection": "local",
+    "ansible_python_interpreter": "{{ ansible_playbook_python }}",
+    "zookeeper_peer_address": "127.0.0.1",
+    "zookeeper_listen_address": "127.0.0.1",
+    "zookeeper_manage_user": False,
+    "zookeeper_user": "root",
+    "zookeeper_user_group": "root",
+    "zookeeper_heap_size": "96m",
+    "zookeeper_jvm_options": ["-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"],
+    "zookeeper_tick_time": 500,
+    "zookeeper_init_limit": 20,
+    "zookeeper_sync_limit": 10,
+}
+
+
+@dataclass
+class Node:
+    name: str
+    zookeeper_id: int
+    root: Path
+    client_port: int
+    quorum_port: int
+    election_port: int
+
+    @property
+    def ctl(self) -> Path:
+        return self.root / "sbin" / f"zk-{self.name}-ctl"
+
+    @property
+    def config(self) -> Path:
+        return self.root / "conf" / "zoo.cfg"
+
+    def host_vars(self) -> dict:
+        return {
+            "zookeeper_id": self.zookeeper_id,
+            "zookeeper_service_name": f"zk-{self.name}",
+            "zookeeper_client_port": self.client_port,
+            "zookeeper_quorum_port": self.quorum_port,
+            "zookeeper_election_port": self.election_port,
+            "zookeeper_config_dir": str(self.root / "conf"),
+            "zookeeper_data_dir": str(self.root / "data"),
+            "zookeeper_data_log_dir": str(self.root / "datalog"),
+            "zookeeper_log_dir": str(self.root / "log"),
+            "zookeeper_run_dir": str(self.root / "run"),
+            "zookeeper_sbin_dir": str(self.root / "sbin"),
+        }
+
+    def pid(self) -> int | None:
+        try:
+            pid = int((self.root / "run" / f"zk-{self.name}.pid").read_text())
+        except (OSError, ValueError):
+            return None
+        return pid if Path(f"/proc/{pid}").exists() else None
+
+    def mode(self) -> str:
+        try:
+            return server_mode("127.0.0.1", self.client_port)
+        except OSError:
+            return ""
+
+
+class Cluster:
+    """Up to five nodes under one directory; each run writes an inventory of the members it is given."""
+
+    def __init__(self, root: Path, size: int = 5) -> None:
+        self.root = root
+        self.nodes = [Node(f"zk{i}", i, root / f"zk{i}", free_port(), free_port(), free_port())
+                      for i in range(1, size + 1)]
+
+    def inventory(self, members: list[Node], leaving: list[Node] = (), **group_vars) -> Path:
+        hosts = {node.name: node.host_vars() for node in members}
+        for node in leaving:
+            hosts[node.name] = dict(node.host_vars(), zookeeper_state="absent")
+        path = self.root / f"inventory-{time.monotonic_ns()}.json"
+        path.write_text(json.dumps({"zookeeper": {"hosts": hosts, "vars": dict(COMMON_VARS, **group_vars)}}))
+        return path
+
+    def run(self, members: list[Node], leaving: list[Node] = (), extra_vars: dict | None = None, **group_vars):
+        return run_playbook(PLAYBOOK, extra_vars or {}, inventory=self.inventory(members, leaving, **group_vars))
+
+    def pids(self, members: list[Node]) -> dict[str, int | None]:
+        return {node.name: node.pid() for node in members}
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            pid = node.pid()
+            if pid is None:
+                continue
+            os.kill(pid, signal.SIGTERM)
+            deadline = time.monotonic() + 20
+            while node.pid() is not None and time.monotonic() < deadline:
+                time.sleep(0.2)
+            if node.pid() is not None:
+                os.kill(pid, signal.SIGKILL)
+
+
+def succeeded(result) -> None:
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+
+
+def modes(members: list[Node]) -> list[str]:
+    return sorted(node.mode() for node in members)
+
+
+def one_leader(members: list[Node]) -> list[str]:
+    return sorted(["leader"] + ["follower"] * (len(members) - 1))
+
+
+class ClientLoad(threading.Thread):
+    """A client that writes then reads back a counter as fast as it can, through kazoo's retry of connection losses
+    (a session survives the restart of the server it is connected to). An operation that still fails, because the
+    quorum is gone for longer than the retry deadline or the session expired, is an error."""
+
+    def __init__(self, hosts: str) -> None:
+        super().__init__(daemon=True)
+        retry = {"max_tries": -1, "delay": 0.05, "max_delay": 0.5}
+        self.client = KazooClient(hosts=hosts, timeout=15, connection_retry=retry,
+                                  command_retry=dict(retry, deadline=10))
+        self.ops = 0
+        self.errors: list[str] = []
+        self._stopping = threading.Event()
+
+    def run(self) -> None:
+        path = "/role-test/counter"
+        self.client.retry(self.client.ensure_path, path)
+        value = 0
+        while not self._stopping.is_set():
+            value += 1
+            try:
+                self.client.retry(self.client.set, path, str(value).encode())
+                data, _stat = self.client.retry(self.client.get, path)
+                if data != str(value).encode():
+                    self.errors.append(f"read {data!r} after writing {value}")
+                self.ops += 2
+            except Exception as exc:  # noqa: BLE001 - every failure the client sees is what the test counts
+                self.errors.append(repr(exc))
+            time.sleep(0.02)
+
+    def __enter__(self) -> "ClientLoad":
+        self.client.start(timeout=30)
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stopping.set()
+        self.join(timeout=30)
+        self.client.stop()
+        self.client.close()
+
+
+class QuorumWatch(threading.Thread):
+    """Samples the nodes; records the most that were not running at the same moment. (Not serving is no measure:
+    when the leader restarts, every follower stops serving for the election that follows.)"""
+
+    def __init__(self, members: list[Node]) -> None:
+        super().__init__(daemon=True)
+        self.members = members
+        self.most_down = 0
+        self.samples = 0
+        self._stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self._stopping.is_set():
+            down = sum(node.pid() is None for node in self.members)
+            self.most_down = max(self.most_down, down)
+            self.samples += 1
+            time.sleep(0.1)
+
+    def __enter__(self) -> "QuorumWatch":
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stopping.set()
+        self.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    cluster = Cluster(tmp_path_factory.mktemp("zookeeper-role"))
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+        assert all(node.pid() is None for node in cluster.nodes), "a ZooKeeper node outlived the tests"
+
+
+@pytest.fixture(scope="module")
+def three_nodes(cluster):
+    members = cluster.nodes[:3]
+    first = cluster.run(members)
+    succeeded(first)
+    return members, first
+
+
+def test_three_nodes_form_one_ensemble_and_a_second_run_changes_nothing(cluster, three_nodes):
+    members, first = three_nodes
+    assert all(play_recap(first.stdout, node.name)["changed"] > 0 for node in members)
+    assert modes(members) == one_leader(members)
+    assert "3 nodes, leader zk" in first.stdout
+    for node in members:
+        assert (node.root / "data" / "myid").read_text() == str(node.zookeeper_id)
+        servers = [line for line in node.config.read_text().splitlines() if line.startswith("server.")]
+        assert servers == [f"server.{peer.zookeeper_id}=127.0.0.1:{peer.quorum_port}:{peer.election_port}"
+                           for peer in members]
+    pids = cluster.pids(members)
+    assert all(pids.values())
+
+    second = cluster.run(members)
+    succeeded(second)
+    assert [play_recap(second.stdout, node.name)["changed"] for node in members] == [0, 0, 0], second.stdout
+    assert cluster.pids(members) == pids, "a run without a change restarted a node"
+
+
+def test_a_config_change_restarts_one_node_at_a_time_while_a_client_keeps_working(cluster, three_nodes):
+    members, _first = three_nodes
+    pids = cluster.pids(members)
+    hosts = ",".join(f"127.0.0.1:{node.client_port}" for node in members)
+    with ClientLoad(hosts) as load, QuorumWatch(members) as watch:
+        result = cluster.run(members, zookeeper_tick_time=400, zookeeper_autopurge_purge_interval=1)
+        time.sleep(1)
+    succeeded(result)
+    restarted = cluster.pids(members)
+    assert all(restarted[name] not in (None, pid) for name, pid in pids.items()), (pids, restarted)
+    assert load.errors == [] and load.ops > 100, (load.ops, load.errors[:5])
+    assert watch.samples > 20 and watch.most_down == 1, f"{watch.most_down} nodes were down at once"
+    assert all("tickTime=400" in node.config.read_text().splitlines() for node in members)
+    assert modes(members) == one_leader(members)
+
+
+def test_the_ensemble_grows_to_five_and_back_to_three_keeping_its_quorum(cluster, three_nodes):
+    members, _first = three_nodes
+    five = cluster.nodes[:5]
+    hosts = ",".join(f"127.0.0.1:{node.client_port}" for node in members)
+    with ClientLoad(hosts) as load:
+        grown = cluster.run(five)
+        succeeded(grown)
+        assert modes(five) == one_leader(five)
+        assert "5 nodes, leader zk" in grown.stdout
+        assert "server.5=" in members[0].config.read_text()
+
+        shrunk = cluster.run(members, leaving=five[3:])
+        succeeded(shrunk)
+        time.sleep(1)
+    assert modes(members) == one_leader(members)
+    assert "3 nodes, leader zk" in shrunk.stdout
+    assert all(node.pid() is None for node in five[3:]), "a node that left still runs"
+    assert "server.4=" not in members[0].config.read_text()
+    assert (five[3].root / "data" / "myid").exists(), "the data of a node that left must stay"
+    assert load.errors == [] and load.ops > 100, (load.ops, load.errors[:5])
+
+    again = cluster.run(members)
+    succeeded(again)
+    assert [play_recap(again.stdout, node.name)["changed"] for node in members] == [0, 0, 0], again.stdout
+
+
+# The host whose id is wrong fails in the role's argument spec validation where the spec can tell (type, presence);
+# every host then fails in the role's own check of the whole group, which names the hosts.
+@pytest.mark.parametrize(("change", "spec_message", "message"), [
+    ({"zk2": "two"}, "argument 'zookeeper_id' is of type str and we were unable to convert to int",
+     "Host zk2 needs zookeeper_id set in the inventory to a whole number from 1 to 255 (it is two)"),
+    ({"zk3": None}, "missing required arguments: zookeeper_id",
+     "Host zk3 needs zookeeper_id set in the inventory to a whole number from 1 to 255 (it is not set)"),
+    ({"zk3": 1}, None, "zookeeper_id 1 is used by zk1 and zk3"),
+    ({"zk1": 256}, None, "Host zk1 needs zookeeper_id set in the inventory to a whole number from 1 to 255"),
+], ids=["wrong-type", "missing", "duplicate", "out-of-range"])
+def test_bad_ids_fail_at_role_start_and_change_nothing(cluster, three_nodes, change, spec_message, message):
+    members, _first = three_nodes
+    pids = cluster.pids(members)
+    configs = {node.name: node.config.stat().st_mtime_ns for node in members}
+    inventory = json.loads(cluster.inventory(members).read_text())
+    for name, zookeeper_id in change.items():
+        if zookeeper_id is None:
+            del inventory["zookeeper"]["hosts"][name]["zookeeper_id"]
+        else:
+            inventory["zookeeper"]["hosts"][name]["zookeeper_id"] = zookeeper_id
+    path = cluster.root / "bad-inventory.json"
+    path.write_text(json.dumps(inventory))
+
+    result = run_playbook(PLAYBOOK, {}, inventory=path)
+    assert result.returncode != 0
+    assert message in result.stdout, result.stdout[-4000:]
+    assert spec_message is None or spec_message in result.stdout, result.stdout[-4000:]
+    assert all(play_recap(result.stdout, node.name)["changed"] == 0 for node in members)
+    assert {node.name: node.config.stat().st_mtime_ns for node in members} == configs
+    assert cluster.pids(members) == pids
+
+
+def test_an_archive_with_another_sha512_is_refused_before_anything_is_installed(tmp_path):
+    archive = tmp_path / "apache-zookeeper-3.8.4-bin.tar.gz"
+    archive.write_bytes(b"not the release")
+    node = Node("zk1", 1, tmp_path / "zk1", free_port(), free_port(), free_port())
+    inventory = tmp_path / "inventory.json"
+    inventory.write_text(json.dumps({"zookeeper": {"hosts": {"zk1": node.host_vars()}, "vars": dict(
+        COMMON_VARS, zookeeper_install_method="archive", zookeeper_archive_src=str(archive),
+        zookeeper_archive_sha512=hashlib.sha512(b"the release").hexdigest(),
+        zookeeper_install_dir=str(tmp_path / "opt"))}}))
+
+    result = run_playbook(PLAYBOOK, {}, inventory=inventory)
+    assert result.returncode != 0
+    assert f"has sha512 {hashlib.sha512(b'not the release').hexdigest()}" in result.stdout, result.stdout[-4000:]
+    assert "nothing was installed" in result.stdout
+    assert not (tmp_path / "opt").exists() and not node.root.exists()
