@@ -8,10 +8,12 @@ and back with the client still working; bad ids and a wrong archive digest fail 
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
 import signal
+import subprocess
 import threading
 import time
 from dataclasses import dataclass
@@ -19,6 +21,8 @@ from pathlib import Path
 
 import pytest
 from kazoo.client import KazooClient
+from kazoo.exceptions import NoAuthError
+from kazoo.security import make_acl
 
 from harness.collection import play_recap, run_playbook
 from harness.service import free_port
@@ -39,6 +43,7 @@ COMMON_VARS = {
     "zookeeper_tick_time": 500,
     "zookeeper_init_limit": 20,
     "zookeeper_sync_limit": 10,
+    "zookeeper_serve_timeout": 90,
 }
 # After the first two runs have exercised the package installation, later runs skip it (apt takes seconds per host).
 INSTALLED = {"zookeeper_packages": []}
@@ -341,3 +346,92 @@ def test_an_archive_with_another_sha512_is_refused_before_anything_is_installed(
     assert f"has sha512 {hashlib.sha512(b'not the release').hexdigest()}" in result.stdout, result.stdout[-4000:]
     assert "nothing was installed" in result.stdout
     assert not (tmp_path / "opt").exists() and not node.root.exists()
+
+
+@pytest.fixture
+def lone_node(tmp_path):
+    node = Node("zk1", 1, tmp_path / "zk1", free_port(), free_port(), free_port())
+    try:
+        yield node
+    finally:
+        pid = node.pid()
+        if pid is not None:
+            os.kill(pid, signal.SIGKILL)
+
+
+def make_tls_material(directory: Path, password: str) -> dict[str, Path]:
+    """A self-signed certificate for 127.0.0.1 as PEM files (for the client) and as the server's PKCS12 keystore and
+    truststore, made with openssl and the JDK's keytool."""
+    files = {name: directory / name for name in ("key.pem", "cert.pem", "keystore.p12", "truststore.p12")}
+    commands = [
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(files["key.pem"]), "-out", str(files["cert.pem"])],
+        ["openssl", "pkcs12", "-export", "-name", "zookeeper", "-in", str(files["cert.pem"]),
+         "-inkey", str(files["key.pem"]), "-out", str(files["keystore.p12"]), "-passout", f"pass:{password}"],
+        ["keytool", "-importcert", "-noprompt", "-alias", "ca", "-file", str(files["cert.pem"]), "-storetype", "PKCS12",
+         "-keystore", str(files["truststore.p12"]), "-storepass", password],
+    ]
+    for command in commands:
+        subprocess.run(command, check=True, capture_output=True, timeout=120)
+    return files
+
+
+def java_client(node: Node, jaas: Path, *command: str) -> subprocess.CompletedProcess:
+    """ZooKeeper's own command line client, logging in with SASL through ``jaas``."""
+    return subprocess.run(
+        ["java", f"-Djava.security.auth.login.config={jaas}", "-cp",
+         "/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar", "org.apache.zookeeper.ZooKeeperMain",
+         "-server", f"127.0.0.1:{node.client_port}", *command],
+        capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_tls_sasl_and_the_digest_super_user(tmp_path, lone_node):
+    secret = "keystore-secret-41"
+    sasl_password = "sasl-secret-42"
+    super_password = "super-secret-43"
+    tls = make_tls_material(tmp_path, secret)
+    secure_port = free_port()
+    super_digest = base64.b64encode(hashlib.sha1(f"super:{super_password}".encode()).digest()).decode()
+    inventory = tmp_path / "inventory.json"
+    inventory.write_text(json.dumps({"zookeeper": {"hosts": {"zk1": lone_node.host_vars()}, "vars": dict(
+        COMMON_VARS, **INSTALLED,
+        zookeeper_tls_enabled=True, zookeeper_secure_client_port=secure_port,
+        zookeeper_tls_keystore_path=str(tls["keystore.p12"]), zookeeper_tls_keystore_password=secret,
+        zookeeper_tls_truststore_path=str(tls["truststore.p12"]), zookeeper_tls_truststore_password=secret,
+        zookeeper_sasl_enabled=True, zookeeper_sasl_users={"heron": sasl_password},
+        zookeeper_super_digest=f"super:{super_digest}")}}))
+
+    result = run_playbook(PLAYBOOK, {}, inventory=inventory, env={"ANSIBLE_DIFF_ALWAYS": "1"})
+    succeeded(result)
+    assert "1 nodes, leader zk1" in result.stdout
+    for password in (secret, sasl_password, super_password, super_digest):
+        assert password not in result.stdout + result.stderr, "a secret was logged"
+
+    admin = KazooClient(hosts=f"127.0.0.1:{secure_port}", use_ssl=True, verify_certs=True, ca=str(tls["cert.pem"]),
+                        certfile=str(tls["cert.pem"]), keyfile=str(tls["key.pem"]),
+                        auth_data=[("digest", f"super:{super_password}")])
+    admin.start(timeout=30)
+    try:
+        admin.create("/sasl-only", b"for heron", acl=[make_acl("sasl", "heron", all=True)])
+        assert admin.get("/sasl-only")[0] == b"for heron", "the super user passes every ACL"
+    finally:
+        admin.stop()
+        admin.close()
+
+    anonymous = KazooClient(hosts=f"127.0.0.1:{lone_node.client_port}")
+    anonymous.start(timeout=30)
+    try:
+        with pytest.raises(NoAuthError):
+            anonymous.get("/sasl-only")
+    finally:
+        anonymous.stop()
+        anonymous.close()
+
+    jaas = tmp_path / "client.jaas"
+    jaas.write_text('Client {\n  org.apache.zookeeper.server.auth.DigestLoginModule required\n'
+                    f'  username="heron"\n  password="{sasl_password}";\n}};\n')
+    read = java_client(lone_node, jaas, "get", "/sasl-only")
+    assert "for heron" in read.stdout, read.stdout + read.stderr[-3000:]
+    jaas.write_text(jaas.read_text().replace(sasl_password, "wrong"))
+    refused = java_client(lone_node, jaas, "get", "/sasl-only")
+    assert "for heron" not in refused.stdout
