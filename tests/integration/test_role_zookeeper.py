@@ -14,8 +14,10 @@ import json
 import os
 import signal
 import subprocess
+import tarfile
 import threading
 import time
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +31,9 @@ from harness.service import free_port
 from harness.zookeeper import server_mode
 
 PLAYBOOK = Path(__file__).parent / "playbooks" / "zookeeper.yml"
+# Jars the server needs that zookeeper.jar's manifest does not name: a logging binding, and Netty's codec for TLS.
+DEBIAN_EXTRA_JARS = ("/usr/share/java/slf4j-simple.jar", "/usr/share/java/netty-codec.jar",
+                     "/usr/share/java/netty-resolver.jar", "/usr/share/java/netty-transport-native-unix-common.jar")
 # Small and fast for a shared two-core machine; the role's defaults are production values.
 COMMON_VARS = {
     "ansible_connection": "local",
@@ -381,6 +386,26 @@ def make_tls_material(directory: Path, password: str) -> dict[str, Path]:
     return files
 
 
+def make_release_archive(directory: Path, version: str) -> Path:
+    """A stand-in for Apache's release archive, which cannot be downloaded here: the layout of
+    apache-zookeeper-<version>-bin.tar.gz (lib/ with the jars, conf/), filled with the jars of Debian's package. It
+    exercises the role's archive path (digest, copy, unpack, the lib/* class path) but is not an Apache build."""
+    with zipfile.ZipFile("/usr/share/java/zookeeper.jar") as jar:
+        manifest = jar.read("META-INF/MANIFEST.MF").decode().replace("\r\n ", "").replace("\n ", "")
+    class_path = next(line for line in manifest.splitlines() if line.startswith("Class-Path:")).split()[1:]
+    # The manifest also names optional jars Debian does not install (jline, jetty): the server runs without them.
+    jars = [jar for jar in ["/usr/share/java/zookeeper.jar", *class_path, *DEBIAN_EXTRA_JARS] if os.path.exists(jar)]
+    top = f"apache-zookeeper-{version}-bin"
+    archive = directory / f"{top}.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        for jar_path in jars:
+            tar.add(os.path.realpath(jar_path), arcname=f"{top}/lib/{Path(jar_path).name}")
+        conf = tarfile.TarInfo(f"{top}/conf")
+        conf.type, conf.mode = tarfile.DIRTYPE, 0o755
+        tar.addfile(conf)
+    return archive
+
+
 def java_client(node: Node, jaas: Path, *command: str) -> subprocess.CompletedProcess:
     """ZooKeeper's own command line client, logging in with SASL through ``jaas``."""
     return subprocess.run(
@@ -390,7 +415,7 @@ def java_client(node: Node, jaas: Path, *command: str) -> subprocess.CompletedPr
         capture_output=True, text=True, timeout=120, check=False)
 
 
-def test_tls_sasl_and_the_digest_super_user(tmp_path, lone_node):
+def test_a_node_from_a_release_archive_with_tls_sasl_and_the_digest_super_user(tmp_path, lone_node):
     secret = "keystore-secret-41"
     sasl_password = "sasl-secret-42"
     super_password = "super-secret-43"
@@ -398,8 +423,11 @@ def test_tls_sasl_and_the_digest_super_user(tmp_path, lone_node):
     secure_port = free_port()
     super_digest = base64.b64encode(hashlib.sha1(f"super:{super_password}".encode()).digest()).decode()
     inventory = tmp_path / "inventory.json"
+    archive = make_release_archive(tmp_path, "3.8.0")
     inventory.write_text(json.dumps({"zookeeper": {"hosts": {"zk1": lone_node.host_vars()}, "vars": dict(
-        COMMON_VARS, **INSTALLED,
+        COMMON_VARS, zookeeper_install_method="archive", zookeeper_version="3.8.0", zookeeper_java_packages=[],
+        zookeeper_archive_src=str(archive), zookeeper_archive_sha512=hashlib.sha512(archive.read_bytes()).hexdigest(),
+        zookeeper_install_dir=str(tmp_path / "opt"),
         zookeeper_tls_enabled=True, zookeeper_secure_client_port=secure_port,
         zookeeper_tls_keystore_path=str(tls["keystore.p12"]), zookeeper_tls_keystore_password=secret,
         zookeeper_tls_truststore_path=str(tls["truststore.p12"]), zookeeper_tls_truststore_password=secret,
@@ -411,6 +439,14 @@ def test_tls_sasl_and_the_digest_super_user(tmp_path, lone_node):
     assert "1 nodes, leader zk1" in result.stdout
     for password in (secret, sasl_password, super_password, super_digest):
         assert password not in result.stdout + result.stderr, "a secret was logged"
+    release_lib = tmp_path / "opt" / "apache-zookeeper-3.8.0-bin" / "lib"
+    assert (release_lib / "zookeeper.jar").is_file()
+    assert f"{release_lib}/*" in Path(f"/proc/{lone_node.pid()}/cmdline").read_text()
+    pid = lone_node.pid()
+    second = run_playbook(PLAYBOOK, {}, inventory=inventory)
+    succeeded(second)
+    assert play_recap(second.stdout, "zk1")["changed"] == 0, second.stdout
+    assert lone_node.pid() == pid
 
     admin = KazooClient(hosts=f"127.0.0.1:{secure_port}", use_ssl=True, verify_certs=True, ca=str(tls["cert.pem"]),
                         certfile=str(tls["cert.pem"]), keyfile=str(tls["key.pem"]),
