@@ -280,24 +280,27 @@ def test_a_config_change_restarts_one_node_at_a_time_while_a_client_keeps_workin
 
 # The host whose id is wrong fails in the role's argument spec validation where the spec can tell (type, presence);
 # every host then fails in the role's own check of the whole group, which names the hosts.
-@pytest.mark.parametrize(("change", "spec_message", "message"), [
-    ({"zk2": "two"}, "argument 'zookeeper_id' is of type str and we were unable to convert to int",
+@pytest.mark.parametrize(("host", "variable", "value", "spec_message", "message"), [
+    ("zk2", "zookeeper_id", "two", "argument 'zookeeper_id' is of type str and we were unable to convert to int",
      "Host zk2 needs zookeeper_id set in the inventory to a whole number from 1 to 255 (it is two)"),
-    ({"zk3": None}, "missing required arguments: zookeeper_id",
+    ("zk3", "zookeeper_id", None, "missing required arguments: zookeeper_id",
      "Host zk3 needs zookeeper_id set in the inventory to a whole number from 1 to 255 (it is not set)"),
-    ({"zk3": 1}, None, "zookeeper_id 1 is used by zk1 and zk3"),
-    ({"zk1": 256}, None, "Host zk1 needs zookeeper_id set in the inventory to a whole number from 1 to 255"),
-], ids=["wrong-type", "missing", "duplicate", "out-of-range"])
-def test_bad_ids_fail_at_role_start_and_change_nothing(cluster, three_nodes, change, spec_message, message):
+    ("zk3", "zookeeper_id", 1, None, "zookeeper_id 1 is used by zk1 and zk3"),
+    ("zk1", "zookeeper_id", 256, None,
+     "Host zk1 needs zookeeper_id set in the inventory to a whole number from 1 to 255"),
+    ("zk2", "zookeeper_election_port", "zk1's", None, "Several nodes of the ensemble would listen on 127.0.0.1:"),
+], ids=["wrong-type", "missing", "duplicate", "out-of-range", "shared-election-port"])
+def test_bad_inventories_fail_at_role_start_and_change_nothing(cluster, three_nodes, host, variable, value,
+                                                               spec_message, message):
     members, _first = three_nodes
     pids = cluster.pids(members)
     configs = {node.name: node.config.stat().st_mtime_ns for node in members}
     inventory = json.loads(cluster.inventory(members).read_text())
-    for name, zookeeper_id in change.items():
-        if zookeeper_id is None:
-            del inventory["zookeeper"]["hosts"][name]["zookeeper_id"]
-        else:
-            inventory["zookeeper"]["hosts"][name]["zookeeper_id"] = zookeeper_id
+    hosts = inventory["zookeeper"]["hosts"]
+    if value is None:
+        del hosts[host][variable]
+    else:
+        hosts[host][variable] = hosts["zk1"][variable] if value == "zk1's" else value
     path = cluster.root / "bad-inventory.json"
     path.write_text(json.dumps(inventory))
 
