@@ -29,8 +29,8 @@ class ModuleFailed(AssertionError):
 
 
 def run_playbook(playbook: Path, extra_vars: dict, check_mode: bool = False, env: dict | None = None,
-                 timeout: float = 600) -> subprocess.CompletedProcess:
-    """Run ansible-playbook on localhost with this checkout as the collection heron.aurora."""
+                 timeout: float = 600, inventory: Path | None = None) -> subprocess.CompletedProcess:
+    """Run ansible-playbook with this checkout as the collection heron.aurora, on localhost or ``inventory``."""
     ensure_collection_path()
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
         json.dump(extra_vars, handle)
@@ -40,6 +40,8 @@ def run_playbook(playbook: Path, extra_vars: dict, check_mode: bool = False, env
                      ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
     child_env.update(env or {})
     command = [str(Path(sys.executable).with_name("ansible-playbook")), str(playbook), "-e", f"@{vars_file}"]
+    if inventory is not None:
+        command += ["-i", str(inventory)]
     if check_mode:
         command.append("--check")
     try:
@@ -49,9 +51,9 @@ def run_playbook(playbook: Path, extra_vars: dict, check_mode: bool = False, env
         os.unlink(vars_file)
 
 
-def play_recap(output: str) -> dict[str, int]:
-    """The counters of the last PLAY RECAP line for localhost: {'ok': 5, 'changed': 2, 'failed': 0, ...}."""
-    lines = [line for line in output.splitlines() if line.startswith("localhost") and "ok=" in line]
+def play_recap(output: str, host: str = "localhost") -> dict[str, int]:
+    """The counters of the last PLAY RECAP line for ``host``: {'ok': 5, 'changed': 2, 'failed': 0, ...}."""
+    lines = [line for line in output.splitlines() if line.split(" ", 1)[0] == host and "ok=" in line]
     if not lines:
         raise ModuleFailed(f"no play recap in the output:\n{output}")
     return {key: int(value) for key, value in (item.split("=") for item in lines[-1].split(":", 1)[1].split())}
