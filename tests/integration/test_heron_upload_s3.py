@@ -117,6 +117,8 @@ def test_versioned_with_keep(s3_server, bucket, run_module, tmp_path):
         result = run_module("heron_upload", args)
         assert result["uri"] == f"s3://{bucket}/core/heron-core-{sha(src)[:16]}.tar.gz", result
         uris.append(result["uri"])
+        # S3 keeps LastModified in whole seconds, and pruning goes by it: each version a second newer than the last.
+        time.sleep(1.1)
     assert result["pruned"] == [uris[0]]
     assert [version["uri"] for version in result["versions"]] == [uris[2], uris[1]]
     keys = sorted(item["Key"] for item in s3_server.client().list_objects_v2(Bucket=bucket)["Contents"])
