@@ -14,6 +14,7 @@ holding ``ansible_collections`` on PYTHONPATH; docs/aurora-cli.md tells how the 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import time
@@ -77,7 +78,7 @@ def _seconds(environ: Mapping[str, str], name: str, default: float | None) -> fl
         value = float(text)
     except ValueError:
         raise CommandError(EXIT_INVALID_PARAMETER, f"{name}={text!r} is not a number of seconds") from None
-    if value <= 0:
+    if not math.isfinite(value) or value <= 0:
         raise CommandError(EXIT_INVALID_PARAMETER, f"{name} must be greater than 0, got {text}")
     return value
 

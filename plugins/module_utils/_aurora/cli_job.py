@@ -214,7 +214,7 @@ def restart_options(parser: argparse.ArgumentParser) -> None:
     cli_args.add_optional_config(parser)
     parser.add_argument("--force", action="store_true", default=False,
                         help="Accepted for compatibility (the restart asks no questions)")
-    parser.add_argument("--healthcheck-interval-seconds", dest="healthcheck_interval_seconds", type=int, default=3,
+    parser.add_argument("--healthcheck-interval-seconds", dest="healthcheck_interval_seconds", type=cli_args.positive_int, default=3,
                         help="Number of seconds between checks of the restarted instances")
     parser.add_argument("instance_spec", type=cli_args.instance_spec, metavar="CLUSTER/ROLE/ENV/NAME[/INSTANCES]",
                         help="Fully specified job instance key; without INSTANCES every active instance")
@@ -222,10 +222,10 @@ def restart_options(parser: argparse.ArgumentParser) -> None:
                         help="Maximum number of instance failures to be tolerated in total before aborting.")
     parser.add_argument("--strict", action="store_true", default=False,
                         help="Fail when an instance given is not active in the job")
-    parser.add_argument("--watch-secs", type=int, default=None,
+    parser.add_argument("--watch-secs", type=cli_args.non_negative_int, default=None,
                         help="Minimum number of seconds a instance must remain in RUNNING state before considered "
                              "a success. Default: $AURORA_WATCH_SECS, else 30")
-    parser.add_argument("--max-per-instance-failures", type=int, default=0,
+    parser.add_argument("--max-per-instance-failures", type=cli_args.non_negative_int, default=0,
                         help="Maximum number of restarts per instance during restart. Increments total failure "
                              "count when this limit is exceeded.")
     cli_args.add_wait_timeout(parser)
@@ -284,7 +284,7 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     cli_args.add_wait_until(parser)
     parser.add_argument("task_instance", type=cli_args.task_instance, metavar="CLUSTER/ROLE/ENV/NAME/INSTANCE",
                         help="The instance whose task config the new instances copy")
-    parser.add_argument("instance_count", type=int, help="Number of instances to add.")
+    parser.add_argument("instance_count", type=cli_args.positive_int, help="Number of instances to add.")
 
 
 def add(ctx: Any) -> int:

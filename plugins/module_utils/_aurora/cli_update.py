@@ -96,7 +96,7 @@ def id_argument(parser: argparse.ArgumentParser) -> None:
 def start_options(parser: argparse.ArgumentParser) -> None:
     cli_args.add_config_options(parser)
     cli_args.add_open_browser(parser)
-    parser.add_argument("--healthcheck-interval-seconds", dest="healthcheck_interval_seconds", type=int, default=3,
+    parser.add_argument("--healthcheck-interval-seconds", dest="healthcheck_interval_seconds", type=cli_args.positive_int, default=3,
                         help="Accepted for compatibility: the scheduler watches the update's instances")
     message_option(parser)
     parser.add_argument("--strict", action="store_true", default=False,

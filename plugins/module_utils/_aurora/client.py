@@ -10,6 +10,7 @@ the exception types of errors.py. The modules and the ``aurora`` command line us
 
 from __future__ import annotations
 
+import math
 import netrc
 import random
 import time
@@ -167,6 +168,18 @@ class ConnectionOptions:
     validate_certs: bool = True
     ca_path: str | None = None
 
+    def __post_init__(self) -> None:
+        check_seconds("request_timeout", self.timeout, allow_zero=False)
+        check_seconds("retry_budget", self.retry_budget)
+
+
+def check_seconds(option: str, value: float, allow_zero: bool = True) -> float:
+    """``value`` if it is a finite number of seconds (> 0 unless ``allow_zero``), else AuroraInvalidParameter."""
+    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+        wanted = "0 or more" if allow_zero else "more than 0"
+        raise AuroraInvalidParameter(f"{option} must be a number of seconds, {wanted}; got {value}")
+    return value
+
 
 class SchedulerClient:
     """Calls scheduler API methods by name: ``client.call("getJobs", ownerRole="www")`` returns the Response."""
@@ -182,7 +195,8 @@ class SchedulerClient:
         self.retry = retry or RetryPolicy()
         self.session = session or requests.Session()
         self.session.auth = auth if auth is not None else NoAuth()
-        self.session.verify = verify
+        # Given with each request: requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override a session's verify.
+        self.verify = verify
         self.session.headers.update({
             "Content-Type": api.CONTENT_TYPE, "Accept": api.CONTENT_TYPE, "User-Agent": USER_AGENT,
         })
@@ -271,7 +285,7 @@ class SchedulerClient:
 
     def _post(self, method: str, url: str, body: bytes) -> Any:
         try:
-            return self.session.post(url, data=body, timeout=self.timeout, allow_redirects=False)
+            return self.session.post(url, data=body, timeout=self.timeout, allow_redirects=False, verify=self.verify)
         except AuroraAuthError:
             raise
         except requests.exceptions.RequestException as exc:

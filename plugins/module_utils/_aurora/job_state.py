@@ -83,6 +83,10 @@ class AuroraJobRunner:
 
     # --- the run ----------------------------------------------------------------------------------------
     def run(self) -> dict:
+        from ansible_collections.heron.aurora.plugins.module_utils._aurora.client import check_seconds
+
+        for option in ("wait_timeout", "watch_secs"):
+            check_seconds(option, self.params[option])
         state = self.params["state"]
         if self.params.get("config") or self.params.get("config_content"):  # required for present (module spec)
             self.job_config = self.load_config()

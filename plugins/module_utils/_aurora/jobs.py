@@ -19,7 +19,8 @@ from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import
     AuroraUpdateFailed,
 )
 
-# Job key parts, as the scheduler checks them (Java's \w: ASCII only).
+# Job key parts, as the scheduler checks them (Java's \w: ASCII only). Always used with fullmatch: match and
+# search accept a trailing newline before $.
 GOOD_IDENTIFIER = re.compile(r"^[\w\-.]+$", re.ASCII)
 WAIT_TARGETS = ("PENDING", "RUNNING", "FINISHED")
 POLL_SECS = 1.0
@@ -80,10 +81,20 @@ def job_key_option(text: str, cluster: str | None = None) -> JobKey:
     return key
 
 
+def is_identifier(value: Any) -> bool:
+    return isinstance(value, str) and GOOD_IDENTIFIER.fullmatch(value) is not None
+
+
+def check_identifier(label: str, value: Any) -> str:
+    """``value`` if it is a valid job key part, else AuroraInvalidParameter naming ``label``."""
+    if not is_identifier(value):
+        raise AuroraInvalidParameter(f"{label} {value!r} must match ^[\\w\\-.]+$ (letters, digits, _ - .)")
+    return value
+
+
 def make_job_key(cluster: str, role: str, environment: str, name: str) -> JobKey:
     for label, value in (("cluster", cluster), ("role", role), ("environment", environment), ("name", name)):
-        if not value or not GOOD_IDENTIFIER.match(value):
-            raise AuroraInvalidParameter(f"{label} {value!r} must match ^[\\w\\-.]+$ (letters, digits, _ - .)")
+        check_identifier(label, value)
     return JobKey(cluster, role, environment, name)
 
 
