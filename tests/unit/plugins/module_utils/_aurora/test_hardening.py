@@ -13,6 +13,15 @@ from ansible_collections.heron.aurora.plugins.module_utils._aurora import cli
 KEY = "devcluster/heron/devel/WordCountTopology"
 
 
+@pytest.fixture
+def command_home(tmp_path, monkeypatch):
+    """A directory that is both HOME and AURORA_CONFIG_ROOT, in os.environ too: the client reads clusters.json
+    from os.environ's paths, main() from the environ it is given."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("AURORA_CONFIG_ROOT", str(tmp_path))
+    return tmp_path
+
+
 def run(argv, environ=None):
     out, err = io.StringIO(), io.StringIO()
     code = cli.main(list(argv), stdout=out, stderr=err, environ=environ or {}, sleep=lambda _s: None)
@@ -36,3 +45,109 @@ def run(argv, environ=None):
 def test_command_refuses_values_that_look_valid(argv, environ, code, text):
     result, _out, err = run(argv, environ)
     assert (result, text in err) == (code, True), err
+
+
+# --- secrets ------------------------------------------------------------------------------------------
+
+SECRET = "s3cr3t-Pa55"
+
+
+def by_method(idl, **results):
+    """A scripted step that answers each method with its Result (an empty list of tasks or jobs by default)."""
+    from aurora_scripted_endpoint import reply
+
+    defaults = {"getTasksWithoutConfigs": idl.Result(scheduleStatusResult=idl.ScheduleStatusResult(tasks=[])),
+                "getJobs": idl.Result(getJobsResult=idl.GetJobsResult(configs=[]))}
+    defaults.update(results)
+    return lambda request: reply("OK", result=defaults.get(request.method))(request)
+
+
+def assert_secret_nowhere(secret, *texts):
+    import base64
+
+    for text in texts:
+        text = str(text)
+        assert secret not in text
+        assert base64.b64encode(f"heron:{secret}".encode()).decode()[:12] not in text
+        assert "b'" not in text
+
+
+def clusters_file(tmp_path, **entry):
+    import json
+
+    path = tmp_path / "clusters.json"
+    path.write_text(json.dumps([dict({"name": "devcluster"}, **entry)]))
+    return path
+
+
+@pytest.mark.parametrize("args, env, message", [
+    ({"auth": "basic", "username": "heron", "password": SECRET + "\n"}, {}, "password contains a control character"),
+    ({"auth": "basic", "username": "heron", "password": SECRET + "\r"}, {}, "password contains a control character"),
+    ({"auth": "basic", "username": "heron"}, {"AURORA_PASSWORD": SECRET + "\n"},
+     "password contains a control character"),
+    ({"auth": "basic", "username": "heron\n", "password": SECRET}, {}, "username contains a control character"),
+    ({"auth": "basic", "username": "heron:" + SECRET, "password": "x"}, {}, "username must not contain ':'"),
+    ({"scheduler_url": f"http://heron:{SECRET}@127.0.0.1:9"}, {}, "scheduler_url must not contain credentials"),
+    ({"scheduler_url": f"http://heron:{SECRET}/x@127.0.0.1:9"}, {}, "scheduler_url must not contain credentials"),
+    ({"scheduler_url": None}, {"AURORA_SCHEDULER_URL": f"https://{SECRET}@127.0.0.1:9"},
+     "scheduler_url must not contain credentials"),
+    ({"scheduler_url": None, "clusters_file": {"scheduler_uri": f"http://heron:{SECRET}@127.0.0.1:9"}}, {},
+     "clusters.json: cluster devcluster: scheduler_uri must not contain credentials"),
+    ({"scheduler_url": None, "clusters_file": {"scheduler_uri": "http://127.0.0.1:9",
+                                               "proxy_url": f"http://heron:{SECRET}@proxy"}}, {},
+     "clusters.json: cluster devcluster: proxy_url must not contain credentials"),
+])
+@pytest.mark.parametrize("module", ["aurora_job", "aurora_job_info"])
+def test_modules_refuse_secrets_they_would_leak_and_never_print_them(run_module, tmp_path, module, args, env, message):
+    args = dict({"scheduler_url": "http://127.0.0.1:9", "retry_budget": 0}, **args)
+    if isinstance(args.get("clusters_file"), dict):
+        args["clusters_file"] = str(clusters_file(tmp_path, **args["clusters_file"]))
+    if args["scheduler_url"] is None:
+        del args["scheduler_url"]
+    args.update({"job_key": "devcluster/heron/devel/x"} if module == "aurora_job_info" else
+                {"job_key": "devcluster/heron/devel/x", "state": "absent"})
+    result = run_module(module, args, env=env)
+    assert result.get("failed") is True, result
+    assert message in result["msg"]
+    assert_secret_nowhere(SECRET, {k: v for k, v in result.items() if k != "invocation"}, result["_stderr"])
+
+
+def test_non_latin1_credentials_are_sent_as_utf8(run_module, make_endpoint):
+    import base64
+
+    from ansible_collections.heron.aurora.plugins.module_utils._aurora import api
+
+    endpoint = make_endpoint(by_method(api.load_api()))
+    result = run_module("aurora_job_info", {"role": "heron", "scheduler_url": endpoint.url, "username": "hérön",
+                                            "password": "пароль"})
+    assert result.get("failed") is not True, result
+    expected = "Basic " + base64.b64encode("hérön:пароль".encode()).decode()
+    assert {request.headers["Authorization"] for request in endpoint.received} == {expected}
+
+
+@pytest.mark.parametrize("environ, entry, code, message", [
+    ({"AURORA_USERNAME": "heron", "AURORA_PASSWORD": SECRET + "\n"}, {}, 6, "password contains a control character"),
+    ({"AURORA_USERNAME": "heron\t", "AURORA_PASSWORD": SECRET}, {}, 6, "username contains a control character"),
+    ({}, {"scheduler_uri": f"http://heron:{SECRET}@127.0.0.1:9"}, 3, "scheduler_uri must not contain credentials"),
+    ({}, {"scheduler_uri": "http://127.0.0.1:9", "proxy_url": f"https://heron:{SECRET}@p"}, 3,
+     "proxy_url must not contain credentials"),
+])
+def test_command_refuses_secrets_it_would_leak_and_never_prints_them(command_home, environ, entry, code, message):
+    clusters_file(command_home, **dict({"scheduler_uri": "http://127.0.0.1:9"}, **entry))
+    environ = dict(environ, AURORA_CONFIG_ROOT=str(command_home), HOME=str(command_home), AURORA_RETRY_BUDGET="0.01")
+    result, out, err = run(["job", "status", KEY], environ)
+    assert (result, message in err) == (code, True), err
+    assert_secret_nowhere(SECRET, out, err)
+
+
+def test_command_sends_non_latin1_credentials_as_utf8(command_home, make_endpoint):
+    import base64
+
+    from ansible_collections.heron.aurora.plugins.module_utils._aurora import api
+
+    endpoint = make_endpoint(by_method(api.load_api()))
+    clusters_file(command_home, scheduler_uri=endpoint.url)
+    environ = {"AURORA_CONFIG_ROOT": str(command_home), "HOME": str(command_home), "AURORA_USERNAME": "hérön",
+               "AURORA_PASSWORD": "пароль"}
+    assert run(["job", "list", "devcluster"], environ)[0] == 0
+    assert endpoint.received[0].headers["Authorization"] == "Basic " + base64.b64encode("hérön:пароль".encode()).decode()
