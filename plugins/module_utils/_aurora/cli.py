@@ -18,6 +18,7 @@ import math
 import os
 import sys
 import time
+import traceback
 from typing import Any, Callable, Mapping, Sequence, TextIO
 
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.cli_args import CommandError, api_failure
@@ -27,6 +28,7 @@ from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import
     EXIT_INTERRUPTED,
     EXIT_INVALID_CONFIGURATION,
     EXIT_INVALID_PARAMETER,
+    EXIT_UNKNOWN_ERROR,
     AuroraApiError,
     AuroraDiscoveryError,
     AuroraError,
@@ -245,6 +247,10 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         return EXIT_COMMAND_FAILURE
     except (CommandError, AuroraError) as error:
         return report(output, error)
+    except Exception as error:  # a bug of ours: say so in one line and exit as the stock client does
+        output.debug(traceback.format_exc())
+        output.err(f"Unknown error: {type(error).__name__} (run with --verbose for the traceback)")
+        return EXIT_UNKNOWN_ERROR
 
 
 if __name__ == "__main__":

@@ -204,10 +204,9 @@ def describe_failure(exc: BaseException, timeout: float) -> tuple[str, bool]:
         return f"no connection within {timeout:g} s (request_timeout)", False
     if isinstance(exc, requests.exceptions.ReadTimeout):
         return f"no answer within {timeout:g} s (request_timeout)", False
-    os_error = _first(exc, OSError)
-    if os_error is not None and os_error.strerror:
-        return os_error.strerror, False
-    return type(exc).__name__, False
+    # requests' own exceptions are OSErrors too, without strerror: the socket's error is further down.
+    system_error = next((cause.strerror for cause in _causes(exc) if isinstance(cause, OSError) and cause.strerror), None)
+    return system_error or type(exc).__name__, False
 
 
 def _never_connected(exc: Exception) -> bool:

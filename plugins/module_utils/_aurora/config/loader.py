@@ -156,8 +156,12 @@ def _describe(job: Any) -> str:
 def select_job(jobs: list, name: str | None = None, cluster: str | None = None, role: str | None = None,
                environment: str | None = None, bindings: Mapping[str, Any] | None = None) -> Any:
     """The one job matching the selectors, with the bindings applied; AuroraConfigError unless exactly one."""
+    from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.job import check_interpolates
+
     environment_bindings = binding_environment(bindings)
     bound = [job.bind(environment_bindings) if environment_bindings else job for job in jobs]
+    for index, job in enumerate(bound):
+        check_interpolates(job, f"jobs[{index}]")
     if name is None:
         if len(bound) > 1:
             raise AuroraConfigError(

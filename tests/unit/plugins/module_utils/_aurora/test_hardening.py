@@ -151,3 +151,132 @@ def test_command_sends_non_latin1_credentials_as_utf8(command_home, make_endpoin
                "AURORA_PASSWORD": "пароль"}
     assert run(["job", "list", "devcluster"], environ)[0] == 0
     assert endpoint.received[0].headers["Authorization"] == "Basic " + base64.b64encode("hérön:пароль".encode()).decode()
+
+
+# --- failures that must end in a message naming the option, and in the right exit code -----------------
+
+CPU_CONFIG = """
+task = Task(name='main', processes=[Process(name='main', cmdline='{{command}}')],
+            resources=Resources(cpu=%s, ram=MB, disk=MB))
+jobs = [Service(cluster='devcluster', role='heron', environment='devel', name='WordCountTopology', task=task)]
+"""
+
+
+@pytest.fixture
+def idl():
+    from ansible_collections.heron.aurora.plugins.module_utils._aurora import api
+
+    return api.load_api()
+
+
+def tls_client(url, clock, verify=True, budget=600.0):
+    from ansible_collections.heron.aurora.plugins.module_utils._aurora.client import RetryPolicy, SchedulerClient
+    from ansible_collections.heron.aurora.plugins.module_utils._aurora.discovery import SchedulerLocator
+
+    return SchedulerClient(SchedulerLocator(url), retry=RetryPolicy(budget_secs=budget), verify=verify,
+                           sleep=clock.sleep, clock=clock.monotonic)
+
+
+@pytest.mark.parametrize("tls, verify, message", [
+    (True, True, "the scheduler's TLS certificate is not trusted (self-signed certificate): give ca_path"),
+    (False, True, "the TLS handshake with the scheduler failed"),  # https:// to a plain HTTP port
+])
+def test_tls_failures_are_permanent_and_in_our_words(make_endpoint, clock, idl, tls, verify, message):
+    from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import AuroraTransportError
+
+    endpoint = make_endpoint(by_method(idl), tls=tls)
+    url = endpoint.url.replace("http://", "https://")
+    with pytest.raises(AuroraTransportError) as failure:
+        tls_client(url, clock, verify).call("getJobs", ownerRole="heron")  # read-only: retried if transient
+    assert message in str(failure.value)
+    assert clock.sleeps == []
+    assert "HTTPSConnectionPool" not in str(failure.value) and "object at 0x" not in str(failure.value)
+
+
+def test_a_refused_connection_is_described_without_the_librarys_text(clock):
+    from harness.service import free_port
+
+    from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import AuroraTransportError
+
+    with pytest.raises(AuroraTransportError) as failure:
+        tls_client(f"http://127.0.0.1:{free_port()}", clock, budget=2).call("getJobs", ownerRole="heron")
+    assert "Connection refused" in str(failure.value)
+    assert "HTTPConnectionPool" not in str(failure.value) and "object at 0x" not in str(failure.value)
+    assert clock.sleeps  # transient: retried within the budget
+
+
+@pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])
+@pytest.mark.parametrize("verify_option", [{"validate_certs": False}, {"ca_path": "CERT"}])
+def test_the_environment_cannot_override_validate_certs_or_ca_path(run_module, make_endpoint, certificate, idl,
+                                                                   tmp_path, variable, verify_option):
+    endpoint = make_endpoint(by_method(idl), tls=True)
+    args = {"role": "heron", "scheduler_url": endpoint.url, "retry_budget": 0}
+    args.update({k: str(certificate[0]) if v == "CERT" else v for k, v in verify_option.items()})
+    result = run_module("aurora_job_info", args, env={variable: str(tmp_path / "no-such-bundle.pem")})
+    assert result.get("failed") is not True, result
+    assert [request.method for request in endpoint.received] == ["getTasksWithoutConfigs", "getJobs"]
+
+
+def test_modules_fail_at_once_on_an_untrusted_certificate(run_module, make_endpoint, idl):
+    endpoint = make_endpoint(by_method(idl), tls=True)
+    # A retry budget of an hour: retrying would outlive run_module's timeout and fail the test.
+    result = run_module("aurora_job_info", {"role": "heron", "scheduler_url": endpoint.url, "retry_budget": 3600},
+                        timeout=120)
+    assert result.get("failed") is True
+    assert "TLS certificate is not trusted" in result["msg"] and "ca_path" in result["msg"]
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"scheduler_url": "ftp://127.0.0.1:9"}, "scheduler_url 'ftp://127.0.0.1:9' must be an http:// or https:// URL"),
+    ({"scheduler_url": "127.0.0.1:8081"}, "must be an http:// or https:// URL"),
+    ({"scheduler_url": "http://127.0.0.1:9/?leader=1"}, "must not have a query (?...) or fragment"),
+    ({"scheduler_url": "http://127.0.0.1:9#api"}, "must not have a query (?...) or fragment"),
+    ({"scheduler_url": "http://127.0.0.1:99999"}, "has an invalid port"),
+    ({"scheduler_url": "http://127.0.0.1:9\n"}, "contains a control character"),
+    ({"config_content": CPU_CONFIG % "'lots'", "bindings": {"command": "x"}},
+     "Resources[cpu] failed: Unable to interpolate: Cannot coerce 'lots' to Float; fix that value"),
+    ({"config_content": CPU_CONFIG % "'{{cpus}}'", "bindings": {"command": "x", "cpus": "lots"}},
+     "Cannot coerce 'lots' to Float; fix that value in the config, or the binding that gives it"),
+    ({"config_content": CPU_CONFIG % 1, "bindings": {"command": "{{a}}", "a": "{{command}}"}},
+     "Process[cmdline] failed: Unable to interpolate: Unable to interpolate {{command}}!"),
+    ({"config_content": CPU_CONFIG % "'{{mesos.instance}}x'", "bindings": {"command": "x"}},
+     "Cannot coerce '31337x' to Float"),
+])
+def test_modules_name_the_option_and_the_fix(run_module, args, message):
+    args = dict({"scheduler_url": "http://127.0.0.1:9", "retry_budget": 0, "job_key": KEY}, **args)
+    args.setdefault("state", "present" if "config_content" in args else "absent")
+    result = run_module("aurora_job", args)
+    assert result.get("failed") is True, result
+    assert message in result["msg"]
+    assert "Traceback" not in result["_stderr"]
+
+
+@pytest.mark.parametrize("argv, entry, code, message", [
+    (["job", "list", "devcluster"], {"scheduler_uri": "ftp://127.0.0.1:9"}, 3, "must be an http:// or https:// URL"),
+    (["job", "list", "devcluster"], {"scheduler_uri": "http://127.0.0.1:9/?x"}, 3, "must not have a query"),
+    (["job", "list", "devcluster"], {"scheduler_uri": "TLS"}, 7, "TLS certificate is not trusted"),
+    (["job", "create", KEY, "CONFIG", "--bind", "command=x"], {"cpu": "'lots'"}, 3, "Cannot coerce 'lots' to Float"),
+    (["job", "create", KEY, "CONFIG", "--bind", "command={{a}}", "--bind", "a={{command}}"], {"cpu": "1"}, 3,
+     "Unable to interpolate {{command}}!"),
+])
+def test_command_exit_codes_of_failures_named_in_its_words(command_home, make_endpoint, idl, argv, entry, code,
+                                                           message):
+    endpoint = make_endpoint(by_method(idl), tls=True)
+    if "cpu" in entry:
+        config = command_home / "job.aurora"
+        config.write_text(CPU_CONFIG % entry.pop("cpu"))
+        argv = [str(config) if arg == "CONFIG" else arg for arg in argv]
+    uri = entry.get("scheduler_uri", endpoint.url)
+    clusters_file(command_home, scheduler_uri=endpoint.url if uri == "TLS" else uri)
+    result, _out, err = run(argv, {"AURORA_CONFIG_ROOT": str(command_home), "HOME": str(command_home)})
+    assert (result, message in err) == (code, True), err
+    assert "Traceback" not in err
+
+
+def test_command_reports_a_bug_of_ours_in_one_line_with_the_unknown_error_code():
+    def broken(_cluster):
+        raise RuntimeError("a bug")
+
+    out, err = io.StringIO(), io.StringIO()
+    assert cli.main(["job", "list", "devcluster"], stdout=out, stderr=err, environ={}, jobs_factory=broken) == 20
+    assert err.getvalue() == "Unknown error: RuntimeError (run with --verbose for the traceback)\n"
