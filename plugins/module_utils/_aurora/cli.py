@@ -22,6 +22,7 @@ import traceback
 from typing import Any, Callable, Mapping, Sequence, TextIO
 
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.cli_args import CommandError, api_failure
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.loader import CONFIG_TIME_LIMIT_SECS
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import (
     EXIT_API_ERROR,
     EXIT_COMMAND_FAILURE,
@@ -45,6 +46,7 @@ ENV_PASSWORD = "AURORA_PASSWORD"  # noqa: S105 - the name of a variable, not a p
 ENV_REQUEST_TIMEOUT = "AURORA_REQUEST_TIMEOUT"
 ENV_RETRY_BUDGET = "AURORA_RETRY_BUDGET"
 ENV_WAIT_TIMEOUT = "AURORA_WAIT_TIMEOUT"
+ENV_CONFIG_TIMEOUT = "AURORA_CONFIG_TIMEOUT"
 # Heron runs `job restart` without --watch-secs; this sets the default it gets.
 ENV_WATCH_SECS = "AURORA_WATCH_SECS"
 DEFAULT_WATCH_SECS = 30.0
@@ -98,6 +100,7 @@ class Session:
         self.retry_budget = _seconds(environ, ENV_RETRY_BUDGET, 60.0)
         self.default_wait_timeout = _seconds(environ, ENV_WAIT_TIMEOUT, None)
         self.default_watch_secs = _seconds(environ, ENV_WATCH_SECS, DEFAULT_WATCH_SECS)
+        self.config_timeout = _seconds(environ, ENV_CONFIG_TIMEOUT, CONFIG_TIME_LIMIT_SECS)
 
     def cluster_names(self) -> list[str]:
         from ansible_collections.heron.aurora.plugins.module_utils._aurora.discovery import load_clusters

@@ -206,7 +206,7 @@ def _json_jobs(path: str) -> list:
     from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.loader import require_pystachio
 
     require_pystachio()
-    from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.schema import MesosJob
+    from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.schema import job_from_plain
 
     try:
         with open(path, encoding="utf-8") as handle:
@@ -219,16 +219,17 @@ def _json_jobs(path: str) -> list:
     if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
         raise AuroraConfigError(f"{path}: jobs must be a list of JSON objects")
     try:
-        return [MesosJob(entry) for entry in entries]
+        return [job_from_plain(entry) for entry in entries]
     except (TypeError, ValueError, AttributeError) as error:
         raise AuroraConfigError(f"{path}: {error}") from None
 
 
-def load_config(options: Any, key: JobKey, path: str) -> Any:
+def load_config(ctx: Any, key: JobKey, path: str) -> Any:
     """The AuroraJobConfig of job ``key`` in the config at ``path``, with the --bind values applied."""
     from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.job import AuroraJobConfig
     from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.loader import load_job, select_job
 
+    options = ctx.options
     bindings = dict(options.bindings)
     selectors = {"name": key.name, "cluster": key.cluster, "role": key.role, "environment": key.environment}
     try:
@@ -238,7 +239,7 @@ def load_config(options: Any, key: JobKey, path: str) -> Any:
             if not os.path.isfile(path):
                 raise AuroraConfigError(f"no such config file: {path}")
             config = load_job(path=path, bindings=bindings, base_dir=os.path.dirname(os.path.abspath(path)),
-                              **selectors)
+                              time_limit=ctx.session.config_timeout, **selectors)
         config.validate()
     except AuroraConfigError as error:
         raise config_error(error) from None

@@ -57,7 +57,7 @@ def check_active(jobs: Any, key: JobKey, instances: Iterable[int]) -> set[int]:
 def check_optional_config(ctx: Any, key: JobKey) -> None:
     """--config: the stock client loads it (for hooks), so a broken one fails the command the same way."""
     if ctx.options.config:
-        cli_args.load_config(ctx.options, key, ctx.options.config)
+        cli_args.load_config(ctx, key, ctx.options.config)
 
 
 def batches(instances: list[int], size: int) -> Iterable[list[int]]:
@@ -77,7 +77,7 @@ def create_options(parser: argparse.ArgumentParser) -> None:
 def create(ctx: Any) -> int:
     options = ctx.options
     key = options.jobspec
-    config = cli_args.load_config(options, key, options.config_file)
+    config = cli_args.load_config(ctx, key, options.config_file)
     if config.raw.has_cron_schedule():
         raise CommandError(EXIT_COMMAND_FAILURE,
                            'Cron jobs may only be scheduled with "aurora cron schedule" command')
@@ -417,7 +417,7 @@ def show_update_diff(ctx: Any, jobs: Any, request: Any, local_task: Any = None) 
 def diff(ctx: Any) -> int:
     options = ctx.options
     key, instances = options.instance_spec
-    config = cli_args.load_config(options, key, options.config_file)
+    config = cli_args.load_config(ctx, key, options.config_file)
     target = options.rename_from or key
     jobs = ctx.jobs(target.cluster)
     try:
@@ -446,7 +446,7 @@ def inspect_options(parser: argparse.ArgumentParser) -> None:
 def inspect(ctx: Any) -> int:
     """Load the config and show the job; the scheduler is not asked."""
     options = ctx.options
-    config = cli_args.load_config(options, options.jobspec, options.config_file)
+    config = cli_args.load_config(ctx, options.jobspec, options.config_file)
     if options.write_json:
         ctx.out(config.raw.json_dumps())
         return EXIT_OK

@@ -108,7 +108,7 @@ def start_options(parser: argparse.ArgumentParser) -> None:
 def start(ctx: Any) -> int:
     options = ctx.options
     key, instances = options.instance_spec
-    config = cli_args.load_config(options, key, options.config_file)
+    config = cli_args.load_config(ctx, key, options.config_file)
     if config.raw.has_cron_schedule():
         raise CommandError(EXIT_COMMAND_FAILURE, 'Cron jobs may only be updated with "aurora cron schedule" command')
     jobs = ctx.jobs(key.cluster)

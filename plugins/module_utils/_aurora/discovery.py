@@ -60,11 +60,16 @@ def checked_url(option: str, url: str, error: type[AuroraError] = AuroraInvalidP
                     "for example http://aurora.example.org:8081")
     if parts.query or parts.fragment:
         raise error(f"{option} {url!r} must not have a query (?...) or fragment (#...): give the scheduler's base URL")
-    try:
-        parts.port  # noqa: B018 - raises on a port that is not a number in range
-    except ValueError:
-        raise error(f"{option} {url!r} has an invalid port") from None
+    if not _has_valid_port(parts):
+        raise error(f"{option} {url!r} has an invalid port")
     return url.rstrip("/")
+
+
+def _has_valid_port(parts: Any) -> bool:
+    try:
+        return parts.port != 0  # None without a port; raises for a port that is not a number from 0 to 65535
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True)

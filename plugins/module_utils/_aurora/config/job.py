@@ -23,6 +23,7 @@ else:
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.api import AURORA_EXECUTOR_NAME
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.config import convert
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import AuroraConfigError
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.jobs import MAX_INSTANCES
 
 THERMOS_PORTS = "thermos.ports"
 # Left in the config for the executor to fill in on the agent.
@@ -107,8 +108,8 @@ class AuroraJobConfig:
     @property
     def instances(self) -> int:
         count = convert.plain(self.raw.instances(), "instances")
-        if count <= 0:
-            raise AuroraConfigError(f"instances must be at least 1, got {count}")
+        if not 1 <= count <= MAX_INSTANCES:
+            raise AuroraConfigError(f"instances must be from 1 to {MAX_INSTANCES}, got {count}")
         return count
 
     # --- references -------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ table of cases, run through the library and through the `aurora` command line (i
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 
@@ -73,8 +74,6 @@ def assert_secret_nowhere(secret, *texts):
 
 
 def clusters_file(tmp_path, **entry):
-    import json
-
     path = tmp_path / "clusters.json"
     path.write_text(json.dumps([dict({"name": "devcluster"}, **entry)]))
     return path
@@ -193,6 +192,21 @@ def test_tls_failures_are_permanent_and_in_our_words(make_endpoint, clock, idl, 
     assert "HTTPSConnectionPool" not in str(failure.value) and "object at 0x" not in str(failure.value)
 
 
+@pytest.mark.parametrize("name, text", [
+    ("InvalidHeader", f"Invalid leading whitespace in header value: b'Basic {SECRET}\\n'"),
+    ("InvalidURL", f"Failed to parse: http://heron:{SECRET}@host"),
+    ("InvalidSchema", f"No connection adapters were found for 'ftp://heron:{SECRET}@host'"),
+])
+def test_requests_that_cannot_be_sent_are_permanent_and_not_quoted(name, text):
+    import requests
+
+    from ansible_collections.heron.aurora.plugins.module_utils._aurora.client import describe_failure
+
+    reason, permanent = describe_failure(getattr(requests.exceptions, name)(text), 30)
+    assert permanent is True and name in reason
+    assert_secret_nowhere(SECRET, reason)
+
+
 def test_a_refused_connection_is_described_without_the_librarys_text(clock):
     from harness.service import free_port
 
@@ -280,3 +294,109 @@ def test_command_reports_a_bug_of_ours_in_one_line_with_the_unknown_error_code()
     out, err = io.StringIO(), io.StringIO()
     assert cli.main(["job", "list", "devcluster"], stdout=out, stderr=err, environ={}, jobs_factory=broken) == 20
     assert err.getvalue() == "Unknown error: RuntimeError (run with --verbose for the traceback)\n"
+
+
+# --- hangs: every input is bounded before it can exhaust time or memory -------------------------------
+
+@pytest.mark.parametrize("text, message", [
+    ("0-100000000000", "0-100000000000 goes past 9999"),
+    ("5,10000", "10000 goes past 9999"),
+    ("99999999999999999999999", "goes past 9999"),
+    ("٣", "is not N or N-M"),  # a digit, but not an ASCII one
+])
+def test_instance_ranges_are_bounded_before_they_are_expanded(text, message):
+    from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import AuroraInvalidParameter
+    from ansible_collections.heron.aurora.plugins.module_utils._aurora.jobs import parse_instances
+
+    with pytest.raises(AuroraInvalidParameter, match=message):
+        parse_instances(text)
+    assert parse_instances("9998-9999") == [9998, 9999]
+
+
+RUNAWAY_CONFIGS = {
+    "loop": ("while True:\n    pass\n", "the config was still being evaluated after 2 s, the limit"),
+    "sleep": ("import time\ntime.sleep(3600)\n", "the config was still being evaluated after 2 s, the limit"),
+    "memory": ("x = 'x' * 10**12\n", "needs more than the 1024 MiB of memory its evaluation may use"),
+    "exit": ("import os\nos._exit(0)\n", "the config ended the process that evaluated it (exit code 0)"),
+    "kill": ("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n", "(exit code -9)"),
+    "sys.exit": ("import sys\nsys.exit(0)\n", "SystemExit: 0"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(RUNAWAY_CONFIGS))
+def test_a_runaway_config_is_stopped_and_named(tmp_path, case):
+    from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.loader import evaluate
+    from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import AuroraConfigError
+
+    source, message = RUNAWAY_CONFIGS[case]
+    config = tmp_path / "runaway.aurora"
+    config.write_text(source)
+    with pytest.raises(AuroraConfigError) as failure:
+        evaluate(path=str(config), time_limit=2)
+    assert message in str(failure.value)
+    assert str(config) in str(failure.value) or case == "sys.exit"
+
+
+@pytest.mark.parametrize("container, strategy", [
+    ("Docker(image='debian:12', parameters=[Parameter(name='env', value='A=1')])", "QueueUpdateStrategy(batch_size=3)"),
+    ("Mesos(image=DockerImage(name='debian', tag='12'))", "BatchUpdateStrategy(batch_size=4, autopause_after_batch=True)"),
+    ("Mesos(image=AppcImage(name='debian', image_id='sha512-x'), volumes=[Volume(container_path='/a', host_path='/b', "
+     "mode='RO')])", "VariableBatchUpdateStrategy(batch_sizes=[1, 5])"),
+    ("Container(docker=Docker(image='debian:12'))", "QueueUpdateStrategy()"),
+])
+def test_jobs_come_back_from_the_evaluating_process_as_written(idl, container, strategy):
+    from ansible_collections.heron.aurora.plugins.module_utils._aurora.config import loader
+    from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.job import AuroraJobConfig
+
+    source = (CPU_CONFIG % 1).replace("task=task)", f"task=task, container={container}, "
+                                      f"update_config=UpdateConfig(update_strategy={strategy}))")
+    direct = loader._evaluate(None, source, ".")
+    returned = loader.evaluate(content=source)
+    assert [json.loads(job.json_dumps()) for job in returned] == [json.loads(job.json_dumps()) for job in direct]
+    assert returned[0].container().unwrap().__class__.__name__ == direct[0].container().unwrap().__class__.__name__
+    as_config = [AuroraJobConfig(loader.select_job(jobs, bindings={"command": "x"})) for jobs in (direct, returned)]
+    assert as_config[0].update_request(idl, owner="u") == as_config[1].update_request(idl, owner="u")
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"config_content": "while True:\n    pass\n", "config_timeout": 2},
+     "<config_content>: the config was still being evaluated after 2 s, the limit"),
+    ({"config_content": "import os\nos._exit(0)\n"}, "the config ended the process that evaluated it (exit code 0)"),
+    ({"config_content": "x = 'x' * 10**12\n"}, "needs more than the 1024 MiB"),
+    ({"config_content": CPU_CONFIG % 1, "config_timeout": 0}, "config_timeout must be a number of seconds, more than 0"),
+    ({"config_content": CPU_CONFIG.replace("task=task", "task=task, instances=10**11") % 1, "bindings": {"command": "x"}},
+     "instances must be from 1 to 10000, got 100000000000"),
+    ({"state": "absent", "instances": ["0-100000000000"]}, "0-100000000000 goes past 9999"),
+    ({"state": "restarted", "instances": ["1", "2-99999999999999"]}, "2-99999999999999 goes past 9999"),
+])
+def test_modules_bound_what_would_hang_them(run_module, args, message):
+    args = dict({"scheduler_url": "http://127.0.0.1:9", "retry_budget": 0, "job_key": KEY}, **args)
+    result = run_module("aurora_job", args, timeout=120)
+    assert result.get("failed") is True, result
+    assert message in result["msg"]
+
+
+def test_what_a_config_prints_does_not_spoil_the_module_result(run_module):
+    source = "print('noise on stdout')\n" + CPU_CONFIG % 1
+    result = run_module("aurora_job", {"scheduler_url": "http://127.0.0.1:9", "retry_budget": 0, "job_key": KEY,
+                                       "config_content": source, "bindings": {"command": "x"}})
+    assert result.get("failed") is True and "Connection refused" in result["msg"]  # got as far as the scheduler
+    assert "noise on stdout" in result["_stderr"]
+
+
+@pytest.mark.parametrize("source, argv, code, message", [
+    ("while True:\n    pass\n", ["job", "create", KEY, "CONFIG"], 3, "still being evaluated after 2 s, the limit"),
+    ("import os\nos._exit(0)\n", ["job", "create", KEY, "CONFIG"], 3, "(exit code 0) before it defined its jobs"),
+    ("import os\nos._exit(0)\n", ["job", "diff", KEY, "CONFIG"], 3, "(exit code 0) before it defined its jobs"),
+    ("import os\nos._exit(0)\n", ["update", "start", KEY, "CONFIG"], 3, "(exit code 0) before it defined its jobs"),
+    ("", ["job", "kill", f"{KEY}/0-100000000000"], 2, "0-100000000000 goes past 9999"),
+    ("", ["update", "start", f"{KEY}/1-99999999999", "CONFIG"], 2, "goes past 9999"),
+])
+def test_command_bounds_what_would_hang_it(command_home, source, argv, code, message):
+    config = command_home / "job.aurora"
+    config.write_text(source)
+    clusters_file(command_home, scheduler_uri="http://127.0.0.1:9")
+    argv = [str(config) if arg == "CONFIG" else arg for arg in argv]
+    result, out, err = run(argv, {"AURORA_CONFIG_ROOT": str(command_home), "HOME": str(command_home),
+                                  "AURORA_CONFIG_TIMEOUT": "2"})
+    assert (result, message in err) == (code, True), err
