@@ -55,8 +55,9 @@ options:
         module reads it, in check mode too and with O(state=absent) or O(state=restarted). Only the names of
         Aurora's config language are put in its scope, but it is not sandboxed; it can do whatever that user can.
         Only use configs you would run as a script.
-      - The config runs in a child process, within O(config_timeout) seconds and 1 GiB more memory than the
-        module uses; a config that ends that process (C(os._exit())) fails the task.
+      - The config runs in a child process, within O(config_timeout) seconds and (on Linux) 1 GiB more memory than
+        the module uses; a config that ends that process (C(os._exit())) fails the task. What it prints goes to
+        stderr.
     type: path
   config_content:
     description:

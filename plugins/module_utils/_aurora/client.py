@@ -221,6 +221,14 @@ def _never_connected(exc: Exception) -> bool:
 
 # --- the client -----------------------------------------------------------------------------------
 
+def check_seconds(option: str, value: float, allow_zero: bool = True) -> float:
+    """``value`` if it is a finite number of seconds (> 0 unless ``allow_zero``), else AuroraInvalidParameter."""
+    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+        wanted = "0 or more" if allow_zero else "more than 0"
+        raise AuroraInvalidParameter(f"{option} must be a number of seconds, {wanted}; got {value}")
+    return value
+
+
 @dataclass
 class ConnectionOptions:
     """How to reach one scheduler; the fields are the shared options of the modules and of the CLI."""
@@ -239,14 +247,6 @@ class ConnectionOptions:
     def __post_init__(self) -> None:
         check_seconds("request_timeout", self.timeout, allow_zero=False)
         check_seconds("retry_budget", self.retry_budget)
-
-
-def check_seconds(option: str, value: float, allow_zero: bool = True) -> float:
-    """``value`` if it is a finite number of seconds (> 0 unless ``allow_zero``), else AuroraInvalidParameter."""
-    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
-        wanted = "0 or more" if allow_zero else "more than 0"
-        raise AuroraInvalidParameter(f"{option} must be a number of seconds, {wanted}; got {value}")
-    return value
 
 
 class SchedulerClient:

@@ -167,9 +167,9 @@ def find_cluster(name: str, clusters_file: str | None = None, environ: Mapping[s
 
 
 def cluster_with_checks(cluster: Cluster) -> Cluster:
-    for option in ("scheduler_uri", "proxy_url"):
-        if getattr(cluster, option):
-            checked_url(f"clusters.json: cluster {cluster.name}: {option}", getattr(cluster, option), AuroraDiscoveryError)
+    for option, url in (("scheduler_uri", cluster.scheduler_uri), ("proxy_url", cluster.proxy_url)):
+        if url:
+            checked_url(f"clusters.json: cluster {cluster.name}: {option}", url, AuroraDiscoveryError)
     if cluster.zk and not cluster.scheduler_zk_path:
         raise AuroraDiscoveryError(f"cluster {cluster.name} sets zk but not scheduler_zk_path")
     if not cluster.zk and not cluster.scheduler_uri:
@@ -266,7 +266,7 @@ class SchedulerLocator:
                 self._cached = leader_from_zookeeper(self.cluster.zk_hosts, self.cluster.scheduler_zk_path,
                                                      self._zk_timeout)
             else:
-                self._cached = checked_url("scheduler_uri", self.cluster.scheduler_uri, AuroraDiscoveryError)
+                self._cached = self.cluster.scheduler_uri.rstrip("/")  # checked by cluster_with_checks
         return self._cached
 
     def refresh(self) -> None:

@@ -132,8 +132,8 @@ def evaluate(path: str | None = None, content: str | None = None, base_dir: str 
         except EOFError:
             child.join(5)
             raise AuroraConfigError(f"{name}: the config ended the process that evaluated it (exit code "
-                                    f"{child.exitcode}) before it defined its jobs: a config must not call "
-                                    "os._exit() or kill itself") from None
+                                    f"{child.exitcode}) before it defined its jobs: a config must not end its "
+                                    "process (os._exit(), a signal)") from None
     finally:
         receiver.close()
         if child.is_alive():
