@@ -400,3 +400,30 @@ def test_command_bounds_what_would_hang_it(command_home, source, argv, code, mes
     result, out, err = run(argv, {"AURORA_CONFIG_ROOT": str(command_home), "HOME": str(command_home),
                                   "AURORA_CONFIG_TIMEOUT": "2"})
     assert (result, message in err) == (code, True), err
+
+
+def silent(seconds):
+    """A scripted step that answers nothing for ``seconds`` (a scheduler that accepted the connection and hangs)."""
+    import time
+
+    def step(request):
+        time.sleep(seconds)
+        return 503, {}, b""
+    return step
+
+
+def test_a_scheduler_that_never_answers_bounds_the_module_by_its_options(run_module, make_endpoint):
+    endpoint = make_endpoint(silent(30))
+    result = run_module("aurora_job_info", {"role": "heron", "scheduler_url": endpoint.url, "request_timeout": 1,
+                                            "retry_budget": 1}, timeout=120)
+    assert result.get("failed") is True
+    assert "no answer within 1 s (request_timeout)" in result["msg"]
+
+
+def test_a_scheduler_that_never_answers_bounds_the_command_by_its_settings(command_home, make_endpoint):
+    endpoint = make_endpoint(silent(30))
+    clusters_file(command_home, scheduler_uri=endpoint.url)
+    result, _out, err = run(["job", "list", "devcluster"], {"AURORA_CONFIG_ROOT": str(command_home),
+                                                           "HOME": str(command_home), "AURORA_REQUEST_TIMEOUT": "1",
+                                                           "AURORA_RETRY_BUDGET": "1"})
+    assert (result, "no answer within 1 s (request_timeout)" in err) == (7, True), err
