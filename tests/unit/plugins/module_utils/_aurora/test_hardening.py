@@ -423,7 +423,7 @@ def test_a_scheduler_that_never_answers_bounds_the_module_by_its_options(run_mod
 def test_a_scheduler_that_never_answers_bounds_the_command_by_its_settings(command_home, make_endpoint):
     endpoint = make_endpoint(silent(30))
     clusters_file(command_home, scheduler_uri=endpoint.url)
-    result, _out, err = run(["job", "list", "devcluster"], {"AURORA_CONFIG_ROOT": str(command_home),
-                                                           "HOME": str(command_home), "AURORA_REQUEST_TIMEOUT": "1",
-                                                           "AURORA_RETRY_BUDGET": "1"})
+    environ = {"AURORA_CONFIG_ROOT": str(command_home), "HOME": str(command_home), "AURORA_REQUEST_TIMEOUT": "1",
+               "AURORA_RETRY_BUDGET": "1"}
+    result, _out, err = run(["job", "list", "devcluster"], environ)
     assert (result, "no answer within 1 s (request_timeout)" in err) == (7, True), err
