@@ -15,6 +15,9 @@ options:
       - A scheduler that is not the leader redirects to the leader, which the modules follow.
       - When not given, the scheduler is found through the O(cluster) entry of clusters.json.
       - Falls back to the environment variable E(AURORA_SCHEDULER_URL).
+      - A plain C(http://) or C(https://) URL, without query or fragment, and without credentials
+        (C(user:password@)); a URL with credentials is refused without being repeated. Give them with O(username)
+        and O(password), or in C(~/.netrc). The same holds for C(scheduler_uri) and C(proxy_url) in clusters.json.
     type: str
   cluster:
     description:
@@ -41,25 +44,31 @@ options:
   username:
     description:
       - User for O(auth=basic). Falls back to the environment variable E(AURORA_USERNAME).
+      - Sent as UTF-8. A control character in it (a trailing newline) or a C(:) is refused.
     type: str
   password:
     description:
       - Password for O(auth=basic). Falls back to the environment variable E(AURORA_PASSWORD).
+      - Sent as UTF-8. A control character in it, such as the newline that ends a YAML C(|) block, is refused
+        before anything is sent; use C(|-).
     type: str
   request_timeout:
     description:
-      - Seconds to wait for the answer to one API call.
+      - Seconds to wait for the answer to one API call; more than 0.
     type: float
     default: 30
   retry_budget:
     description:
       - Seconds during which a call is retried, with growing pauses, while the scheduler answers HTTP 503
-        (no leader yet) or C(ERROR_TRANSIENT), or cannot be connected to.
+        (no leader yet) or C(ERROR_TRANSIENT), or cannot be connected to; 0 or more.
+      - Permanent failures (a TLS certificate that is not trusted, a request that cannot be sent) are not retried.
     type: float
     default: 60
   validate_certs:
     description:
       - Whether to verify the scheduler's TLS certificate for C(https) URLs.
+      - This and O(ca_path) are given with each request, so E(REQUESTS_CA_BUNDLE) and E(CURL_CA_BUNDLE) cannot
+        override them; they apply only when O(ca_path) is not given and certificates are verified.
     type: bool
     default: true
   ca_path:

@@ -15,8 +15,8 @@ description:
     converted to the job configuration the scheduler takes. The scheduler validates it (C(populateJobConfig)) and
     says which instances it would add, remove or change (C(getJobUpdateDiff)); nothing is sent that changes
     state when nothing differs, so a second run reports no change.
-  - A config is Python code and is run as such, with only Aurora's config schema in scope. Only use configs you
-    would run as a script.
+  - A config is Python code and is run as such, with the rights of the user running the module, also in check
+    mode; see O(config). Only use configs you would run as a script.
   - When a wait runs out of time the task fails with the status of every instance that did not get there and
     the last event message of each, which is what the scheduler knows about why.
 version_added: 0.1.0
@@ -64,11 +64,25 @@ options:
     description:
       - Path of the C(.aurora) config on the controller. C(include()) in it is relative to its directory.
       - Required with O(state=present) unless O(config_content) is given.
+      - A C(.aurora) config is Python. It is run, with the rights of the user that runs the module, every time the
+        module reads it, in check mode too and with O(state=absent) or O(state=restarted). Only the names of
+        Aurora's config language are put in its scope, but it is not sandboxed; it can do whatever that user can.
+        Only use configs you would run as a script.
+      - The config runs in a child process, within O(config_timeout) seconds and (on Linux) 1 GiB more memory than
+        the module uses; a config that ends that process (C(os._exit())) fails the task. What it prints goes to
+        stderr.
     type: path
   config_content:
     description:
       - The text of a C(.aurora) config, instead of O(config). C(include()) is relative to the working directory.
+      - It is Python and runs as O(config) does.
     type: str
+  config_timeout:
+    description:
+      - Seconds the evaluation of O(config) or O(config_content) may take. A config still running then (a loop
+        that never ends, a huge computation) fails the task, naming the config and this limit.
+    type: float
+    default: 30
   bindings:
     description:
       - Values for the C({{name}}) references of the config, as C(aurora --bind name=value) gives them.
@@ -97,6 +111,7 @@ options:
     description:
       - Instance ids or ranges (V(0), V(2-4)) to limit O(state=absent) and O(state=restarted) to, and the
         instances a rolling update may touch.
+      - Ids go up to 9999; a range past that is refused before it is expanded.
     type: list
     elements: str
   wait_until:
@@ -117,7 +132,9 @@ options:
     type: int
     default: 0
   wait_timeout:
-    description: Seconds the whole run may wait for updates, kills and tasks.
+    description:
+      - Seconds the whole run may wait for updates, kills and tasks. Each call to the scheduler has its own bound
+        besides (O(request_timeout), O(retry_budget)), and so does the evaluation of the config (O(config_timeout)).
     type: int
     default: 600
 seealso:
@@ -237,6 +254,7 @@ def argument_spec() -> dict:
         job_key={"type": "str", "no_log": False},
         config={"type": "path"},
         config_content={"type": "str"},
+        config_timeout={"type": "float", "default": 30},
         bindings={"type": "dict", "default": {}},
         state={"type": "str", "choices": ["present", "absent", "restarted"], "default": "present"},
         update_strategy={"type": "str", "choices": ["rolling", "recreate"], "default": "rolling"},

@@ -97,15 +97,22 @@ def main() -> None:
     module = AnsibleModule(argument_spec=spec, required_one_of=[("role", "job_key")],
                            mutually_exclusive=[("role", "job_key")], supports_check_mode=True)
     from ansible_collections.heron.aurora.plugins.module_utils._aurora.client import SchedulerClient
-    from ansible_collections.heron.aurora.plugins.module_utils._aurora.jobs import AuroraJobs, job_key_option, jobs_info
+    from ansible_collections.heron.aurora.plugins.module_utils._aurora.jobs import (
+        AuroraJobs,
+        check_identifier,
+        job_key_option,
+        jobs_info,
+    )
 
     try:
         key = None
         cluster = module.params.get("cluster")
         role = module.params.get("role")
-        if module.params.get("job_key"):
+        if module.params.get("job_key") is not None:
             key = job_key_option(module.params["job_key"], cluster)
             cluster, role = key.cluster, key.role
+        else:
+            check_identifier("role", role)  # an empty role would list the jobs of every role
         client = SchedulerClient.from_options(connection_options(module.params, cluster=cluster))
         result = jobs_info(AuroraJobs(client), cluster, role, key)
     except AuroraError as error:

@@ -281,15 +281,21 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from ansible_collections.heron.aurora.plugins.module_utils._ansible.storage import (
+    FILE_ATTRIBUTE_SPEC,
+    HDFS_ARGUMENT_SPEC,
+    S3_ARGUMENT_SPEC,
+    build_backend,
+)
 from ansible_collections.heron.aurora.plugins.module_utils._storage.base import StorageBackend
 from ansible_collections.heron.aurora.plugins.module_utils._storage.errors import MissingLibrary, StorageError
 from ansible_collections.heron.aurora.plugins.module_utils._storage.hashing import SourceDigest, SourceFile
-from ansible_collections.heron.aurora.plugins.module_utils._ansible.storage import (
-    FILE_ATTRIBUTE_SPEC, HDFS_ARGUMENT_SPEC, S3_ARGUMENT_SPEC, build_backend,
-)
 from ansible_collections.heron.aurora.plugins.module_utils._storage.retry import Deadline, describe
 from ansible_collections.heron.aurora.plugins.module_utils._storage.sync import (
-    OVERWRITE_CHOICES, SyncOptions, ensure_absent, ensure_present,
+    OVERWRITE_CHOICES,
+    SyncOptions,
+    ensure_absent,
+    ensure_present,
 )
 from ansible_collections.heron.aurora.plugins.module_utils._storage.uri import embedded_credentials, parse_dest
 

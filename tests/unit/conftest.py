@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
-from .utils.collection import ensure_importable
+import pytest
 
-ensure_importable()
+from .utils import collection
+
+collection.ensure_importable()
+
+
+@pytest.fixture
+def run_module():
+    """run_module(name, args, check_mode=False, diff=False, env=None): run one of our modules as Ansible does."""
+    return collection.run_module

@@ -14,18 +14,22 @@ holding ``ansible_collections`` on PYTHONPATH; docs/aurora-cli.md tells how the 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import time
+import traceback
 from typing import Any, Callable, Mapping, Sequence, TextIO
 
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.cli_args import CommandError, api_failure
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.loader import CONFIG_TIME_LIMIT_SECS
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import (
     EXIT_API_ERROR,
     EXIT_COMMAND_FAILURE,
     EXIT_INTERRUPTED,
     EXIT_INVALID_CONFIGURATION,
     EXIT_INVALID_PARAMETER,
+    EXIT_UNKNOWN_ERROR,
     AuroraApiError,
     AuroraDiscoveryError,
     AuroraError,
@@ -42,6 +46,7 @@ ENV_PASSWORD = "AURORA_PASSWORD"  # noqa: S105 - the name of a variable, not a p
 ENV_REQUEST_TIMEOUT = "AURORA_REQUEST_TIMEOUT"
 ENV_RETRY_BUDGET = "AURORA_RETRY_BUDGET"
 ENV_WAIT_TIMEOUT = "AURORA_WAIT_TIMEOUT"
+ENV_CONFIG_TIMEOUT = "AURORA_CONFIG_TIMEOUT"
 # Heron runs `job restart` without --watch-secs; this sets the default it gets.
 ENV_WATCH_SECS = "AURORA_WATCH_SECS"
 DEFAULT_WATCH_SECS = 30.0
@@ -77,7 +82,7 @@ def _seconds(environ: Mapping[str, str], name: str, default: float | None) -> fl
         value = float(text)
     except ValueError:
         raise CommandError(EXIT_INVALID_PARAMETER, f"{name}={text!r} is not a number of seconds") from None
-    if value <= 0:
+    if not math.isfinite(value) or value <= 0:
         raise CommandError(EXIT_INVALID_PARAMETER, f"{name} must be greater than 0, got {text}")
     return value
 
@@ -95,6 +100,7 @@ class Session:
         self.retry_budget = _seconds(environ, ENV_RETRY_BUDGET, 60.0)
         self.default_wait_timeout = _seconds(environ, ENV_WAIT_TIMEOUT, None)
         self.default_watch_secs = _seconds(environ, ENV_WATCH_SECS, DEFAULT_WATCH_SECS)
+        self.config_timeout = _seconds(environ, ENV_CONFIG_TIMEOUT, CONFIG_TIME_LIMIT_SECS)
 
     def cluster_names(self) -> list[str]:
         from ansible_collections.heron.aurora.plugins.module_utils._aurora.discovery import load_clusters
@@ -244,6 +250,10 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         return EXIT_COMMAND_FAILURE
     except (CommandError, AuroraError) as error:
         return report(output, error)
+    except Exception as error:  # a bug of ours: say so in one line and exit as the stock client does
+        output.debug(traceback.format_exc())
+        output.err(f"Unknown error: {type(error).__name__} (run with --verbose for the traceback)")
+        return EXIT_UNKNOWN_ERROR
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 from typing import Any, NamedTuple
 
@@ -120,14 +121,22 @@ def binding(text: str) -> tuple[str, str]:
     return name, value
 
 
-def positive_int(text: str) -> int:
+def _int_at_least(text: str, least: int) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"invalid int value: '{text}'") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    if value < least:
+        raise argparse.ArgumentTypeError(f"must be at least {least}, got {value}")
     return value
+
+
+def positive_int(text: str) -> int:
+    return _int_at_least(text, 1)
+
+
+def non_negative_int(text: str) -> int:
+    return _int_at_least(text, 0)
 
 
 def seconds(text: str) -> float:
@@ -135,7 +144,7 @@ def seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"invalid number of seconds: '{text}'") from None
-    if value <= 0:
+    if not math.isfinite(value) or value <= 0:
         raise argparse.ArgumentTypeError(f"must be greater than 0, got {text}")
     return value
 
@@ -197,7 +206,7 @@ def _json_jobs(path: str) -> list:
     from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.loader import require_pystachio
 
     require_pystachio()
-    from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.schema import MesosJob
+    from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.schema import job_from_plain
 
     try:
         with open(path, encoding="utf-8") as handle:
@@ -210,16 +219,17 @@ def _json_jobs(path: str) -> list:
     if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
         raise AuroraConfigError(f"{path}: jobs must be a list of JSON objects")
     try:
-        return [MesosJob(entry) for entry in entries]
+        return [job_from_plain(entry) for entry in entries]
     except (TypeError, ValueError, AttributeError) as error:
         raise AuroraConfigError(f"{path}: {error}") from None
 
 
-def load_config(options: Any, key: JobKey, path: str) -> Any:
+def load_config(ctx: Any, key: JobKey, path: str) -> Any:
     """The AuroraJobConfig of job ``key`` in the config at ``path``, with the --bind values applied."""
     from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.job import AuroraJobConfig
     from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.loader import load_job, select_job
 
+    options = ctx.options
     bindings = dict(options.bindings)
     selectors = {"name": key.name, "cluster": key.cluster, "role": key.role, "environment": key.environment}
     try:
@@ -229,7 +239,7 @@ def load_config(options: Any, key: JobKey, path: str) -> Any:
             if not os.path.isfile(path):
                 raise AuroraConfigError(f"no such config file: {path}")
             config = load_job(path=path, bindings=bindings, base_dir=os.path.dirname(os.path.abspath(path)),
-                              **selectors)
+                              time_limit=ctx.session.config_timeout, **selectors)
         config.validate()
     except AuroraConfigError as error:
         raise config_error(error) from None

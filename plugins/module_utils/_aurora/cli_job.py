@@ -57,7 +57,7 @@ def check_active(jobs: Any, key: JobKey, instances: Iterable[int]) -> set[int]:
 def check_optional_config(ctx: Any, key: JobKey) -> None:
     """--config: the stock client loads it (for hooks), so a broken one fails the command the same way."""
     if ctx.options.config:
-        cli_args.load_config(ctx.options, key, ctx.options.config)
+        cli_args.load_config(ctx, key, ctx.options.config)
 
 
 def batches(instances: list[int], size: int) -> Iterable[list[int]]:
@@ -77,7 +77,7 @@ def create_options(parser: argparse.ArgumentParser) -> None:
 def create(ctx: Any) -> int:
     options = ctx.options
     key = options.jobspec
-    config = cli_args.load_config(options, key, options.config_file)
+    config = cli_args.load_config(ctx, key, options.config_file)
     if config.raw.has_cron_schedule():
         raise CommandError(EXIT_COMMAND_FAILURE,
                            'Cron jobs may only be scheduled with "aurora cron schedule" command')
@@ -214,7 +214,7 @@ def restart_options(parser: argparse.ArgumentParser) -> None:
     cli_args.add_optional_config(parser)
     parser.add_argument("--force", action="store_true", default=False,
                         help="Accepted for compatibility (the restart asks no questions)")
-    parser.add_argument("--healthcheck-interval-seconds", dest="healthcheck_interval_seconds", type=int, default=3,
+    parser.add_argument("--healthcheck-interval-seconds", dest="healthcheck_interval_seconds", type=cli_args.positive_int, default=3,
                         help="Number of seconds between checks of the restarted instances")
     parser.add_argument("instance_spec", type=cli_args.instance_spec, metavar="CLUSTER/ROLE/ENV/NAME[/INSTANCES]",
                         help="Fully specified job instance key; without INSTANCES every active instance")
@@ -222,10 +222,10 @@ def restart_options(parser: argparse.ArgumentParser) -> None:
                         help="Maximum number of instance failures to be tolerated in total before aborting.")
     parser.add_argument("--strict", action="store_true", default=False,
                         help="Fail when an instance given is not active in the job")
-    parser.add_argument("--watch-secs", type=int, default=None,
+    parser.add_argument("--watch-secs", type=cli_args.non_negative_int, default=None,
                         help="Minimum number of seconds a instance must remain in RUNNING state before considered "
                              "a success. Default: $AURORA_WATCH_SECS, else 30")
-    parser.add_argument("--max-per-instance-failures", type=int, default=0,
+    parser.add_argument("--max-per-instance-failures", type=cli_args.non_negative_int, default=0,
                         help="Maximum number of restarts per instance during restart. Increments total failure "
                              "count when this limit is exceeded.")
     cli_args.add_wait_timeout(parser)
@@ -284,7 +284,7 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     cli_args.add_wait_until(parser)
     parser.add_argument("task_instance", type=cli_args.task_instance, metavar="CLUSTER/ROLE/ENV/NAME/INSTANCE",
                         help="The instance whose task config the new instances copy")
-    parser.add_argument("instance_count", type=int, help="Number of instances to add.")
+    parser.add_argument("instance_count", type=cli_args.positive_int, help="Number of instances to add.")
 
 
 def add(ctx: Any) -> int:
@@ -417,7 +417,7 @@ def show_update_diff(ctx: Any, jobs: Any, request: Any, local_task: Any = None) 
 def diff(ctx: Any) -> int:
     options = ctx.options
     key, instances = options.instance_spec
-    config = cli_args.load_config(options, key, options.config_file)
+    config = cli_args.load_config(ctx, key, options.config_file)
     target = options.rename_from or key
     jobs = ctx.jobs(target.cluster)
     try:
@@ -446,7 +446,7 @@ def inspect_options(parser: argparse.ArgumentParser) -> None:
 def inspect(ctx: Any) -> int:
     """Load the config and show the job; the scheduler is not asked."""
     options = ctx.options
-    config = cli_args.load_config(options, options.jobspec, options.config_file)
+    config = cli_args.load_config(ctx, options.jobspec, options.config_file)
     if options.write_json:
         ctx.out(config.raw.json_dumps())
         return EXIT_OK

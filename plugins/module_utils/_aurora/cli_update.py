@@ -11,7 +11,11 @@ from typing import Any, Callable, NamedTuple
 
 from ansible_collections.heron.aurora.plugins.module_utils._aurora import api, cli_args, cli_render
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.cli_args import CommandError, api_failure
-from ansible_collections.heron.aurora.plugins.module_utils._aurora.cli_job import check_active, page_url, show_update_diff
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.cli_job import (
+    check_active,
+    page_url,
+    show_update_diff,
+)
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import (
     EXIT_API_ERROR,
     EXIT_COMMAND_FAILURE,
@@ -96,7 +100,7 @@ def id_argument(parser: argparse.ArgumentParser) -> None:
 def start_options(parser: argparse.ArgumentParser) -> None:
     cli_args.add_config_options(parser)
     cli_args.add_open_browser(parser)
-    parser.add_argument("--healthcheck-interval-seconds", dest="healthcheck_interval_seconds", type=int, default=3,
+    parser.add_argument("--healthcheck-interval-seconds", dest="healthcheck_interval_seconds", type=cli_args.positive_int, default=3,
                         help="Accepted for compatibility: the scheduler watches the update's instances")
     message_option(parser)
     parser.add_argument("--strict", action="store_true", default=False,
@@ -108,7 +112,7 @@ def start_options(parser: argparse.ArgumentParser) -> None:
 def start(ctx: Any) -> int:
     options = ctx.options
     key, instances = options.instance_spec
-    config = cli_args.load_config(options, key, options.config_file)
+    config = cli_args.load_config(ctx, key, options.config_file)
     if config.raw.has_cron_schedule():
         raise CommandError(EXIT_COMMAND_FAILURE, 'Cron jobs may only be updated with "aurora cron schedule" command')
     jobs = ctx.jobs(key.cluster)

@@ -10,10 +10,13 @@ the exception types of errors.py. The modules and the ``aurora`` command line us
 
 from __future__ import annotations
 
+import math
 import netrc
 import random
+import ssl
 import time
 import traceback
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 from urllib.parse import urljoin, urlparse
@@ -30,10 +33,15 @@ else:
     REQUESTS_IMPORT_ERROR = None
 
 from ansible_collections.heron.aurora.plugins.module_utils._aurora import api
-from ansible_collections.heron.aurora.plugins.module_utils._aurora.discovery import SchedulerLocator, find_cluster
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.discovery import (
+    SchedulerLocator,
+    checked_url,
+    find_cluster,
+)
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import (
     AuroraApiError,
     AuroraAuthError,
+    AuroraError,
     AuroraInvalidParameter,
     AuroraMissingLibrary,
     AuroraNoLeader,
@@ -66,6 +74,23 @@ class NoAuth(AuthBase):
         return request
 
 
+def checked_credential(option: str, value: str) -> str:
+    """``value`` if it has no control character, else AuroraInvalidParameter that does not repeat it."""
+    if any(unicodedata.category(char) == "Cc" for char in value):
+        raise AuroraInvalidParameter(
+            f"{option} contains a control character, such as the newline that ends a YAML | block: "
+            "remove it (use |- in YAML, or the trim filter)")
+    return value
+
+
+def basic_auth(username: str, password: str, source: str = "username") -> Any:
+    """HTTP basic auth, the credentials sent as UTF-8 (RFC 7617; requests would send Latin-1 or fail)."""
+    if ":" in checked_credential(source, username):
+        raise AuroraInvalidParameter(f"{source} must not contain ':', which separates user and password in basic auth")
+    password = checked_credential("password" if source == "username" else source, password)
+    return HTTPBasicAuth(username.encode("utf-8"), password.encode("utf-8"))
+
+
 class NetrcAuth(AuthBase):
     """HTTP basic auth with the ~/.netrc entry of whichever scheduler host the request goes to."""
 
@@ -76,12 +101,15 @@ class NetrcAuth(AuthBase):
         host = urlparse(request.url).hostname
         try:
             entry = netrc.netrc(self.netrc_file).authenticators(host)
-        except (OSError, netrc.NetrcParseError) as exc:
-            raise AuroraAuthError(f"basic auth without username needs a readable ~/.netrc: {exc}") from None
+        except OSError as exc:
+            raise AuroraAuthError(f"basic auth without username needs a readable ~/.netrc: {exc.strerror}") from None
+        except netrc.NetrcParseError as exc:  # its message quotes the offending token, which may be a password
+            raise AuroraAuthError(f"basic auth without username: {exc.filename} is not valid at line {exc.lineno}"
+                                  ) from None
         if not entry:
             raise AuroraAuthError(f"basic auth: no username given and no ~/.netrc entry for {host}")
         login, _account, password = entry
-        return HTTPBasicAuth(login, password or "")(request)
+        return basic_auth(login, password or "", source=f"the ~/.netrc entry for {host}")(request)
 
 
 def kerberos_auth() -> Any:
@@ -98,7 +126,7 @@ def build_auth(mode: str, username: str | None = None, password: str | None = No
         return NoAuth()
     if mode == "basic":
         if username:
-            return HTTPBasicAuth(username, password or "")
+            return basic_auth(username, password or "")
         return NetrcAuth(netrc_file)
     if mode == "kerberos":
         return kerberos_auth()
@@ -140,6 +168,47 @@ class _Retry(Exception):
         self.relocate = relocate
 
 
+def _causes(exc: BaseException) -> Iterable[BaseException]:
+    """``exc`` and what it wraps: requests puts urllib3's error in args[0], urllib3 its cause in ``reason``."""
+    seen: set[int] = set()
+    pending = [exc]
+    while pending:
+        current = pending.pop(0)
+        if current is None or id(current) in seen or not isinstance(current, BaseException):
+            continue
+        seen.add(id(current))
+        yield current
+        pending.extend([getattr(current, "reason", None), current.__cause__, current.__context__,
+                        *(arg for arg in current.args if isinstance(arg, BaseException))])
+
+
+def _first(exc: BaseException, kind: type) -> Any:
+    return next((cause for cause in _causes(exc) if isinstance(cause, kind)), None)
+
+
+def describe_failure(exc: BaseException, timeout: float) -> tuple[str, bool]:
+    """(what went wrong with a request, whether it is permanent), in our words: the text of requests' and
+    urllib3's exceptions describes the request (its connection pool, URL or headers, credentials included)."""
+    if isinstance(exc, requests.exceptions.SSLError):
+        verify_error = _first(exc, ssl.SSLCertVerificationError)
+        if verify_error is not None:
+            return (f"the scheduler's TLS certificate is not trusted ({verify_error.verify_message}): give ca_path "
+                    "with the CA that signed it (validate_certs=false only for a test scheduler)"), True
+        tls_error = _first(exc, ssl.SSLError)
+        reason = getattr(tls_error, "reason", None) or "no reason given"
+        return f"the TLS handshake with the scheduler failed ({reason}): is it an https:// URL of a TLS port?", True
+    if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema,
+                        requests.exceptions.MissingSchema, requests.exceptions.InvalidHeader)):
+        return f"the request cannot be sent ({type(exc).__name__}): check the scheduler URL and the credentials", True
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return f"no connection within {timeout:g} s (request_timeout)", False
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return f"no answer within {timeout:g} s (request_timeout)", False
+    # requests' own exceptions are OSErrors too, without strerror: the socket's error is further down.
+    system_error = next((cause.strerror for cause in _causes(exc) if isinstance(cause, OSError) and cause.strerror), None)
+    return system_error or type(exc).__name__, False
+
+
 def _never_connected(exc: Exception) -> bool:
     """True when the request cannot have reached the scheduler (refused, unresolvable, connect timeout)."""
     from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
@@ -151,6 +220,14 @@ def _never_connected(exc: Exception) -> bool:
 
 
 # --- the client -----------------------------------------------------------------------------------
+
+def check_seconds(option: str, value: float, allow_zero: bool = True) -> float:
+    """``value`` if it is a finite number of seconds (> 0 unless ``allow_zero``), else AuroraInvalidParameter."""
+    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+        wanted = "0 or more" if allow_zero else "more than 0"
+        raise AuroraInvalidParameter(f"{option} must be a number of seconds, {wanted}; got {value}")
+    return value
+
 
 @dataclass
 class ConnectionOptions:
@@ -167,6 +244,10 @@ class ConnectionOptions:
     validate_certs: bool = True
     ca_path: str | None = None
 
+    def __post_init__(self) -> None:
+        check_seconds("request_timeout", self.timeout, allow_zero=False)
+        check_seconds("retry_budget", self.retry_budget)
+
 
 class SchedulerClient:
     """Calls scheduler API methods by name: ``client.call("getJobs", ownerRole="www")`` returns the Response."""
@@ -182,7 +263,8 @@ class SchedulerClient:
         self.retry = retry or RetryPolicy()
         self.session = session or requests.Session()
         self.session.auth = auth if auth is not None else NoAuth()
-        self.session.verify = verify
+        # Given with each request: requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override a session's verify.
+        self.verify = verify
         self.session.headers.update({
             "Content-Type": api.CONTENT_TYPE, "Accept": api.CONTENT_TYPE, "User-Agent": USER_AGENT,
         })
@@ -251,7 +333,7 @@ class SchedulerClient:
             location = response.headers.get("Location")
             if not location:
                 raise AuroraProtocolError(f"{method}: {url} answered 307 without a Location")
-            url = urljoin(url, location)
+            url = checked_url("the scheduler's redirect", urljoin(url, location), AuroraProtocolError)
             self._leader = self._base_of(url)
         raise AuroraTransportError(f"{method}: more than {MAX_REDIRECTS} redirects, last to {url}")
 
@@ -271,14 +353,17 @@ class SchedulerClient:
 
     def _post(self, method: str, url: str, body: bytes) -> Any:
         try:
-            return self.session.post(url, data=body, timeout=self.timeout, allow_redirects=False)
-        except AuroraAuthError:
+            return self.session.post(url, data=body, timeout=self.timeout, allow_redirects=False, verify=self.verify)
+        except AuroraError:
             raise
-        except requests.exceptions.RequestException as exc:
+        except (requests.exceptions.RequestException, ValueError) as exc:  # ValueError: what urllib3 cannot encode
+            reason, permanent = describe_failure(exc, self.timeout)
+            if permanent or not isinstance(exc, requests.exceptions.RequestException):
+                raise AuroraTransportError(f"{method}: {url}: {reason}") from None
             if _never_connected(exc) or method in READ_ONLY_METHODS:
-                raise _Retry(f"{url}: {exc}", relocate=True) from None
+                raise _Retry(f"{url}: {reason}", relocate=True) from None
             raise AuroraTransportError(
-                f"{method}: the connection to {url} broke and the call may or may not have been applied: {exc}"
+                f"{method}: the connection to {url} broke and the call may or may not have been applied: {reason}"
             ) from None
 
     def _read(self, method: str, url: str, response: Any) -> Any:

@@ -10,6 +10,7 @@ import os
 import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
+from urllib.parse import urlsplit
 
 try:
     from kazoo.client import KazooClient
@@ -29,6 +30,8 @@ else:
 
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import (
     AuroraDiscoveryError,
+    AuroraError,
+    AuroraInvalidParameter,
     AuroraMissingLibrary,
     AuroraNoLeader,
 )
@@ -39,6 +42,34 @@ CLUSTERS_FILE_NAME = "clusters.json"
 DEFAULT_ZK_PORT = 2181
 MEMBER_PREFIX = "member_"
 ZK_TIMEOUT_SECS = 10.0
+
+
+def checked_url(option: str, url: str, error: type[AuroraError] = AuroraInvalidParameter) -> str:
+    """``url`` without a trailing slash if it is a plain http(s) URL, else ``error`` naming ``option``.
+
+    A URL with credentials (``user:password@host``) is refused without repeating it: it would be printed in every
+    message and log line that names the scheduler."""
+    if "@" in url:  # anywhere: a password with a "/" in it would end the netloc early
+        raise error(f"{option} must not contain credentials (user:password@): give them with username and password "
+                    "(AURORA_USERNAME, AURORA_PASSWORD) or in ~/.netrc")
+    if any(ord(char) < 32 or ord(char) == 127 for char in url):
+        raise error(f"{option} {url!r} contains a control character")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise error(f"{option} {url!r} must be an http:// or https:// URL with a host, "
+                    "for example http://aurora.example.org:8081")
+    if parts.query or parts.fragment:
+        raise error(f"{option} {url!r} must not have a query (?...) or fragment (#...): give the scheduler's base URL")
+    if not _has_valid_port(parts):
+        raise error(f"{option} {url!r} has an invalid port")
+    return url.rstrip("/")
+
+
+def _has_valid_port(parts: Any) -> bool:
+    try:
+        return parts.port != 0  # None without a port; raises for a port that is not a number from 0 to 65535
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -136,6 +167,9 @@ def find_cluster(name: str, clusters_file: str | None = None, environ: Mapping[s
 
 
 def cluster_with_checks(cluster: Cluster) -> Cluster:
+    for option, url in (("scheduler_uri", cluster.scheduler_uri), ("proxy_url", cluster.proxy_url)):
+        if url:
+            checked_url(f"clusters.json: cluster {cluster.name}: {option}", url, AuroraDiscoveryError)
     if cluster.zk and not cluster.scheduler_zk_path:
         raise AuroraDiscoveryError(f"cluster {cluster.name} sets zk but not scheduler_zk_path")
     if not cluster.zk and not cluster.scheduler_uri:
@@ -154,10 +188,10 @@ def endpoint_url(announcement: Mapping[str, Any]) -> str:
     for scheme in ("https", "http"):
         endpoint = additional.get(scheme)
         if endpoint and endpoint.get("host") and endpoint.get("port"):
-            return f"{scheme}://{endpoint['host']}:{int(endpoint['port'])}"
+            return checked_url("the announced endpoint", f"{scheme}://{endpoint['host']}:{int(endpoint['port'])}")
     service = announcement.get("serviceEndpoint") or {}
     if service.get("host") and service.get("port"):
-        return f"http://{service['host']}:{int(service['port'])}"
+        return checked_url("the announced endpoint", f"http://{service['host']}:{int(service['port'])}")
     raise ValueError("the announcement names no http endpoint")
 
 
@@ -202,7 +236,7 @@ def _read_leader(zk: Any, hosts: str, path: str) -> str:
                 problems.append(f"{member} is {announcement.get('status')}")
                 continue
             return endpoint_url(announcement)
-        except (ValueError, AttributeError, TypeError) as exc:
+        except (ValueError, AttributeError, TypeError, AuroraInvalidParameter) as exc:
             problems.append(f"{member}: {exc}")
     detail = f" ({'; '.join(problems)})" if problems else ""
     raise AuroraNoLeader(f"no scheduler leader is registered under {path} in ZooKeeper {hosts}{detail}")
@@ -216,7 +250,7 @@ class SchedulerLocator:
         if not scheduler_url and cluster is None:
             raise AuroraDiscoveryError("give scheduler_url or a cluster to find the scheduler")
         self.cluster = cluster
-        self._fixed = scheduler_url.rstrip("/") if scheduler_url else None
+        self._fixed = checked_url("scheduler_url", scheduler_url) if scheduler_url else None
         self._zk_timeout = zk_timeout
         self._cached: str | None = None
 
@@ -232,7 +266,7 @@ class SchedulerLocator:
                 self._cached = leader_from_zookeeper(self.cluster.zk_hosts, self.cluster.scheduler_zk_path,
                                                      self._zk_timeout)
             else:
-                self._cached = self.cluster.scheduler_uri.rstrip("/")
+                self._cached = self.cluster.scheduler_uri.rstrip("/")  # checked by cluster_with_checks
         return self._cached
 
     def refresh(self) -> None:

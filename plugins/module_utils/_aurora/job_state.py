@@ -13,7 +13,10 @@ import os
 import time
 from typing import Any
 
-from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import AuroraInvalidParameter, AuroraTasksFailed
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import (
+    AuroraInvalidParameter,
+    AuroraTasksFailed,
+)
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.jobs import (
     AuroraJobs,
     JobKey,
@@ -57,7 +60,7 @@ class AuroraJobRunner:
         path = params.get("config")
         base_dir = os.path.dirname(os.path.abspath(path)) if path else os.getcwd()
         return load_job(path=path, content=params.get("config_content"), bindings=params.get("bindings"),
-                        base_dir=base_dir, **selectors)
+                        base_dir=base_dir, time_limit=params["config_timeout"], **selectors)
 
     def job_key(self) -> JobKey:
         if self.job_config is not None:
@@ -83,6 +86,11 @@ class AuroraJobRunner:
 
     # --- the run ----------------------------------------------------------------------------------------
     def run(self) -> dict:
+        from ansible_collections.heron.aurora.plugins.module_utils._aurora.client import check_seconds
+
+        for option in ("wait_timeout", "watch_secs"):
+            check_seconds(option, self.params[option])
+        check_seconds("config_timeout", self.params["config_timeout"], allow_zero=False)
         state = self.params["state"]
         if self.params.get("config") or self.params.get("config_content"):  # required for present (module spec)
             self.job_config = self.load_config()

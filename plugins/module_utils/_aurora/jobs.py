@@ -19,9 +19,12 @@ from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import
     AuroraUpdateFailed,
 )
 
-# Job key parts, as the scheduler checks them (Java's \w: ASCII only).
+# Job key parts, as the scheduler checks them (Java's \w: ASCII only). Always used with fullmatch: match and
+# search accept a trailing newline before $.
 GOOD_IDENTIFIER = re.compile(r"^[\w\-.]+$", re.ASCII)
 WAIT_TARGETS = ("PENDING", "RUNNING", "FINISHED")
+# Instance ids are below this: ranges are checked against it before they are expanded into ids.
+MAX_INSTANCES = 10000
 POLL_SECS = 1.0
 UPDATE_DONE = frozenset(("ROLLED_FORWARD", "ROLLED_BACK", "ABORTED", "ERROR", "FAILED"))
 # The scheduler's LIVE_STATES: a task that got this far has started, whatever happened next.
@@ -45,16 +48,19 @@ class JobKey:
 
 
 def parse_instances(text: str) -> list[int]:
-    """'0-2,5' -> [0, 1, 2, 5]."""
+    """'0-2,5' -> [0, 1, 2, 5]; ids must be below MAX_INSTANCES."""
     instances: set[int] = set()
     for part in str(text).split(","):
         part = part.strip()
-        match = re.fullmatch(r"(\d+)(?:-(\d+))?", part)
+        match = re.fullmatch(r"(\d+)(?:-(\d+))?", part, re.ASCII)
         if not match:
             raise AuroraInvalidParameter(f"instances {text!r}: {part!r} is not N or N-M")
         first, last = int(match.group(1)), int(match.group(2) or match.group(1))
         if last < first:
             raise AuroraInvalidParameter(f"instances {text!r}: range {part} runs backwards")
+        if last >= MAX_INSTANCES:
+            raise AuroraInvalidParameter(f"instances {text!r}: {part} goes past {MAX_INSTANCES - 1}, the highest "
+                                         "instance id this client takes")
         instances.update(range(first, last + 1))
     return sorted(instances)
 
@@ -80,10 +86,20 @@ def job_key_option(text: str, cluster: str | None = None) -> JobKey:
     return key
 
 
+def is_identifier(value: Any) -> bool:
+    return isinstance(value, str) and GOOD_IDENTIFIER.fullmatch(value) is not None
+
+
+def check_identifier(label: str, value: Any) -> str:
+    """``value`` if it is a valid job key part, else AuroraInvalidParameter naming ``label``."""
+    if not is_identifier(value):
+        raise AuroraInvalidParameter(f"{label} {value!r} must match ^[\\w\\-.]+$ (letters, digits, _ - .)")
+    return value
+
+
 def make_job_key(cluster: str, role: str, environment: str, name: str) -> JobKey:
     for label, value in (("cluster", cluster), ("role", role), ("environment", environment), ("name", name)):
-        if not value or not GOOD_IDENTIFIER.match(value):
-            raise AuroraInvalidParameter(f"{label} {value!r} must match ^[\\w\\-.]+$ (letters, digits, _ - .)")
+        check_identifier(label, value)
     return JobKey(cluster, role, environment, name)
 
 
@@ -252,6 +268,9 @@ class AuroraJobs:
         if template not in active:
             raise AuroraInvalidParameter(f"Invalid instance parameter: [{template}] (active: {sorted(active)})")
         first = max(active) + 1
+        if count < 1 or first + count > MAX_INSTANCES:
+            raise AuroraInvalidParameter(f"cannot add {count} instances to {key}: its next instance id is {first}, "
+                                         f"and ids go up to {MAX_INSTANCES - 1}")
         idl = self.idl
         self.client.call("addInstances", key=idl.InstanceKey(jobKey=key.thrift(idl), instanceId=template),
                          count=count)

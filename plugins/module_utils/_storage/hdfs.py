@@ -21,13 +21,21 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ansible_collections.heron.aurora.plugins.module_utils._storage.base import (
-    PutResult, StorageBackend, StoredObject, store_clock,
+    PutResult,
+    StorageBackend,
+    StoredObject,
+    store_clock,
 )
 from ansible_collections.heron.aurora.plugins.module_utils._storage.errors import (
-    InvalidInput, MissingLibrary, StorageError,
+    InvalidInput,
+    MissingLibrary,
+    StorageError,
 )
 from ansible_collections.heron.aurora.plugins.module_utils._storage.hashing import (
-    HashingChunks, SourceDigest, SourceFile, clean_digest,
+    HashingChunks,
+    SourceDigest,
+    SourceFile,
+    clean_digest,
 )
 from ansible_collections.heron.aurora.plugins.module_utils._storage.retry import Deadline, describe, retry_call
 from ansible_collections.heron.aurora.plugins.module_utils._storage.uri import Location, check_service_url

@@ -16,7 +16,9 @@ from typing import Any, Callable
 from ansible_collections.heron.aurora.plugins.module_utils._storage.base import PutResult, StorageBackend, StoredObject
 from ansible_collections.heron.aurora.plugins.module_utils._storage.errors import InvalidInput, StorageError
 from ansible_collections.heron.aurora.plugins.module_utils._storage.hashing import (
-    SourceDigest, SourceFile, sha256_file,
+    SourceDigest,
+    SourceFile,
+    sha256_file,
 )
 from ansible_collections.heron.aurora.plugins.module_utils._storage.retry import Deadline
 from ansible_collections.heron.aurora.plugins.module_utils._storage.uri import Location

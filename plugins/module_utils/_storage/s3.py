@@ -21,23 +21,39 @@ from typing import Any, Callable, Iterator, TypeVar
 from urllib.parse import quote
 
 from ansible_collections.heron.aurora.plugins.module_utils._storage.base import (
-    PutResult, StorageBackend, StoredObject, store_clock,
+    PutResult,
+    StorageBackend,
+    StoredObject,
+    store_clock,
 )
 from ansible_collections.heron.aurora.plugins.module_utils._storage.errors import (
-    InvalidInput, MissingLibrary, StorageError,
+    InvalidInput,
+    MissingLibrary,
+    StorageError,
 )
-from ansible_collections.heron.aurora.plugins.module_utils._storage.hashing import SourceDigest, SourceFile, clean_digest
+from ansible_collections.heron.aurora.plugins.module_utils._storage.hashing import (
+    SourceDigest,
+    SourceFile,
+    clean_digest,
+)
 from ansible_collections.heron.aurora.plugins.module_utils._storage.retry import Deadline, describe, retry_call
 from ansible_collections.heron.aurora.plugins.module_utils._storage.uri import Location, check_service_url
 
 try:
     import boto3
     from botocore.config import Config
-    from botocore.exceptions import ConnectionError as BotoConnectionError
     from botocore.exceptions import (
-        BotoCoreError, ClientError, HTTPClientError, IncompleteReadError, InvalidRegionError, NoCredentialsError,
-        PartialCredentialsError, ProfileNotFound, SSLError,
+        BotoCoreError,
+        ClientError,
+        HTTPClientError,
+        IncompleteReadError,
+        InvalidRegionError,
+        NoCredentialsError,
+        PartialCredentialsError,
+        ProfileNotFound,
+        SSLError,
     )
+    from botocore.exceptions import ConnectionError as BotoConnectionError
     from botocore.parsers import ResponseParserError
 except ImportError:  # pragma: no cover - reported at run time through MissingLibrary
     boto3 = None

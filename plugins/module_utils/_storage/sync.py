@@ -23,10 +23,16 @@ from typing import Callable
 from ansible_collections.heron.aurora.plugins.module_utils._storage.base import StorageBackend, StoredObject
 from ansible_collections.heron.aurora.plugins.module_utils._storage.errors import InvalidInput
 from ansible_collections.heron.aurora.plugins.module_utils._storage.hashing import (
-    SourceDigest, SourceFile, sha256_file,
+    SourceDigest,
+    SourceFile,
+    sha256_file,
 )
 from ansible_collections.heron.aurora.plugins.module_utils._storage.uri import (
-    FULL_DIGEST_LENGTH, MIN_DIGEST_LENGTH, Location, version_name_pattern, versioned_location,
+    FULL_DIGEST_LENGTH,
+    MIN_DIGEST_LENGTH,
+    Location,
+    version_name_pattern,
+    versioned_location,
 )
 
 OVERWRITE_CHOICES = ("different", "always", "never")

@@ -13,7 +13,7 @@ except ImportError:  # the loader reports the missing library before anything he
     Empty = None
 
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import AuroraConfigError
-from ansible_collections.heron.aurora.plugins.module_utils._aurora.jobs import GOOD_IDENTIFIER
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.jobs import is_identifier
 
 MB = 1024 * 1024
 MIN_PULSE_INTERVAL_SECS = 60
@@ -33,7 +33,7 @@ def optional(value: Any, what: str, default: Any = None) -> Any:
 
 
 def identifier(kind: str, value: Any) -> str:
-    if not isinstance(value, str) or not GOOD_IDENTIFIER.match(value):
+    if not is_identifier(value):
         raise AuroraConfigError(f"invalid job {kind} {value!r}: it must match ^[\\w\\-.]+$ (letters, digits, _ - .)")
     return value
 

@@ -11,12 +11,19 @@ from typing import Any, Iterable
 
 try:
     from pystachio import Empty, Ref
+    from pystachio.base import Object
+    from pystachio.parsing import MustacheParser
 except ImportError:  # the loader reports the missing library before anything here runs
     Empty = Ref = None
+    PYSTACHIO_ERRORS: tuple = ()
+else:
+    # A value that does not coerce to its field's type ("cpu='lots'"), a binding cycle, a malformed reference.
+    PYSTACHIO_ERRORS = (Object.CoercionError, MustacheParser.Error, Ref.InvalidRefError)
 
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.api import AURORA_EXECUTOR_NAME
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.config import convert
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import AuroraConfigError
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.jobs import MAX_INSTANCES
 
 THERMOS_PORTS = "thermos.ports"
 # Left in the config for the executor to fill in on the agent.
@@ -29,6 +36,20 @@ TYPE_CHECK_CONTEXT = {"mesos": {"instance": 31337, "hostname": ""}}
 
 def _scope_of(ref: Any) -> str:
     return str(ref.components()[0].value)
+
+
+def check_interpolates(job: Any, what: str) -> None:
+    """AuroraConfigError naming the field at fault unless every value of ``job`` interpolates: pystachio raises
+    for a value that does not coerce to its type (``cpu='lots'``) and for a cycle of bindings."""
+    try:
+        job.interpolate()
+    except PYSTACHIO_ERRORS as error:
+        try:
+            problem = job.check().message() or str(error)
+        except PYSTACHIO_ERRORS:
+            problem = str(error)
+        raise AuroraConfigError(f"{what} does not evaluate: {problem}; fix that value in the config, or the binding "
+                                "that gives it") from None
 
 
 def _resolve_portmap(portmap: dict) -> dict:
@@ -87,8 +108,8 @@ class AuroraJobConfig:
     @property
     def instances(self) -> int:
         count = convert.plain(self.raw.instances(), "instances")
-        if count <= 0:
-            raise AuroraConfigError(f"instances must be at least 1, got {count}")
+        if not 1 <= count <= MAX_INSTANCES:
+            raise AuroraConfigError(f"instances must be from 1 to {MAX_INSTANCES}, got {count}")
         return count
 
     # --- references -------------------------------------------------------------------------------
@@ -126,6 +147,7 @@ class AuroraJobConfig:
                 raise AuroraConfigError(f"order() names processes the task does not have: {', '.join(unknown)}")
 
     def validate(self) -> None:
+        check_interpolates(self.raw.bind(TYPE_CHECK_CONTEXT), f"job {self.raw.name()} (with mesos.instance bound)")
         unbound = self.unbound_refs()
         if unbound:
             raise AuroraConfigError(

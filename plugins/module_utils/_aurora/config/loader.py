@@ -6,11 +6,18 @@
 A .aurora file is Python: evaluating it runs its code with the rights of the user who evaluates it. We give it
 the names of our schema (and ``include``) and nothing else of ours, but this is not a sandbox: only evaluate
 configs you would run as a script.
+
+The evaluation runs in a child process, so that a config that never ends (``while True: pass``), grows without
+bound (``'x' * 10**12``) or ends the process (``os._exit(0)``) cannot hang, exhaust or end its caller: the child
+has CONFIG_TIME_LIMIT_SECS (or the limit given) and CONFIG_MEMORY_BYTES more memory than it started with, and
+sends back the JSON of each job, which the caller loads again (as ``aurora job create --read-json`` does).
 """
 
 from __future__ import annotations
 
 import builtins
+import json
+import multiprocessing
 import os
 import traceback
 from typing import Any, Iterable, Mapping
@@ -31,6 +38,8 @@ from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import
 
 CONTENT_NAME = "<config_content>"
 MAX_INCLUDE_DEPTH = 32
+CONFIG_TIME_LIMIT_SECS = 30.0
+CONFIG_MEMORY_BYTES = 1 << 30
 
 
 def require_pystachio() -> None:
@@ -97,11 +106,74 @@ class _Evaluation:
             self.stack.pop()
 
 
-def evaluate(path: str | None = None, content: str | None = None, base_dir: str | None = None) -> list:
-    """Run a config (a file, or its text) and return its ``jobs`` list, each a Job of our schema."""
+def evaluate(path: str | None = None, content: str | None = None, base_dir: str | None = None,
+             time_limit: float = CONFIG_TIME_LIMIT_SECS) -> list:
+    """Run a config (a file, or its text) in a child process and return its ``jobs`` list, each a Job of our
+    schema; AuroraConfigError naming the config when it fails, runs longer than ``time_limit`` seconds, runs out
+    of memory or ends the process."""
     if (path is None) == (content is None):
         raise ValueError("evaluate() takes exactly one of path and content")
-    evaluation = _Evaluation(base_dir or os.getcwd())
+    require_pystachio()
+    from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.schema import job_from_plain
+
+    name = path if path is not None else CONTENT_NAME
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_evaluate_in_child, args=(sender, path, content, base_dir or os.getcwd()),
+                            daemon=True)
+    child.start()
+    sender.close()
+    try:
+        if not receiver.poll(time_limit):
+            raise AuroraConfigError(f"{name}: the config was still being evaluated after {time_limit:g} s, the limit "
+                                    "(does it loop forever, or build something huge?)")
+        try:
+            outcome, payload = receiver.recv()
+        except EOFError:
+            child.join(5)
+            raise AuroraConfigError(f"{name}: the config ended the process that evaluated it (exit code "
+                                    f"{child.exitcode}) before it defined its jobs: a config must not end its "
+                                    "process (os._exit(), a signal)") from None
+    finally:
+        receiver.close()
+        if child.is_alive():
+            child.kill()
+        child.join()
+    if outcome == "error":
+        raise AuroraConfigError(payload)
+    return [job_from_plain(json.loads(text)) for text in payload]
+
+
+def _evaluate_in_child(sender: Any, path: str | None, content: str | None, base_dir: str) -> None:
+    os.dup2(2, 1)  # what a config prints must not mix with a module's JSON or the command's output
+    _limit_memory(CONFIG_MEMORY_BYTES)
+    from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.job import check_interpolates
+
+    try:
+        jobs = _evaluate(path, content, base_dir)
+        for index, job in enumerate(jobs):
+            check_interpolates(job, f"jobs[{index}]")
+        sender.send(("jobs", [job.json_dumps() for job in jobs]))
+    except AuroraConfigError as error:
+        sender.send(("error", str(error)))
+
+
+def _limit_memory(extra: int) -> None:
+    """Let this process grow by ``extra`` bytes of address space at most (where the system tells its size)."""
+    try:
+        import resource
+
+        with open("/proc/self/statm", encoding="ascii") as handle:
+            in_use = int(handle.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = in_use + extra if hard == resource.RLIM_INFINITY else min(in_use + extra, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ImportError, OSError, ValueError):  # not Linux: the time limit still holds
+        pass
+
+
+def _evaluate(path: str | None, content: str | None, base_dir: str) -> list:
+    evaluation = _Evaluation(base_dir)
     try:
         if path is not None:
             evaluation.include(os.path.abspath(path))
@@ -109,6 +181,9 @@ def evaluate(path: str | None = None, content: str | None = None, base_dir: str 
             evaluation.run(content, CONTENT_NAME)
     except AuroraConfigError:
         raise
+    except MemoryError:
+        raise AuroraConfigError(f"{path or CONTENT_NAME}: the config needs more than the "
+                                f"{CONFIG_MEMORY_BYTES >> 20} MiB of memory its evaluation may use") from None
     except (Exception, SystemExit) as exc:  # a config is arbitrary code: any error it raises is a config error
         where = _error_location(exc, evaluation.files)
         prefix = f"{where}: " if where else ""
@@ -156,8 +231,12 @@ def _describe(job: Any) -> str:
 def select_job(jobs: list, name: str | None = None, cluster: str | None = None, role: str | None = None,
                environment: str | None = None, bindings: Mapping[str, Any] | None = None) -> Any:
     """The one job matching the selectors, with the bindings applied; AuroraConfigError unless exactly one."""
+    from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.job import check_interpolates
+
     environment_bindings = binding_environment(bindings)
     bound = [job.bind(environment_bindings) if environment_bindings else job for job in jobs]
+    for index, job in enumerate(bound):
+        check_interpolates(job, f"jobs[{index}]")
     if name is None:
         if len(bound) > 1:
             raise AuroraConfigError(
@@ -182,9 +261,10 @@ def select_job(jobs: list, name: str | None = None, cluster: str | None = None, 
 
 def load_job(path: str | None = None, content: str | None = None, name: str | None = None,
              cluster: str | None = None, role: str | None = None, environment: str | None = None,
-             bindings: Mapping[str, Any] | None = None, base_dir: str | None = None) -> Any:
+             bindings: Mapping[str, Any] | None = None, base_dir: str | None = None,
+             time_limit: float = CONFIG_TIME_LIMIT_SECS) -> Any:
     """Evaluate a config and return the AuroraJobConfig of the selected job."""
     from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.job import AuroraJobConfig
 
-    jobs = evaluate(path=path, content=content, base_dir=base_dir)
+    jobs = evaluate(path=path, content=content, base_dir=base_dir, time_limit=time_limit)
     return AuroraJobConfig(select_job(jobs, name, cluster, role, environment, bindings))

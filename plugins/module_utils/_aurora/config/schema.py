@@ -10,6 +10,8 @@ sees when it is evaluated; nothing else of this collection or of the controller 
 
 from __future__ import annotations
 
+from typing import Any, Mapping
+
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.api import AURORA_EXECUTOR_NAME
 
 try:
@@ -27,6 +29,9 @@ try:
         String,
         Struct,
     )
+    from pystachio.choice import ChoiceContainer
+    from pystachio.composite import Structural
+    from pystachio.container import ListContainer, MapContainer
 except ImportError:
     # Lets this file be imported without pystachio (the loader reports the missing library); nothing is usable.
     class Struct:  # type: ignore[no-redef]
@@ -40,6 +45,7 @@ except ImportError:
         return _placeholder
 
     Boolean = Float = Integer = String = Empty = None  # type: ignore[assignment]
+    ChoiceContainer = Structural = ListContainer = MapContainer = None  # type: ignore[assignment,misc]
     Choice = Default = Enum = List = Map = Required = _placeholder  # type: ignore[assignment]
 
 BYTES = 1
@@ -296,6 +302,33 @@ class MesosJob(Struct):
 
 Job = MesosJob
 Service = Job(service=True)
+
+
+def job_from_plain(data: Mapping[str, Any]) -> Any:
+    """A Job from plain data, as ``job.get()`` (or a JSON config) gives it.
+
+    pystachio's own coercion (``MesosJob(data)``) cannot take a Choice of Structs from plain data: it stops at the
+    first alternative that lacks one of the keys (AttributeError, where Choice only expects a CoercionError).
+    Here every value is built as its field's type, and a Choice as the first alternative that takes it."""
+    return _as_type(MesosJob, data)
+
+
+def _as_type(kind: Any, value: Any) -> Any:
+    if issubclass(kind, ChoiceContainer):
+        for alternative in kind.CHOICES:
+            try:
+                return kind(_as_type(alternative, value))
+            except (AttributeError, TypeError, ValueError):  # pystachio's CoercionError is a ValueError
+                continue
+        return kind(value)  # no alternative takes it: pystachio says why when the value is checked
+    if issubclass(kind, Structural) and isinstance(value, Mapping):
+        return kind(**{name: _as_type(kind.TYPEMAP[name].klazz, item) if name in kind.TYPEMAP else item
+                       for name, item in value.items()})
+    if issubclass(kind, ListContainer) and isinstance(value, (list, tuple)):
+        return kind([_as_type(kind.TYPE, item) for item in value])
+    if issubclass(kind, MapContainer) and isinstance(value, Mapping):
+        return kind({key: _as_type(kind.VALUETYPE, item) for key, item in value.items()})
+    return value
 
 
 PYSTACHIO_NAMES = {

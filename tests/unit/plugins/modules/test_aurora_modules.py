@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from ansible_collections.heron.aurora.plugins.modules import aurora_job, aurora_job_info
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.module import connection_argument_spec
+from ansible_collections.heron.aurora.plugins.modules import aurora_job, aurora_job_info
 
 FRAGMENT_OPTIONS = set(connection_argument_spec())
 
@@ -73,6 +73,42 @@ def test_bad_arguments_fail_without_a_scheduler(run_module, args, message, tmp_p
     result = run_module("aurora_job", args, env={"HOME": str(tmp_path), "AURORA_CONFIG_ROOT": str(tmp_path)})
     assert result.get("failed") is True, result
     assert message in result["msg"]
+
+
+NO_SCHEDULER = "http://127.0.0.1:9"
+ABSENT = {"job_key": "c/r/devel/n", "state": "absent", "scheduler_url": NO_SCHEDULER}
+HELLO_CONFIG = """
+task = Task(name='main', processes=[Process(name='main', cmdline='true')], resources=Resources(cpu=1, ram=MB, disk=MB))
+jobs = [Service(cluster='c', role='r', environment='devel', name=%r, task=task)]
+"""
+
+
+@pytest.mark.parametrize("module, args, message", [
+    # Job key parts are checked whole: a trailing newline is not a valid name.
+    ("aurora_job", dict(ABSENT, job_key="c/r/devel/n\n"), "name 'n\\n' must match"),
+    ("aurora_job", dict(ABSENT, job_key="c/r\n/devel/n"), "role 'r\\n' must match"),
+    ("aurora_job", {"cluster": "c", "role": "r", "environment": "devel\n", "name": "n", "state": "absent",
+                    "scheduler_url": NO_SCHEDULER}, "environment 'devel\\n' must match"),
+    ("aurora_job", {"config_content": HELLO_CONFIG % "hello\n", "scheduler_url": NO_SCHEDULER},
+     "invalid job name 'hello\\n'"),
+    # Durations: negative (and a zero request timeout) are refused, naming the option.
+    ("aurora_job", dict(ABSENT, wait_timeout=-1), "wait_timeout must be a number of seconds, 0 or more; got -1"),
+    ("aurora_job", dict(ABSENT, watch_secs=-5), "watch_secs must be a number of seconds, 0 or more; got -5"),
+    ("aurora_job", dict(ABSENT, retry_budget=-1), "retry_budget must be a number of seconds, 0 or more"),
+    ("aurora_job", dict(ABSENT, request_timeout=0), "request_timeout must be a number of seconds, more than 0"),
+    ("aurora_job", dict(ABSENT, request_timeout=-3), "request_timeout must be a number of seconds, more than 0"),
+    ("aurora_job_info", {"role": "r", "scheduler_url": NO_SCHEDULER, "request_timeout": 0},
+     "request_timeout must be a number of seconds, more than 0"),
+    # An empty or malformed role must not list the jobs of every role.
+    ("aurora_job_info", {"role": "", "scheduler_url": NO_SCHEDULER}, "role '' must match"),
+    ("aurora_job_info", {"role": "www-data\n", "scheduler_url": NO_SCHEDULER}, "role 'www-data\\n' must match"),
+    ("aurora_job_info", {"job_key": "", "scheduler_url": NO_SCHEDULER}, "job key '' must be"),
+])
+def test_values_that_look_valid_but_are_not_fail_before_any_call(run_module, module, args, message):
+    result = run_module(module, dict(args, retry_budget=args.get("retry_budget", 0)))
+    assert result.get("failed") is True, result
+    assert message in result["msg"]
+    assert "Traceback" not in result["_stderr"]
 
 
 def test_password_is_not_logged(run_module):

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from ansible_collections.heron.aurora.plugins.modules import heron_cluster_config
+
 from ...utils.collection import run_module
 
 CLUSTER = "devcluster"

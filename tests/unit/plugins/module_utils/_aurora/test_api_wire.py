@@ -17,6 +17,7 @@ import thriftpy2
 from thriftpy2.thrift import TType
 
 from ansible_collections.heron.aurora.plugins.module_utils._aurora import api
+
 # Absolute, not relative: this file also runs as a script (see the end).
 from ansible_collections.heron.aurora.tests.unit.utils.aurora import wire
 

@@ -12,7 +12,11 @@ import pytest
 from ansible_collections.heron.aurora.plugins.module_utils._storage import hashing
 from ansible_collections.heron.aurora.plugins.module_utils._storage.errors import InvalidInput, StorageError
 from ansible_collections.heron.aurora.plugins.module_utils._storage.hashing import (
-    HashingChunks, SourceDigest, SourceFile, clean_digest, sha256_file,
+    HashingChunks,
+    SourceDigest,
+    SourceFile,
+    clean_digest,
+    sha256_file,
 )
 
 

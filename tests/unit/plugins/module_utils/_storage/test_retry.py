@@ -9,7 +9,11 @@ import requests
 
 from ansible_collections.heron.aurora.plugins.module_utils._storage.errors import RetriesExhausted, StorageError
 from ansible_collections.heron.aurora.plugins.module_utils._storage.retry import (
-    MAX_DELAY, Deadline, backoff_delay, describe, retry_call,
+    MAX_DELAY,
+    Deadline,
+    backoff_delay,
+    describe,
+    retry_call,
 )
 
 

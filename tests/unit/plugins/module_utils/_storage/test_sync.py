@@ -12,7 +12,10 @@ from ansible_collections.heron.aurora.plugins.module_utils._storage.errors impor
 from ansible_collections.heron.aurora.plugins.module_utils._storage.hashing import SourceDigest, SourceFile
 from ansible_collections.heron.aurora.plugins.module_utils._storage.retry import Deadline
 from ansible_collections.heron.aurora.plugins.module_utils._storage.sync import (
-    SyncOptions, ensure_absent, ensure_present, needs_upload,
+    SyncOptions,
+    ensure_absent,
+    ensure_present,
+    needs_upload,
 )
 from ansible_collections.heron.aurora.plugins.module_utils._storage.uri import Location, parse_dest
 

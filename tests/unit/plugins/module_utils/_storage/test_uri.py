@@ -6,7 +6,13 @@ import pytest
 
 from ansible_collections.heron.aurora.plugins.module_utils._storage.errors import InvalidInput
 from ansible_collections.heron.aurora.plugins.module_utils._storage.uri import (
-    Location, check_service_url, parse_dest, split_extension, version_name_pattern, versioned_location, versioned_name,
+    Location,
+    check_service_url,
+    parse_dest,
+    split_extension,
+    version_name_pattern,
+    versioned_location,
+    versioned_name,
 )
 
 DIGEST = "3fa9c0d1e2b34f5611b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718"

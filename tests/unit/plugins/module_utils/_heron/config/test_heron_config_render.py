@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from .heron_config_cases import CLUSTER, STORAGE_CHOICES, conf_dir_options
 
 from ansible_collections.heron.aurora.plugins.module_utils._aurora import api
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.loader import load_job
 from ansible_collections.heron.aurora.plugins.module_utils._heron.config import conf_dir
 from ansible_collections.heron.aurora.plugins.module_utils._heron.config.options import ConfDirOptions
 from ansible_collections.heron.aurora.plugins.module_utils._heron.config.validation import heron_bindings
+
+from .heron_config_cases import CLUSTER, STORAGE_CHOICES, conf_dir_options
 
 VERSIONS = ["0.17.5", "0.17.6", "0.20.2-incubating", "0.20.3-incubating", "0.20.5-incubating"]
 

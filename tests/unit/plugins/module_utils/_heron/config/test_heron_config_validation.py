@@ -7,12 +7,13 @@ import os
 import subprocess
 
 import pytest
-from .heron_config_cases import CLUSTER, STOCK_HERON_AURORA, conf_dir_options
 
 from ansible_collections.heron.aurora.plugins.module_utils._heron.config import conf_dir, fetch, writer
 from ansible_collections.heron.aurora.plugins.module_utils._heron.config.errors import HeronConfigError
 from ansible_collections.heron.aurora.plugins.module_utils._heron.config.options import ConfDirOptions
 from ansible_collections.heron.aurora.plugins.module_utils._heron.config.uris import scheme_of
+
+from .heron_config_cases import CLUSTER, STOCK_HERON_AURORA, conf_dir_options
 
 
 def snapshot(root) -> dict:
