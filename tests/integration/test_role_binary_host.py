@@ -196,7 +196,8 @@ def test_a_missing_or_wrong_source_writes_nothing(tmp_path, http_host, http_serv
     s3 = {"binary_host_store": "s3", "binary_host_upload_dest": "s3://nowhere/heron-core.tar.gz"}
     cases = {
         "missing": (http_host.variables(tmp_path / "absent.tar.gz"), "does not exist"),
-        "wrong sha256": (http_host.variables(src, binary_host_core_sha256="0" * 64), "has sha256 " + sha(src.read_bytes())),
+        "wrong sha256": (http_host.variables(src, binary_host_core_sha256="0" * 64),
+                         "has sha256 " + sha(src.read_bytes())),
         "wrong sha256 on the host": (http_host.variables(src, binary_host_core_sha256="0" * 64,
                                                          binary_host_core_src_remote=True), "on the host"),
         "url without sha256": (http_host.variables(f"{http_server.base_url}/{release.name}"),
