@@ -178,6 +178,10 @@ def test_http_from_a_url_with_its_sha256(tmp_path, http_host, http_server):
     variables = http_host.variables(url, binary_host_core_sha256=sha(release.read_bytes()).upper(),
                                     binary_host_http_path="dist/core")
 
+    checked = run_playbook(PLAYBOOK, variables, check_mode=True)
+    assert succeeded(checked)["changed"] > 0
+    assert not http_host.root.exists(), tree(http_host.root)
+
     first = run_playbook(PLAYBOOK, variables)
     assert succeeded(first)["changed"] > 0
     uri = core_uri(first)
