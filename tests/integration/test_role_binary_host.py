@@ -190,7 +190,7 @@ def test_http_from_a_url_with_its_sha256(tmp_path, http_host, http_server):
     assert succeeded(run_playbook(PLAYBOOK, variables))["changed"] == 0
 
 
-def test_a_missing_or_wrong_source_writes_nothing(tmp_path, http_host, http_server):
+def test_bad_options_or_a_wrong_source_write_nothing(tmp_path, http_host, http_server):
     src = tmp_path / "heron-core.tar.gz"
     src.write_bytes(b"not the release you want")
     release = http_server.root / f"wrong-{uuid.uuid4().hex[:8]}.tar.gz"
@@ -208,6 +208,10 @@ def test_a_missing_or_wrong_source_writes_nothing(tmp_path, http_host, http_serv
                                "binary_host_core_sha256 is required"),
         "hdfs, wrong sha256": (http_host.variables(src, binary_host_core_sha256="f" * 64, **hdfs), "has sha256"),
         "s3, missing": (http_host.variables(tmp_path / "absent.tar.gz", **s3), "does not exist"),
+        "http path out of the root": (http_host.variables(src, binary_host_http_path="heron/../.."),
+                                      "binary_host_http_path must be"),
+        "upload to another store": (http_host.variables(src, **dict(s3, binary_host_upload_dest="hdfs:///x.tar.gz")),
+                                    "binary_host_upload_dest must be a s3:// URI"),
     }
     for name, (variables, message) in cases.items():
         result = run_playbook(PLAYBOOK, variables)
@@ -232,8 +236,8 @@ def test_argument_spec_failures_change_nothing(tmp_path, http_host):
          "missing required arguments: binary_host_core_src"),
         (http_host.variables(src, binary_host_http_port="eighty"), "binary_host_http_port"),
         (http_host.variables(src, binary_host_store="ftp"), "binary_host_store"),
-        (http_host.variables(src, binary_host_upload_options={"namenode_url": ["http://x"], "secret": "x"}),
-         "secret"),
+        (http_host.variables(src, binary_host_upload_options={"namenode_url": ["http://x"], "src": "/x"}),
+         "binary_host_upload_options.src"),
     ]
     for variables, message in cases:
         result = run_playbook(PLAYBOOK, variables)
