@@ -169,6 +169,14 @@ def test_http_serves_the_tarball_and_reloads_only_on_a_config_change(tmp_path, h
     assert new_uri == f"http://127.0.0.1:{moved['binary_host_http_port']}/heron/heron-core.tar.gz"
     assert curl(new_uri, tmp_path / "fetched-3") == src.read_bytes()
 
+    # nginx died and its pid was taken by another process (this one): a rerun starts it again.
+    http_host.stop()
+    http_host.pid_file.write_text(f"{os.getpid()}\n")
+    restarted = run_playbook(PLAYBOOK, moved)
+    assert succeeded(restarted)["changed"] == 1, restarted.stdout
+    assert http_host.master() != os.getpid() and alive(http_host.master())
+    assert curl(new_uri, tmp_path / "fetched-4") == src.read_bytes()
+
 
 def test_http_from_a_url_with_its_sha256(tmp_path, http_host, http_server):
     release = http_server.root / f"release-{uuid.uuid4().hex[:8]}" / "heron-core.tar.gz"
