@@ -42,6 +42,7 @@ attributes:
     details: A unified diff per changed file (S3 keys starred out), and mode changes.
   action_group:
     support: none
+    membership: []
     details: >-
       It shares no option set with other modules, so it is in no action group; C(module_defaults) can still set its
       options under its own name, C(heron.aurora.heron_cluster_config).

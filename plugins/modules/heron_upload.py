@@ -32,6 +32,7 @@ extends_documentation_fragment:
 attributes:
   action_group:
     support: none
+    membership: []
     details: >-
       It shares no option set with other modules, so it is in no action group; C(module_defaults) can still set its
       options under its own name, C(heron.aurora.heron_upload).
