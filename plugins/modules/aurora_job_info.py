@@ -73,7 +73,8 @@ jobs:
         ports: {description: "Named ports assigned.", type: dict, returned: always}
         failure_count: {description: "Failures before this task.", type: int, returned: always}
         last_message: {description: "Last telling event message.", type: str, returned: always}
-        events: {description: "Status changes with timestamp (ms) and message.", type: list, elements: dict, returned: always}
+        events: {description: "Status changes with timestamp (ms) and message.", type: list, elements: dict,
+                 returned: always}
     inactive:
       description: Tasks that ended (FINISHED, FAILED, KILLED, LOST), as long as the scheduler keeps them.
       type: list

@@ -49,7 +49,8 @@ def aurora(tmp_path, scheduler, *args, **env):
 
 @pytest.mark.parametrize("config, args, env, code, message", [
     (None, ["job", "list", "devcluster"], {}, 0, ""),  # the UTF-8 user name is accepted by the scheduler
-    (None, ["job", "list", "devcluster"], {"AURORA_PASSWORD": SECRET + "\n"}, 6, "password contains a control character"),
+    (None, ["job", "list", "devcluster"], {"AURORA_PASSWORD": SECRET + "\n"}, 6,
+     "password contains a control character"),
     (None, ["job", "list", "devcluster"], {"AURORA_PASSWORD": "wrong"}, 30, "refused the credentials (HTTP 401)"),
     (EXITS, ["job", "create", KEY, "CONFIG"], {}, 3, "the config ended the process that evaluated it (exit code 0)"),
     (CONFIG % "10**11", ["job", "create", KEY, "CONFIG"], {}, 3, "instances must be from 1 to 10000"),

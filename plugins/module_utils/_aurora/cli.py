@@ -176,7 +176,8 @@ def add_verbose(parser: argparse.ArgumentParser, top_level: bool = False) -> Non
 def build_parser() -> argparse.ArgumentParser:
     from ansible_collections.heron.aurora.plugins.module_utils._aurora import cli_job, cli_update
 
-    parser = argparse.ArgumentParser(prog=PROG, description="Aurora client command line (Python 3, heron.aurora collection)")
+    parser = argparse.ArgumentParser(prog=PROG,
+                                     description="Aurora client command line (Python 3, heron.aurora collection)")
     parser.add_argument("--version", action="version", version=VERSION)
     add_verbose(parser, top_level=True)
     nouns = parser.add_subparsers(dest="noun", title="commands", metavar="{job,update}")
@@ -250,7 +251,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         return EXIT_COMMAND_FAILURE
     except (CommandError, AuroraError) as error:
         return report(output, error)
-    except Exception as error:  # a bug of ours: say so in one line and exit as the stock client does
+    except Exception as error:  # noqa: BLE001 - a bug of ours: say so in one line and exit as the stock client does
         output.debug(traceback.format_exc())
         output.err(f"Unknown error: {type(error).__name__} (run with --verbose for the traceback)")
         return EXIT_UNKNOWN_ERROR

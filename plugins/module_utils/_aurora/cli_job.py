@@ -21,6 +21,7 @@ from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import
     EXIT_TIMEOUT,
     AuroraApiError,
     AuroraConfigError,
+    AuroraInvalidParameter,
     AuroraTimeout,
 )
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.jobs import JobKey, make_job_key
@@ -214,7 +215,8 @@ def restart_options(parser: argparse.ArgumentParser) -> None:
     cli_args.add_optional_config(parser)
     parser.add_argument("--force", action="store_true", default=False,
                         help="Accepted for compatibility (the restart asks no questions)")
-    parser.add_argument("--healthcheck-interval-seconds", dest="healthcheck_interval_seconds", type=cli_args.positive_int, default=3,
+    parser.add_argument("--healthcheck-interval-seconds", dest="healthcheck_interval_seconds",
+                        type=cli_args.positive_int, default=3,
                         help="Number of seconds between checks of the restarted instances")
     parser.add_argument("instance_spec", type=cli_args.instance_spec, metavar="CLUSTER/ROLE/ENV/NAME[/INSTANCES]",
                         help="Fully specified job instance key; without INSTANCES every active instance")
@@ -322,7 +324,7 @@ def matching_jobs(ctx: Any, pattern: cli_args.PartialJobKey) -> list[JobKey]:
     if pattern.fully_bound:
         try:
             return [make_job_key(*pattern)]
-        except Exception as error:  # AuroraInvalidParameter: report as the parameter error it is
+        except AuroraInvalidParameter as error:  # report as the parameter error it is
             raise CommandError(EXIT_INVALID_PARAMETER, str(error)) from None
     clusters = ctx.session.cluster_names() if pattern.cluster == "*" else [pattern.cluster]
     found = []

@@ -24,6 +24,7 @@ from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import
     EXIT_UNKNOWN_ERROR,
     AuroraApiError,
     AuroraConfigError,
+    AuroraInvalidParameter,
 )
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.jobs import JobKey, make_job_key
 
@@ -100,7 +101,8 @@ def id_argument(parser: argparse.ArgumentParser) -> None:
 def start_options(parser: argparse.ArgumentParser) -> None:
     cli_args.add_config_options(parser)
     cli_args.add_open_browser(parser)
-    parser.add_argument("--healthcheck-interval-seconds", dest="healthcheck_interval_seconds", type=cli_args.positive_int, default=3,
+    parser.add_argument("--healthcheck-interval-seconds", dest="healthcheck_interval_seconds",
+                        type=cli_args.positive_int, default=3,
                         help="Accepted for compatibility: the scheduler watches the update's instances")
     message_option(parser)
     parser.add_argument("--strict", action="store_true", default=False,
@@ -303,7 +305,7 @@ def list_updates(ctx: Any) -> int:
     if scope.role and scope.env and scope.job:
         try:
             key = make_job_key(scope.cluster, scope.role, scope.env, scope.job)
-        except Exception as error:  # AuroraInvalidParameter
+        except AuroraInvalidParameter as error:
             raise CommandError(EXIT_INVALID_PARAMETER, str(error)) from None
     statuses = set().union(*(STATUS_GROUPS[name] for name in options.status)) if options.status else None
     summaries = jobs.update_summaries(key, role=scope.role if key is None else None, statuses=statuses,

@@ -205,7 +205,8 @@ def describe_failure(exc: BaseException, timeout: float) -> tuple[str, bool]:
     if isinstance(exc, requests.exceptions.ReadTimeout):
         return f"no answer within {timeout:g} s (request_timeout)", False
     # requests' own exceptions are OSErrors too, without strerror: the socket's error is further down.
-    system_error = next((cause.strerror for cause in _causes(exc) if isinstance(cause, OSError) and cause.strerror), None)
+    system_error = next((cause.strerror for cause in _causes(exc) if isinstance(cause, OSError) and cause.strerror),
+                        None)
     return system_error or type(exc).__name__, False
 
 

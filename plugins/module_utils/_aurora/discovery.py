@@ -206,14 +206,14 @@ def leader_from_zookeeper(hosts: str, path: str, timeout: float = ZK_TIMEOUT_SEC
     try:
         try:
             zk.start(timeout=timeout)
-        except Exception as exc:  # kazoo's timeout type depends on its handler
+        except Exception as exc:  # noqa: BLE001 - kazoo's timeout type depends on its handler
             raise AuroraDiscoveryError(f"cannot reach ZooKeeper at {hosts}: {exc or type(exc).__name__}") from None
         return _read_leader(zk, hosts, path)
     finally:
         try:
             zk.stop()
             zk.close()
-        except Exception:  # closing a client that never connected must not hide the real error
+        except Exception:  # noqa: BLE001, S110 - closing a client that never connected must not hide the real error
             pass
 
 

@@ -303,7 +303,8 @@ class AuroraJobs:
     def update_details(self, key: JobKey, update_id: str) -> Any:
         idl = self.idl
         update_key = idl.JobUpdateKey(job=key.thrift(idl), id=update_id)
-        return self.client.call("getJobUpdateDetails", key=update_key, query=None).result.getJobUpdateDetailsResult.details
+        result = self.client.call("getJobUpdateDetails", key=update_key, query=None).result
+        return result.getJobUpdateDetailsResult.details
 
     def change_update(self, key: JobKey, update_id: str, action: str, message: str | None = None) -> None:
         """``action``: pause, resume, abort or rollback the update."""
@@ -352,7 +353,8 @@ class AuroraJobs:
                 return self.task_summaries(key, wanted)
             if self._clock() >= deadline:
                 lines = "; ".join(
-                    f"instance {t['instance_id']}: {t['status']}" + (f" ({t['last_message']})" if t["last_message"] else "")
+                    f"instance {t['instance_id']}: {t['status']}"
+                    + (f" ({t['last_message']})" if t["last_message"] else "")
                     for t in lagging)
                 raise AuroraTimeout(f"{key}: not every instance is {target} after {timeout:.0f} s: {lines}", lagging)
             self._sleep(POLL_SECS)
@@ -458,7 +460,8 @@ def jobs_info(jobs: AuroraJobs, cluster: str | None, role: str, key: JobKey | No
         for config in jobs.job_configurations(role):
             name = f"{cluster}/{config.key.role}/{config.key.environment}/{config.key.name}"
             by_job.setdefault(name, {"job": name, "active": [], "inactive": []})
-    for task in sorted(tasks, key=lambda t: (t.assignedTask.instanceId, t.taskEvents[0].timestamp if t.taskEvents else 0)):
+    for task in sorted(tasks, key=lambda t: (t.assignedTask.instanceId,
+                                             t.taskEvents[0].timestamp if t.taskEvents else 0)):
         job = task.assignedTask.task.job
         name = f"{cluster}/{job.role}/{job.environment}/{job.name}"
         entry = by_job.setdefault(name, {"job": name, "active": [], "inactive": []})

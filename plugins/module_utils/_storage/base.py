@@ -89,7 +89,8 @@ class StorageBackend(abc.ABC):
         return None
 
     def close(self) -> None:
-        """Release connections."""
+        """Release connections. A no-op here: a backend that holds connections overrides it."""
+        return None
 
 
 def store_clock(date_header: str | None) -> float:

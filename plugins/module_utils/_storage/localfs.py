@@ -141,7 +141,8 @@ class LocalFileBackend(StorageBackend):
         except OSError as exc:
             # Linux answers EISDIR; other systems EPERM for a directory.
             if isinstance(exc, IsADirectoryError) or os.path.isdir(location.path):
-                raise InvalidInput("dest", f"dest '{location.uri}' is a directory; heron_upload removes files only") from None
+                raise InvalidInput("dest", f"dest '{location.uri}' is a directory; "
+                                           "heron_upload removes files only") from None
             raise StorageError(f"cannot remove '{location.path}': {exc.strerror}") from exc
         _fsync_directory(location.directory or "/")
         return True

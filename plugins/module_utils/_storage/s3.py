@@ -196,7 +196,8 @@ class S3Backend(StorageBackend):
             return session.client("s3", endpoint_url=settings.endpoint_url or None, config=config,
                                   verify=settings.verify)
         except InvalidRegionError:
-            raise InvalidInput("region", f"region '{settings.region}' is not a region name, such as eu-west-1") from None
+            raise InvalidInput("region",
+                               f"region '{settings.region}' is not a region name, such as eu-west-1") from None
         except ValueError as exc:
             raise InvalidInput("endpoint_url", f"endpoint_url is not usable: {describe(exc)}") from None
 
@@ -240,7 +241,8 @@ class S3Backend(StorageBackend):
                 return InvalidInput("access_key", f"S3 denied access while trying to {what} {location.uri}: the "
                                                   "credentials were rejected, or they lack the permission "
                                                   "(check access_key, secret_key, session_token or profile)")
-            if code in ("KMS.NotFoundException", "KMS.DisabledException", "InvalidArgument") and self.settings.encryption:
+            if (code in ("KMS.NotFoundException", "KMS.DisabledException", "InvalidArgument")
+                    and self.settings.encryption):
                 return InvalidInput("kms_key_id" if self.settings.kms_key_id else "encryption",
                                     f"S3 refused the server-side encryption settings: {describe(exc)}")
         if isinstance(exc, StorageError):
@@ -320,7 +322,7 @@ class S3Backend(StorageBackend):
             if token:
                 arguments["ContinuationToken"] = token
             try:
-                page = self._call("LIST", lambda: self.client.list_objects_v2(**arguments))
+                page = self._call("LIST", lambda arguments=arguments: self.client.list_objects_v2(**arguments))
             except ClientError as exc:
                 if _error_code(exc) in NOT_FOUND_CODES:
                     return []
@@ -434,7 +436,7 @@ class S3Backend(StorageBackend):
                     running.add(pool.submit(self._upload_part, fd, location, upload_id, item, checksum))
 
             running: set[Future] = set()
-            for dummy in range(self.settings.concurrency):
+            for _ in range(self.settings.concurrency):
                 submit_next(running)
             while running:
                 finished, running = wait(running, return_when=FIRST_COMPLETED)

@@ -184,7 +184,7 @@ def _evaluate(path: str | None, content: str | None, base_dir: str) -> list:
     except MemoryError:
         raise AuroraConfigError(f"{path or CONTENT_NAME}: the config needs more than the "
                                 f"{CONFIG_MEMORY_BYTES >> 20} MiB of memory its evaluation may use") from None
-    except (Exception, SystemExit) as exc:  # a config is arbitrary code: any error it raises is a config error
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - a config is arbitrary code; all it raises is a config error
         where = _error_location(exc, evaluation.files)
         prefix = f"{where}: " if where else ""
         raise AuroraConfigError(f"{prefix}{type(exc).__name__}: {exc}") from None

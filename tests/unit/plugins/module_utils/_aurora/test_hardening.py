@@ -149,7 +149,8 @@ def test_command_sends_non_latin1_credentials_as_utf8(command_home, make_endpoin
     environ = {"AURORA_CONFIG_ROOT": str(command_home), "HOME": str(command_home), "AURORA_USERNAME": "hérön",
                "AURORA_PASSWORD": "пароль"}
     assert run(["job", "list", "devcluster"], environ)[0] == 0
-    assert endpoint.received[0].headers["Authorization"] == "Basic " + base64.b64encode("hérön:пароль".encode()).decode()
+    expected = "Basic " + base64.b64encode("hérön:пароль".encode()).decode()
+    assert endpoint.received[0].headers["Authorization"] == expected
 
 
 # --- failures that must end in a message naming the option, and in the right exit code -----------------
@@ -339,7 +340,8 @@ def test_a_runaway_config_is_stopped_and_named(tmp_path, case):
 
 @pytest.mark.parametrize("container, strategy", [
     ("Docker(image='debian:12', parameters=[Parameter(name='env', value='A=1')])", "QueueUpdateStrategy(batch_size=3)"),
-    ("Mesos(image=DockerImage(name='debian', tag='12'))", "BatchUpdateStrategy(batch_size=4, autopause_after_batch=True)"),
+    ("Mesos(image=DockerImage(name='debian', tag='12'))",
+     "BatchUpdateStrategy(batch_size=4, autopause_after_batch=True)"),
     ("Mesos(image=AppcImage(name='debian', image_id='sha512-x'), volumes=[Volume(container_path='/a', host_path='/b', "
      "mode='RO')])", "VariableBatchUpdateStrategy(batch_sizes=[1, 5])"),
     ("Container(docker=Docker(image='debian:12'))", "QueueUpdateStrategy()"),
@@ -363,8 +365,10 @@ def test_jobs_come_back_from_the_evaluating_process_as_written(idl, container, s
      "<config_content>: the config was still being evaluated after 2 s, the limit"),
     ({"config_content": "import os\nos._exit(0)\n"}, "the config ended the process that evaluated it (exit code 0)"),
     ({"config_content": "x = 'x' * 10**12\n"}, "needs more than the 1024 MiB"),
-    ({"config_content": CPU_CONFIG % 1, "config_timeout": 0}, "config_timeout must be a number of seconds, more than 0"),
-    ({"config_content": CPU_CONFIG.replace("task=task", "task=task, instances=10**11") % 1, "bindings": {"command": "x"}},
+    ({"config_content": CPU_CONFIG % 1, "config_timeout": 0},
+     "config_timeout must be a number of seconds, more than 0"),
+    ({"config_content": CPU_CONFIG.replace("task=task", "task=task, instances=10**11") % 1,
+      "bindings": {"command": "x"}},
      "instances must be from 1 to 10000, got 100000000000"),
     ({"state": "absent", "instances": ["0-100000000000"]}, "0-100000000000 goes past 9999"),
     ({"state": "restarted", "instances": ["1", "2-99999999999999"]}, "2-99999999999999 goes past 9999"),
