@@ -436,7 +436,7 @@ class S3Backend(StorageBackend):
                     running.add(pool.submit(self._upload_part, fd, location, upload_id, item, checksum))
 
             running: set[Future] = set()
-            for _ in range(self.settings.concurrency):
+            for _slot in range(self.settings.concurrency):
                 submit_next(running)
             while running:
                 finished, running = wait(running, return_when=FIRST_COMPLETED)
