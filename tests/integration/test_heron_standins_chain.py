@@ -1,0 +1,190 @@
+"""The heron CLI and heron-executor STAND-INS run through the whole chain for real: a conf dir written by
+heron_cluster_config (ZooKeeper state, local-FS uploader, the stand-in heron-core release fetched from a path),
+``heron submit`` of the sample jar (its main class run with HERON_OPTIONS), the collection's ``aurora`` command
+against the stand-in scheduler, which runs the rendered fetch processes and the executor stand-in in sandboxes;
+then the state read back from the real ZooKeeper with heron_topology_info, and through ``aurora job status``."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from kazoo.client import KazooClient
+
+from harness.collection import COLLECTIONS_ROOT, ensure_collection_path
+from standins.heron.executor import core_release
+
+BIN = Path(__file__).parents[1] / "standins" / "bin"
+HERON = BIN / "heron"
+CLUSTER, ROLE, ENVIRONMENT = "devcluster", "heron", "devel"
+TOPOLOGY = "WordCount"
+JOB_KEY = f"{CLUSTER}/{ROLE}/{ENVIRONMENT}/{TOPOLOGY}"
+LOCATION = f"{CLUSTER}/{ROLE}/{ENVIRONMENT}"
+CLASS = "heron.aurora.sample.WordCount"
+WAIT = 120
+
+
+class Chain:
+    def __init__(self, root: Path, zk_hosts: str, scheduler, run_module) -> None:
+        self.root, self.zk_hosts, self.run_module = root, zk_hosts, run_module
+        self.state_root = f"/heron-chain-{uuid.uuid4().hex[:8]}"
+        self.config_path = root / "conf"
+        self.uploads = root / "uploads"
+        (root / "etc").mkdir(parents=True)
+        (root / "home").mkdir()
+        (root / "etc" / "clusters.json").write_text(json.dumps([{
+            "name": CLUSTER, "zk": scheduler.zk.split(",")[0].split(":")[0],
+            "zk_port": int(scheduler.zk.split(",")[0].split(":")[1]), "scheduler_zk_path": scheduler.zk_path}]))
+        self.env = dict(os.environ, AURORA_CONFIG_ROOT=str(root / "etc"), HOME=str(root / "home"),
+                        PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}", AURORA_CLI_PYTHON=sys.executable,
+                        HERON_CLI_PYTHON=sys.executable)
+
+    def write_conf_dir(self) -> dict:
+        result = self.run_module("heron_cluster_config", {
+            "path": str(self.config_path / CLUSTER), "cluster": CLUSTER, "heron_version": "0.20.5-incubating",
+            "core_package_uri": core_release().as_uri(),
+            "statemgr": {"zookeeper": {"connection_string": self.zk_hosts, "root_path": self.state_root}},
+            "uploader": {"localfs": {"directory": str(self.uploads / "${TOPOLOGY}")}},
+        })
+        assert not result.get("failed"), result
+        return result
+
+    def heron(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([str(HERON), *args[:1], "--config-path", str(self.config_path), *args[1:]],
+                              capture_output=True, text=True, env=self.env, timeout=600, check=False)
+
+    def aurora(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([str(BIN / "aurora"), *args], capture_output=True, text=True, env=self.env,
+                              timeout=300, check=False)
+
+    def active_tasks(self) -> dict[int, str]:
+        done = self.aurora("job", "status", JOB_KEY, "--write-json")
+        assert done.returncode == 0, done.stderr
+        document = json.loads(done.stdout)
+        entry = document[0] if isinstance(document, list) else document
+        return {t["assignedTask"]["instanceId"]: t["status"] for t in entry.get("active", [])}
+
+    def info(self) -> list[dict]:
+        result = self.run_module("heron_topology_info", {"cluster": CLUSTER, "config_path": str(self.config_path)})
+        assert not result.get("failed"), result
+        return result["topologies"]
+
+    def wait_for(self, check, what: str):
+        deadline = time.monotonic() + WAIT
+        while True:
+            found = check()
+            if found:
+                return found
+            if time.monotonic() > deadline:
+                pytest.fail(f"timed out waiting for {what}; last info: {self.info()}")
+            time.sleep(1)
+
+    def _read(self, read):
+        client = KazooClient(hosts=self.zk_hosts, timeout=10)
+        client.start(timeout=30)
+        try:
+            return read(client)
+        finally:
+            client.stop()
+            client.close()
+
+    def directories(self) -> list[str]:
+        return self._read(lambda client: sorted(client.get_children(self.state_root)))
+
+    def znodes(self) -> list[str]:
+        def read(client) -> list[str]:
+            found = []
+            for directory in client.get_children(self.state_root) if client.exists(self.state_root) else []:
+                found += [f"{directory}/{child}" for child in client.get_children(f"{self.state_root}/{directory}")]
+            return sorted(found)
+        return self._read(read)
+
+
+@pytest.fixture
+def chain(tmp_path, zookeeper, make_aurora_scheduler, run_module, heron_sample_jars):
+    scheduler = make_aurora_scheduler(zk=zookeeper.hosts, zk_path=f"/aurora-{uuid.uuid4().hex[:8]}/scheduler",
+                                      run_processes=True)
+    made = Chain(tmp_path, zookeeper.hosts, scheduler, run_module)
+    made.write_conf_dir()
+    return made
+
+
+def ok(done: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
+    assert done.returncode == 0, (done.args, done.stdout, done.stderr)
+    return done
+
+
+def running_with_plan(chain: Chain, state: str):
+    topologies = chain.info()
+    if len(topologies) == 1 and topologies[0].get("state") == state and topologies[0].get("tmanager") \
+            and topologies[0].get("physical_plan"):
+        return topologies[0]
+    return None
+
+
+def test_submit_control_and_kill(chain, heron_sample_jars):
+    jar = str(heron_sample_jars["v1"])
+    ok(chain.heron("submit", LOCATION, jar, CLASS, TOPOLOGY))
+
+    topology = chain.wait_for(lambda: running_with_plan(chain, "RUNNING"), "the physical plan")
+    assert topology["name"] == TOPOLOGY and topology["containers"] == 2 and topology["instances"] == 3
+    assert topology["tmanager"]["host"] == "127.0.0.1" and topology["tmanager"]["controller_port"] > 0
+    assert not topology.get("stale"), topology
+    assert chain.active_tasks() == {0: "RUNNING", 1: "RUNNING", 2: "RUNNING"}
+    assert list((chain.uploads / TOPOLOGY).iterdir()) == [chain.uploads / TOPOLOGY / "topology.tar.gz"]
+
+    ok(chain.heron("deactivate", LOCATION, TOPOLOGY))
+    assert chain.info()[0]["state"] == "PAUSED"
+    again = chain.heron("deactivate", LOCATION, TOPOLOGY)
+    assert again.returncode == 1 and "already PAUSED" in again.stderr
+    ok(chain.heron("activate", LOCATION, TOPOLOGY))
+    assert chain.info()[0]["state"] == "RUNNING"
+
+    second = chain.heron("submit", LOCATION, jar, CLASS, TOPOLOGY)
+    assert second.returncode == 1 and f"Topology '{TOPOLOGY}' already exists" in second.stderr
+
+    ok(chain.heron("kill", LOCATION, TOPOLOGY))
+    assert chain.znodes() == []
+    assert chain.active_tasks() == {}
+    assert chain.info() == []
+
+
+def test_refused_submit_leaves_nothing(chain, heron_sample_jars):
+    # The scheduler takes only the environments prod, devel, test and staging<N>: createJob is refused, after the
+    # topologies, packingplans and executionstate znodes were written and the package uploaded.
+    done = chain.heron("submit", f"{CLUSTER}/{ROLE}/qa", str(heron_sample_jars["v1"]), CLASS, TOPOLOGY)
+    assert done.returncode == 1, done.stderr
+    assert "Job environment qa doesn't match" in done.stderr and "Failed to launch topology" in done.stderr
+    assert "aurora job killall devcluster/heron/qa/WordCount --batch-size 2147483647" in done.stderr
+    assert chain.directories() == ["executionstate", "packingplans", "topologies"]  # written, then undone
+    assert chain.znodes() == []
+    assert not (chain.uploads / TOPOLOGY / "topology.tar.gz").exists()
+
+
+def test_missing_conf_dir_and_bad_usage(chain, heron_sample_jars):
+    done = chain.heron("submit", f"nocluster/{ROLE}/{ENVIRONMENT}", str(heron_sample_jars["v1"]), CLASS, TOPOLOGY)
+    assert done.returncode == 1
+    assert f"Cluster config directory '{chain.config_path / 'nocluster'}' does not exist" in done.stderr
+    assert chain.heron("submit", LOCATION, "--no-such-flag").returncode == 1
+
+
+def test_executor_rejects_unknown_and_mixed_flags(tmp_path):
+    script = Path(__file__).parents[1] / "standins" / "heron" / "executor" / "heron_executor.py"
+    base = ["--shard=0", "--topology-name=T", "--topology-id=T-1"]
+    new = [f"--{flag}=1" for flag in ("server-port", "tmanager-controller-port", "tmanager-stats-port",
+                                      "shell-port", "metrics-manager-port", "scheduler-port",
+                                      "metricscache-manager-server-port", "metricscache-manager-stats-port",
+                                      "checkpoint-manager-port")]
+    ensure_collection_path()
+    env = dict(os.environ, PYTHONPATH=str(COLLECTIONS_ROOT))
+    for extra, error in ((["--no-such-flag=1"], "unrecognized arguments: --no-such-flag=1"),
+                         (["--tmaster-controller-port=2"], "exactly those of one Heron version")):
+        done = subprocess.run([sys.executable, str(script), *base, *new, *extra], capture_output=True, text=True,
+                              cwd=tmp_path, env=env, timeout=60, check=False)
+        assert done.returncode == 2 and error in done.stderr, done.stderr
