@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import pytest
 from kazoo.client import KazooClient
 
 from harness.collection import COLLECTIONS_ROOT, ensure_collection_path
+from harness.hdfs import HDFS_COMMAND
 from standins.heron.executor import core_release
 
 BIN = Path(__file__).parents[1] / "standins" / "bin"
@@ -45,12 +47,12 @@ class Chain:
                         PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}", AURORA_CLI_PYTHON=sys.executable,
                         HERON_CLI_PYTHON=sys.executable)
 
-    def write_conf_dir(self) -> dict:
+    def write_conf_dir(self, uploader: dict | None = None, heron_version: str = "0.20.5-incubating") -> dict:
         result = self.run_module("heron_cluster_config", {
-            "path": str(self.config_path / CLUSTER), "cluster": CLUSTER, "heron_version": "0.20.5-incubating",
+            "path": str(self.config_path / CLUSTER), "cluster": CLUSTER, "heron_version": heron_version,
             "core_package_uri": core_release().as_uri(),
             "statemgr": {"zookeeper": {"connection_string": self.zk_hosts, "root_path": self.state_root}},
-            "uploader": {"localfs": {"directory": str(self.uploads / "${TOPOLOGY}")}},
+            "uploader": uploader or {"localfs": {"directory": str(self.uploads / "${TOPOLOGY}")}},
         })
         assert not result.get("failed"), result
         return result
@@ -107,7 +109,9 @@ class Chain:
 
 
 @pytest.fixture
-def chain(tmp_path, zookeeper, make_aurora_scheduler, run_module, heron_sample_jars):
+def chain(tmp_path, zookeeper, make_aurora_scheduler, run_module, heron_sample_jars, monkeypatch):
+    # The agents' `hdfs` (the harness's FsShell) on the stand-in scheduler's PATH, as on an Aurora agent.
+    monkeypatch.setenv("PATH", f"{HDFS_COMMAND.parent}{os.pathsep}{os.environ['PATH']}")
     scheduler = make_aurora_scheduler(zk=zookeeper.hosts, zk_path=f"/aurora-{uuid.uuid4().hex[:8]}/scheduler",
                                       run_processes=True)
     made = Chain(tmp_path, zookeeper.hosts, scheduler, run_module)
@@ -155,7 +159,52 @@ def test_submit_control_and_kill(chain, heron_sample_jars):
     assert chain.info() == []
 
 
-def test_refused_submit_leaves_nothing(chain, heron_sample_jars):
+def health(port: int) -> str:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=10) as response:  # noqa: S310 - loopback
+        return response.read().decode()
+
+
+def test_health_on_the_http_port_and_the_tmaster_names(chain, heron_sample_jars):
+    """A conf dir for Heron 0.20.2 renders the executor's pre-0.20.3 flags: the TManager registers under tmasters;
+    every container answers heron.aurora's health check (/health on the http port) with ok."""
+    chain.write_conf_dir(heron_version="0.20.2-incubating")
+    assert "--tmaster-controller-port" in (chain.config_path / CLUSTER / "heron.aurora").read_text()
+    ok(chain.heron("submit", LOCATION, str(heron_sample_jars["v1"]), CLASS, TOPOLOGY))
+    topology = chain.wait_for(lambda: running_with_plan(chain, "RUNNING"), "the physical plan")
+    assert "tmasters/WordCount" in chain.znodes() and "tmanagers/WordCount" not in chain.znodes(), topology
+    done = chain.aurora("job", "status", JOB_KEY, "--write-json")
+    document = json.loads(done.stdout)
+    tasks = (document[0] if isinstance(document, list) else document)["active"]
+    assert sorted(health(t["assignedTask"]["assignedPorts"]["http"]) for t in tasks) == ["ok", "ok", "ok"]
+    ok(chain.heron("deactivate", LOCATION, TOPOLOGY))
+    assert chain.info()[0]["state"] == "PAUSED"
+    ok(chain.heron("kill", LOCATION, TOPOLOGY))
+    assert chain.znodes() == []
+
+
+def test_hdfs_uploader(chain, heron_sample_jars, hdfs_cluster):
+    """The HDFS uploader (hadoop --config D fs ..., the harness's FsShell) and the agents' hdfs dfs -get."""
+    directory = f"{hdfs_cluster.fs_uri}/heron/{uuid.uuid4().hex[:8]}/${{CLUSTER}}"
+    chain.write_conf_dir(uploader={"hdfs": {"config_directory": str(HDFS_COMMAND.parents[1] / "conf"),
+                                            "topologies_directory_uri": directory}})
+    ok(chain.heron("submit", LOCATION, str(heron_sample_jars["v1"]), CLASS, TOPOLOGY))
+    chain.wait_for(lambda: running_with_plan(chain, "RUNNING"), "the physical plan")
+    uploaded = directory.replace("${CLUSTER}", CLUSTER) + f"/{TOPOLOGY}-{ROLE}-tag-0.tar.gz"
+    listed = subprocess.run([str(HDFS_COMMAND), "dfs", "-test", "-e", uploaded], capture_output=True, timeout=300,
+                            check=False)
+    assert listed.returncode == 0, listed.stderr
+    killed = ok(chain.heron("kill", "--verbose", LOCATION, TOPOLOGY))
+    assert f"Running aurora job killall {JOB_KEY} --verbose --batch-size 2147483647" in killed.stderr
+    assert chain.znodes() == [] and chain.active_tasks() == {}
+
+
+@pytest.mark.parametrize("storage", ["localfs", "hdfs"])
+def test_refused_submit_leaves_nothing(chain, heron_sample_jars, request, storage):
+    if storage == "hdfs":
+        hdfs_cluster = request.getfixturevalue("hdfs_cluster")
+        directory = f"{hdfs_cluster.fs_uri}/heron/{uuid.uuid4().hex[:8]}"
+        chain.write_conf_dir(uploader={"hdfs": {"config_directory": str(HDFS_COMMAND.parents[1] / "conf"),
+                                                "topologies_directory_uri": directory}})
     # The scheduler takes only the environments prod, devel, test and staging<N>: createJob is refused, after the
     # topologies, packingplans and executionstate znodes were written and the package uploaded.
     done = chain.heron("submit", f"{CLUSTER}/{ROLE}/qa", str(heron_sample_jars["v1"]), CLASS, TOPOLOGY)
@@ -164,7 +213,15 @@ def test_refused_submit_leaves_nothing(chain, heron_sample_jars):
     assert "aurora job killall devcluster/heron/qa/WordCount --batch-size 2147483647" in done.stderr
     assert chain.directories() == ["executionstate", "packingplans", "topologies"]  # written, then undone
     assert chain.znodes() == []
-    assert not (chain.uploads / TOPOLOGY / "topology.tar.gz").exists()
+    if storage == "hdfs":
+        uploaded = f"{directory}/{TOPOLOGY}-{ROLE}-tag-0.tar.gz"
+        assert "Uploaded topology package to " + uploaded in done.stderr
+        left = subprocess.run([str(HDFS_COMMAND), "dfs", "-test", "-e", uploaded], capture_output=True,
+                              timeout=300, check=False)
+        assert left.returncode == 1, "the uploader's undo left the package"
+    else:
+        assert "Uploaded topology package to file://" in done.stderr
+        assert not (chain.uploads / TOPOLOGY / "topology.tar.gz").exists()
 
 
 def test_missing_conf_dir_and_bad_usage(chain, heron_sample_jars):

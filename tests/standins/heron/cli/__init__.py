@@ -33,7 +33,8 @@ from ..executor import RELEASE_VERSION
 from ..topology import build
 from .. import znodes
 
-MAX_BATCH = "2147483647"
+MAX_BATCH = "2147483647"  # Integer.MAX_VALUE, as Heron passes it
+KILL_ATTEMPTS, KILL_RETRY_SECONDS = 5, 2.0  # heron.scheduler.job.max.kill.attempts, ...kill.retry.interval.ms
 ZNODE_DIRS = ("tmanagers", "tmasters", "metricscaches", "packingplans", "pplans", "schedulers", "executionstate",
               "topologies")
 EXECUTOR_BINARY = "./heron-core/bin/heron-executor"
@@ -110,11 +111,24 @@ class Context:
         return f"{self.cluster}/{self.role}/{self.environment}/{name}"
 
     def aurora(self, *args: str) -> subprocess.CompletedProcess:
-        command = ["aurora", *args, *(["--verbose"] if self.verbose else [])]
+        command = ["aurora", *args]
         log(f"Running {' '.join(command)}")
         done = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False)
         sys.stderr.write(done.stdout + done.stderr)
         return done
+
+    def verbose_flag(self) -> list[str]:
+        return ["--verbose"] if self.verbose else []
+
+    def killall(self, name: str) -> bool:
+        """``aurora job killall`` as Heron's AuroraCLIController runs it: up to 5 attempts, 2 s apart."""
+        for attempt in range(KILL_ATTEMPTS):
+            if attempt:
+                time.sleep(KILL_RETRY_SECONDS)
+            if self.aurora("job", "killall", self.job_key(name), *self.verbose_flag(), "--batch-size",
+                           MAX_BATCH).returncode == 0:
+                return True
+        return False
 
     def close(self) -> None:
         self.zk.stop()
@@ -245,9 +259,9 @@ def submit(options: argparse.Namespace, context: Context) -> None:
             job_key = context.job_key(sub.name)
             done = context.aurora("job", "create", "--wait-until", "RUNNING",
                                   *bindings(context, sub, package_uri, definition), job_key,
-                                  str(context.conf_dir / "heron.aurora"))
+                                  str(context.conf_dir / "heron.aurora"), *context.verbose_flag())
             if done.returncode != 0:
-                context.aurora("job", "killall", job_key, "--batch-size", MAX_BATCH)
+                context.killall(sub.name)
                 raise HeronError(f"Failed to launch topology '{sub.name}': aurora job create exited "
                                  f"{done.returncode}")
             context.zk.create(context.path("schedulers", sub.name), sub.scheduler_location.SerializeToString(),
@@ -264,7 +278,7 @@ def kill(options: argparse.Namespace, context: Context) -> None:
     name = options.topology_name
     if not context.zk.exists(context.path("topologies", name)):
         raise HeronError(f"Topology '{name}' does not exist")
-    if context.aurora("job", "killall", context.job_key(name), "--batch-size", MAX_BATCH).returncode != 0:
+    if not context.killall(name):
         raise HeronError(f"Failed to kill topology '{name}' with aurora")
     for directory in ZNODE_DIRS:
         try:
