@@ -164,6 +164,33 @@ def health(port: int) -> str:
         return response.read().decode()
 
 
+def tmanager_pid(chain: Chain) -> tuple:
+    location = chain.info()[0].get("tmanager") or {}
+    return location.get("controller_port"), location.get("server_port")
+
+
+def test_restart_keeps_the_paused_state(chain, heron_sample_jars):
+    """restart of all containers clears the TManager location first; the new TManager registers again and the
+    stream managers re-register with it; the physical plan keeps the PAUSED state; restart of container 1 only
+    leaves the TManager where it is."""
+    ok(chain.heron("submit", "--deploy-deactivated", LOCATION, str(heron_sample_jars["v1"]), CLASS, TOPOLOGY))
+    chain.wait_for(lambda: running_with_plan(chain, "PAUSED"), "the physical plan, PAUSED")
+    before = tmanager_pid(chain)
+    done = ok(chain.heron("restart", LOCATION, TOPOLOGY))
+    assert f"Running aurora job restart {JOB_KEY} --batch-size 2147483647" in done.stderr
+    chain.wait_for(lambda: tmanager_pid(chain)[0] not in (None, before[0]), "a new TManager location")
+    chain.wait_for(lambda: running_with_plan(chain, "PAUSED"), "the physical plan after the restart")
+    assert chain.wait_for(lambda: chain.active_tasks() == {0: "RUNNING", 1: "RUNNING", 2: "RUNNING"}, "RUNNING")
+    ok(chain.heron("activate", LOCATION, TOPOLOGY))
+    after = tmanager_pid(chain)
+    done = ok(chain.heron("restart", LOCATION, TOPOLOGY, "1"))
+    assert f"Running aurora job restart {JOB_KEY}/1 --batch-size 2147483647" in done.stderr
+    assert tmanager_pid(chain) == after and chain.info()[0]["state"] == "RUNNING"
+    ok(chain.heron("kill", LOCATION, TOPOLOGY))
+    missing = chain.heron("restart", LOCATION, TOPOLOGY)
+    assert missing.returncode == 1 and f"Topology '{TOPOLOGY}' does not exist" in missing.stderr
+
+
 def test_health_on_the_http_port_and_the_tmaster_names(chain, heron_sample_jars):
     """A conf dir for Heron 0.20.2 renders the executor's pre-0.20.3 flags: the TManager registers under tmasters;
     every container answers heron.aurora's health check (/health on the http port) with ok."""

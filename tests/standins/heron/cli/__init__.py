@@ -5,8 +5,8 @@ failure, Heron's error strings; it builds the topology definition by running the
 HERON_OPTIONS (so HeronSubmitter writes the bytes), packs topology.tar.gz (the topology file, the .defn, the conf dir
 as heron-conf/, release.yaml, override.yaml), uploads it with the conf dir's uploader (localfs, hdfs), writes the
 znodes in Heron's order with undo, creates the Aurora job with the collection's ``aurora`` command on PATH and
-Heron's bindings, and undoes a failed launch as Heron does. kill, activate and deactivate as Heron does them.
-Not done: restart, update, --dry-run, the S3 and HTTP uploaders, tunnels (see docs/testing.md).
+Heron's bindings, and undoes a failed launch as Heron does. kill, activate, deactivate and restart as Heron does
+them. Not done: update, --dry-run, the S3 and HTTP uploaders, tunnels (see docs/testing.md).
 """
 
 from __future__ import annotations
@@ -62,10 +62,12 @@ def parser() -> argparse.ArgumentParser:
     submit.add_argument("topology_file")
     submit.add_argument("topology_class")
     submit.add_argument("topology_args", nargs=argparse.REMAINDER)
-    for verb in ("kill", "activate", "deactivate"):
+    for verb in ("kill", "activate", "deactivate", "restart"):
         command = verbs.add_parser(verb, allow_abbrev=False)
         _common(command)
         command.add_argument("topology_name")
+        if verb == "restart":
+            command.add_argument("container_id", nargs="?", type=int, default=-1)
     return top
 
 
@@ -288,6 +290,30 @@ def kill(options: argparse.Namespace, context: Context) -> None:
     log(f"Topology '{name}' killed successfully")
 
 
+def restart(options: argparse.Namespace, context: Context) -> None:
+    """As Heron does: the TManager location is cleared first when container 0 restarts (the new TManager expects
+    none), then ``aurora job restart`` of the container, or of the whole job for -1."""
+    name, container = options.topology_name, options.container_id
+    if not context.zk.exists(context.path("topologies", name)):
+        raise HeronError(f"Topology '{name}' does not exist")
+    if container < -1:
+        raise HeronError(f"Invalid container id {container}: use -1 (all) or a container index")
+    if container in (-1, 0):
+        cleared = False
+        for directory in ("tmanagers", "tmasters"):
+            try:
+                context.zk.delete(context.path(directory, name))
+                cleared = True
+            except NoNodeError:
+                pass
+        if not cleared:
+            raise HeronError("Failed to clear TManager location. Check whether TManager set it correctly.")
+    target = context.job_key(name) + ("" if container == -1 else f"/{container}")
+    if context.aurora("job", "restart", target, *context.verbose_flag(), "--batch-size", MAX_BATCH).returncode:
+        raise HeronError(f"Failed to restart topology '{name}'")
+    log(f"Topology '{name}' restarted successfully")
+
+
 def control(options: argparse.Namespace, context: Context) -> None:
     name, verb = options.topology_name, options.verb
     from ansible_collections.heron.aurora.plugins.module_utils._heron.state import messages
@@ -314,7 +340,7 @@ def main(argv: list[str]) -> int:
     context = None
     try:
         context = Context(options)
-        {"submit": submit, "kill": kill, "activate": control, "deactivate": control}[options.verb](options, context)
+        {"submit": submit, "kill": kill, "activate": control, "deactivate": control, "restart": restart}[options.verb](options, context)
     except HeronError as exc:
         sys.stderr.write(f"[heron stand-in] ERROR: {exc}\n")
         return 1

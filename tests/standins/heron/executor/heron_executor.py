@@ -12,7 +12,9 @@ the conf dir the topology package carries (heron-conf/, in its working directory
   writes the physical plan ``pplans/<name>`` from the topology and packing plan znodes; it serves
   ``/activate?topologyid=ID`` and ``/deactivate?topologyid=ID`` on --tmanager-controller-port by rewriting the
   physical plan's topology state.
-- Every other container plays its stream manager: it finds the TManager in ZooKeeper and registers with it.
+  A TManager that finds a physical plan already there (it restarted) keeps that plan's topology state.
+- Every other container plays its stream manager: it finds the TManager in ZooKeeper and registers with it, again
+  whenever a new TManager registers (a restart of container 0).
 What it does not do: run instances, carry tuples, collect metrics (see docs/testing.md).
 """
 
@@ -107,16 +109,20 @@ class Container:
         self.zk.create(self.path(self.location_dir), location.SerializeToString(), ephemeral=True, makepath=True)
 
     def register(self, container: int, pid: int, shell_port: int, cwd: str) -> None:
+        """A stream manager registered: once every container of the packing plan has, write the physical plan.
+        An existing plan (this TManager restarted) keeps its topology state, as the TManager keeps it."""
         with self.lock:
             self.registered[container] = {"pid": pid, "shell_port": shell_port, "cwd": cwd}
             packing = self.read("packingplans", "heron.proto.system.PackingPlan")
-            wanted = {plan.id for plan in packing.container_plans}
-            if wanted <= set(self.registered) and not self.zk.exists(self.path("pplans")):
+            if {plan.id for plan in packing.container_plans} <= set(self.registered):
                 self.write_physical_plan(packing)
 
     def write_physical_plan(self, packing) -> None:
         plan = messages.message_class("heron.proto.system.PhysicalPlan")()
         plan.topology.CopyFrom(self.read("topologies", "heron.proto.api.Topology"))
+        existing = self.zk.exists(self.path("pplans"))
+        if existing:
+            plan.topology.state = self.read("pplans", "heron.proto.system.PhysicalPlan").topology.state
         for container in packing.container_plans:
             stmgr_id = f"stmgr-{container.id}"
             seen = self.registered[container.id]
@@ -129,7 +135,10 @@ class Container:
                 entry.info.task_id = instance.task_id
                 entry.info.component_index = instance.component_index
                 entry.info.component_name = instance.component_name
-        self.zk.create(self.path("pplans"), plan.SerializeToString(), makepath=True)
+        if existing:
+            self.zk.set(self.path("pplans"), plan.SerializeToString())
+        else:
+            self.zk.create(self.path("pplans"), plan.SerializeToString(), makepath=True)
 
     def set_state(self, topology_id: str, wanted: str) -> tuple[int, str]:
         """Activate or deactivate as the TManager does: only from the other state, only for its topology id."""
@@ -147,21 +156,29 @@ class Container:
         return 200, f"Topology {'activated' if wanted == 'RUNNING' else 'deactivated'}"
 
     # --- other containers: a stream manager -----------------------------------------------------------
-    def register_with_tmanager(self, deadline: float) -> None:
-        while time.monotonic() < deadline:
-            data = self.zk.exists(self.path(self.location_dir)) and self.zk.get(self.path(self.location_dir))[0]
-            if data:
-                location = messages.decode(messages.message_class("heron.proto.tmanager.TManagerLocation"), data)
-                body = json.dumps({"container": self.options.shard, "pid": os.getpid(),
-                                   "shell_port": self.options.shell_port, "cwd": os.getcwd()}).encode()
-                try:
-                    with urllib.request.urlopen(f"http://{location.host}:{location.server_port}/register",
-                                                data=body, timeout=5):
-                        return
-                except OSError:
-                    pass
-            time.sleep(0.5)
-        raise SystemExit("no TManager registered in ZooKeeper in time")
+    def follow_tmanager(self) -> None:
+        """Register with the TManager whose location ZooKeeper holds, again whenever a new one registers."""
+        last: dict = {"data": None}
+
+        def changed(data, _stat) -> None:
+            if data and data != last["data"]:
+                last["data"] = data
+                threading.Thread(target=self.register_with, args=(data,), daemon=True).start()
+
+        self.zk.DataWatch(self.path(self.location_dir), changed)
+
+    def register_with(self, data: bytes, attempts: int = 60) -> None:
+        location = messages.decode(messages.message_class("heron.proto.tmanager.TManagerLocation"), data)
+        body = json.dumps({"container": self.options.shard, "pid": os.getpid(),
+                           "shell_port": self.options.shell_port, "cwd": os.getcwd()}).encode()
+        for _attempt in range(attempts):
+            try:
+                with urllib.request.urlopen(f"http://{location.host}:{location.server_port}/register",
+                                            data=body, timeout=5):
+                    return
+            except OSError:
+                time.sleep(1)
+        print(f"could not register with the TManager at {location.host}:{location.server_port}", file=sys.stderr)
 
 
 def serve(port_number: int, handle) -> ThreadingHTTPServer:
@@ -215,7 +232,7 @@ def main(argv: list[str]) -> int:
         serve(port(options, "server-port", "master-port"), registration)
         container.start_tmanager()
     else:
-        container.register_with_tmanager(time.monotonic() + 120)
+        container.follow_tmanager()
     print(f"heron-executor stand-in: container {options.shard} of {options.topology_name} up", flush=True)
     stop.wait()
     zk.stop()
