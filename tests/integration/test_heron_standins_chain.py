@@ -256,6 +256,12 @@ def test_missing_conf_dir_and_bad_usage(chain, heron_sample_jars):
     assert done.returncode == 1
     assert f"Cluster config directory '{chain.config_path / 'nocluster'}' does not exist" in done.stderr
     assert chain.heron("submit", LOCATION, "--no-such-flag").returncode == 1
+    # --topology-main-jvm-property reaches the JVM that runs the main class: a class loader that does not exist
+    # stops it, and the submit fails before anything is written.
+    broken = chain.heron("submit", "--topology-main-jvm-property", "java.system.class.loader=no.such.Loader",
+                         LOCATION, str(heron_sample_jars["v1"]), CLASS, TOPOLOGY)
+    assert broken.returncode == 1 and "-Djava.system.class.loader=no.such.Loader" in broken.stderr, broken.stderr
+    assert chain.znodes() == []
 
 
 def test_executor_rejects_unknown_and_mixed_flags(tmp_path):

@@ -29,9 +29,11 @@ import yaml
 from kazoo.client import KazooClient
 from kazoo.exceptions import NoNodeError
 
+from ansible_collections.heron.aurora.plugins.module_utils._heron.state import messages
+
+from .. import znodes
 from ..executor import RELEASE_VERSION
 from ..topology import build
-from .. import znodes
 
 MAX_BATCH = "2147483647"  # Integer.MAX_VALUE, as Heron passes it
 KILL_ATTEMPTS, KILL_RETRY_SECONDS = 5, 2.0  # heron.scheduler.job.max.kill.attempts, ...kill.retry.interval.ms
@@ -241,7 +243,8 @@ def submit(options: argparse.Namespace, context: Context) -> None:
         try:
             definition = build.run_main_class(topology_file.resolve(), options.topology_class,
                                               options.topology_args, work / "defn", context.cluster,
-                                              context.role, context.environment, initial_state, getpass.getuser())
+                                              context.role, context.environment, initial_state, getpass.getuser(),
+                                              jvm_properties=options.topology_main_jvm_property)
         except build.BuildError as exc:
             raise HeronError(str(exc)) from None
         sub = znodes.submission(znodes.our_classes, definition.read_bytes(), context.cluster, context.role,
@@ -316,7 +319,6 @@ def restart(options: argparse.Namespace, context: Context) -> None:
 
 def control(options: argparse.Namespace, context: Context) -> None:
     name, verb = options.topology_name, options.verb
-    from ansible_collections.heron.aurora.plugins.module_utils._heron.state import messages
     for directory in ("tmanagers", "tmasters"):
         if context.zk.exists(context.path(directory, name)):
             data, _stat = context.zk.get(context.path(directory, name))
@@ -329,10 +331,14 @@ def control(options: argparse.Namespace, context: Context) -> None:
         with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 - the TManager's controller
             log(response.read().decode(errors="replace"))
     except urllib.error.HTTPError as exc:
-        raise HeronError(f"Failed to {verb} topology '{name}': {exc.code} {exc.read().decode(errors='replace')}")
+        raise HeronError(f"Failed to {verb} topology '{name}': {exc.code} "
+                         f"{exc.read().decode(errors='replace')}") from None
     except OSError as exc:
         raise HeronError(f"Failed to {verb} topology '{name}': {exc}") from None
     log(f"Topology '{name}' {verb}d successfully")
+
+
+VERBS = {"submit": submit, "kill": kill, "activate": control, "deactivate": control, "restart": restart}
 
 
 def main(argv: list[str]) -> int:
@@ -340,7 +346,7 @@ def main(argv: list[str]) -> int:
     context = None
     try:
         context = Context(options)
-        {"submit": submit, "kill": kill, "activate": control, "deactivate": control, "restart": restart}[options.verb](options, context)
+        VERBS[options.verb](options, context)
     except HeronError as exc:
         sys.stderr.write(f"[heron stand-in] ERROR: {exc}\n")
         return 1

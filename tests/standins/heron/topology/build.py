@@ -21,7 +21,7 @@ import shutil
 import subprocess
 import zipfile
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Iterator, Mapping, Sequence
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[3]
@@ -90,13 +90,15 @@ def heron_options(tmpdir: Path, cluster: str, role: str, environment: str, topol
 
 def run_main_class(jar: Path, main_class: str, args: list[str], tmpdir: Path, cluster: str, role: str,
                    environment: str, initial_state: str = "RUNNING", submit_user: str = "heron",
-                   extra_env: Mapping[str, str] | None = None) -> Path:
-    """Run a topology's main class as the heron CLI does; return the one .defn HeronSubmitter wrote in tmpdir."""
+                   extra_env: Mapping[str, str] | None = None, jvm_properties: Sequence[str] = ()) -> Path:
+    """Run a topology's main class as the heron CLI does (``jvm_properties``: its --topology-main-jvm-property
+    values, each passed as -D<value>); return the one .defn HeronSubmitter wrote in tmpdir."""
     classpath = f"{jar}{os.pathsep}{prepare_classpath()}"
     tmpdir.mkdir(parents=True, exist_ok=True)
     options = heron_options(tmpdir, cluster, role, environment, jar, initial_state, submit_user, main_class)
     env = dict(os.environ, HERON_OPTIONS=options, **(extra_env or {}))
-    command = [_java_tool("java"), "-client", "-Xmx1g", "-cp", classpath, main_class, *args]
+    command = [_java_tool("java"), "-client", "-Xmx1g", *(f"-D{item}" for item in jvm_properties), "-cp", classpath,
+               main_class, *args]
     completed = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env,
                                timeout=TOOL_TIMEOUT, check=False)
     definitions = sorted(tmpdir.glob("*.defn"))
