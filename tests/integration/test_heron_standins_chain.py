@@ -264,6 +264,11 @@ def test_missing_conf_dir_and_bad_usage(chain, heron_sample_jars):
     assert chain.znodes() == []
 
 
+def test_version():
+    done = subprocess.run([str(HERON), "version"], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0 and "heron.build.version : 0.20.5-incubating" in done.stdout, done
+
+
 def test_executor_rejects_unknown_and_mixed_flags(tmp_path):
     script = Path(__file__).parents[1] / "standins" / "heron" / "executor" / "heron_executor.py"
     base = ["--shard=0", "--topology-name=T", "--topology-id=T-1"]

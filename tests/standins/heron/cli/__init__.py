@@ -6,7 +6,8 @@ HERON_OPTIONS (so HeronSubmitter writes the bytes), packs topology.tar.gz (the t
 as heron-conf/, release.yaml, override.yaml), uploads it with the conf dir's uploader (localfs, hdfs), writes the
 znodes in Heron's order with undo, creates the Aurora job with the collection's ``aurora`` command on PATH and
 Heron's bindings, and undoes a failed launch as Heron does. kill, activate, deactivate and restart as Heron does
-them. Not done: update, --dry-run, the S3 and HTTP uploaders, tunnels (see docs/testing.md).
+them; version prints the stand-in's release. Not done: update, --dry-run, the S3 and HTTP uploaders, tunnels
+(see docs/testing.md).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from kazoo.exceptions import NoNodeError
 from ansible_collections.heron.aurora.plugins.module_utils._heron.state import messages
 
 from .. import znodes
-from ..executor import RELEASE_VERSION
+from ..executor import RELEASE_VERSION, RELEASE_YAML
 from ..topology import build
 
 MAX_BATCH = "2147483647"  # Integer.MAX_VALUE, as Heron passes it
@@ -64,6 +65,7 @@ def parser() -> argparse.ArgumentParser:
     submit.add_argument("topology_file")
     submit.add_argument("topology_class")
     submit.add_argument("topology_args", nargs=argparse.REMAINDER)
+    verbs.add_parser("version", allow_abbrev=False)
     for verb in ("kill", "activate", "deactivate", "restart"):
         command = verbs.add_parser(verb, allow_abbrev=False)
         _common(command)
@@ -202,7 +204,7 @@ def pack(work: Path, context: Context, topology_file: Path, definition: Path, pr
         tar.add(topology_file, arcname=topology_file.name)
         tar.add(definition, arcname=definition.name)
         tar.add(context.conf_dir, arcname="heron-conf")
-        for name, text in (("release.yaml", f"heron.build.version: {RELEASE_VERSION}\n"),
+        for name, text in (("release.yaml", RELEASE_YAML),
                            ("override.yaml", yaml.safe_dump(overrides))):
             data = text.encode()
             info = tarfile.TarInfo(name)
@@ -341,8 +343,17 @@ def control(options: argparse.Namespace, context: Context) -> None:
 VERBS = {"submit": submit, "kill": kill, "activate": control, "deactivate": control, "restart": restart}
 
 
+def version() -> int:
+    """The release's build keys, one ``key : value`` a line, as Heron's CLI prints its release.yaml."""
+    for key, value in sorted(yaml.safe_load(RELEASE_YAML).items()):
+        print(f"{key} : {value}")
+    return 0
+
+
 def main(argv: list[str]) -> int:
     options = parser().parse_args(argv)
+    if options.verb == "version":
+        return version()
     context = None
     try:
         context = Context(options)
