@@ -191,6 +191,29 @@ def test_restart_keeps_the_paused_state(chain, heron_sample_jars):
     assert missing.returncode == 1 and f"Topology '{TOPOLOGY}' does not exist" in missing.stderr
 
 
+def test_update_component_parallelism(chain, heron_sample_jars):
+    """heron update --component-parallelism: the container count stays (RoundRobinPacking), the TManager rewrites
+    the physical plan from the new packing plan, a running topology is running again afterwards."""
+    ok(chain.heron("submit", LOCATION, str(heron_sample_jars["v1"]), CLASS, TOPOLOGY))
+    chain.wait_for(lambda: running_with_plan(chain, "RUNNING"), "the physical plan")
+    done = ok(chain.heron("update", LOCATION, TOPOLOGY, "--component-parallelism", "count:4"))
+    assert "deactivated successfully" in done.stderr and "activated successfully" in done.stderr
+
+    def updated():
+        topology = running_with_plan(chain, "RUNNING")
+        return topology if topology and topology["physical_plan"].get("instances") == 5 else None
+
+    topology = chain.wait_for(updated, "the physical plan of the update")
+    assert topology["containers"] == 2 and topology["instances"] == 5, topology
+    assert topology["component_parallelism"] == {"word": 1, "count": 4}, topology
+    same = ok(chain.heron("update", LOCATION, TOPOLOGY, "--component-parallelism", "count:4"))
+    assert "nothing to update" in same.stderr
+    for bad, message in (("nope:2", "Invalid component name"), ("count:0", "Invalid --component-parallelism")):
+        refused = chain.heron("update", LOCATION, TOPOLOGY, "--component-parallelism", bad)
+        assert refused.returncode == 1 and message in refused.stderr, refused.stderr
+    ok(chain.heron("kill", LOCATION, TOPOLOGY))
+
+
 def test_health_on_the_http_port_and_the_tmaster_names(chain, heron_sample_jars):
     """A conf dir for Heron 0.20.2 renders the executor's pre-0.20.3 flags: the TManager registers under tmasters;
     every container answers heron.aurora's health check (/health on the http port) with ok."""

@@ -6,8 +6,9 @@ HERON_OPTIONS (so HeronSubmitter writes the bytes), packs topology.tar.gz (the t
 as heron-conf/, release.yaml, override.yaml), uploads it with the conf dir's uploader (localfs, hdfs), writes the
 znodes in Heron's order with undo, creates the Aurora job with the collection's ``aurora`` command on PATH and
 Heron's bindings, and undoes a failed launch as Heron does. kill, activate, deactivate and restart as Heron does
-them; version prints the stand-in's release. Not done: update, --dry-run, the S3 and HTTP uploaders, tunnels
-(see docs/testing.md).
+them; update of component parallelism (RoundRobinPacking: the container count stays); version prints the
+stand-in's release. Not done: update of the container number or runtime config, --dry-run, the S3 and HTTP
+uploaders, tunnels (see docs/testing.md).
 """
 
 from __future__ import annotations
@@ -65,6 +66,10 @@ def parser() -> argparse.ArgumentParser:
     submit.add_argument("topology_file")
     submit.add_argument("topology_class")
     submit.add_argument("topology_args", nargs=argparse.REMAINDER)
+    update = verbs.add_parser("update", allow_abbrev=False)
+    _common(update)
+    update.add_argument("topology_name")
+    update.add_argument("--component-parallelism", action="append", required=True)
     verbs.add_parser("version", allow_abbrev=False)
     for verb in ("kill", "activate", "deactivate", "restart"):
         command = verbs.add_parser(verb, allow_abbrev=False)
@@ -319,8 +324,61 @@ def restart(options: argparse.Namespace, context: Context) -> None:
     log(f"Topology '{name}' restarted successfully")
 
 
+def parallelism_changes(items: list[str]) -> dict[str, int]:
+    changes = {}
+    for item in items:
+        name, separator, count = item.rpartition(":")
+        if not separator or not name or not count.isdigit() or int(count) < 1:
+            raise HeronError(f"Invalid --component-parallelism '{item}': use NAME:N with N at least 1")
+        changes[name] = int(count)
+    return changes
+
+
+def update(options: argparse.Namespace, context: Context) -> None:
+    """Component parallelism as Heron's UpdateTopologyManager changes it with RoundRobinPacking (the container
+    count stays): deactivate a running topology, write the new topology and packing plan (the TManager rewrites
+    the physical plan from it), reactivate."""
+    name = options.topology_name
+    changes = parallelism_changes(options.component_parallelism)
+    if not context.zk.exists(context.path("topologies", name)):
+        raise HeronError(f"Topology '{name}' does not exist")
+    topology = messages.decode(messages.message_class("heron.proto.api.Topology"),
+                               context.zk.get(context.path("topologies", name))[0])
+    components = {c.name: c for c in [s.comp for s in topology.spouts] + [b.comp for b in topology.bolts]}
+    unknown = sorted(set(changes) - set(components))
+    if unknown:
+        raise HeronError(f"Invalid component name(s) {unknown}: the topology has {sorted(components)}")
+    current = {key: int(znodes._config_value(components[key].config, znodes.PARALLELISM_KEY, "1")) for key in changes}
+    if current == changes:
+        log(f"The parallelism asked for is the topology's already ({changes}): nothing to update")
+        return
+    for key, count in changes.items():
+        pair = next(p for p in components[key].config.kvs if p.key == znodes.PARALLELISM_KEY)
+        pair.value = str(count)
+    packing = znodes.round_robin_packing(znodes.our_classes, topology)
+    running = live_state(context, name) == "RUNNING"
+    if running:
+        control_call(context, name, "deactivate")
+    context.zk.set(context.path("topologies", name), topology.SerializeToString())
+    context.zk.set(context.path("packingplans", name), packing.SerializeToString())
+    if running:
+        control_call(context, name, "activate")
+    log(f"Topology '{name}' updated successfully")
+
+
+def live_state(context: Context, name: str) -> str:
+    if context.zk.exists(context.path("pplans", name)):
+        plan = messages.decode(messages.message_class("heron.proto.system.PhysicalPlan"),
+                               context.zk.get(context.path("pplans", name))[0])
+        return messages.state_name(plan.topology.state)
+    return "UNKNOWN"
+
+
 def control(options: argparse.Namespace, context: Context) -> None:
-    name, verb = options.topology_name, options.verb
+    control_call(context, options.topology_name, options.verb)
+
+
+def control_call(context: Context, name: str, verb: str) -> None:
     for directory in ("tmanagers", "tmasters"):
         if context.zk.exists(context.path(directory, name)):
             data, _stat = context.zk.get(context.path(directory, name))
@@ -340,7 +398,8 @@ def control(options: argparse.Namespace, context: Context) -> None:
     log(f"Topology '{name}' {verb}d successfully")
 
 
-VERBS = {"submit": submit, "kill": kill, "activate": control, "deactivate": control, "restart": restart}
+VERBS = {"submit": submit, "kill": kill, "activate": control, "deactivate": control, "restart": restart,
+         "update": update}
 
 
 def version() -> int:

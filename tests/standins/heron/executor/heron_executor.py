@@ -107,6 +107,18 @@ class Container:
             server_port=port(self.options, "server-port", "master-port"),
             stats_port=port(self.options, "tmanager-stats-port", "tmaster-stats-port"))
         self.zk.create(self.path(self.location_dir), location.SerializeToString(), ephemeral=True, makepath=True)
+        self.zk.DataWatch(self.path("packingplans"), self.packing_changed)
+
+    def packing_changed(self, data, _stat) -> None:
+        """A new packing plan (heron update): the physical plan is rewritten from it once it was written at all."""
+        if data and self.zk.exists(self.path("pplans")):
+            threading.Thread(target=self.replan, daemon=True).start()
+
+    def replan(self) -> None:
+        with self.lock:
+            packing = self.read("packingplans", "heron.proto.system.PackingPlan")
+            if {plan.id for plan in packing.container_plans} <= set(self.registered):
+                self.write_physical_plan(packing)
 
     def register(self, container: int, pid: int, shell_port: int, cwd: str) -> None:
         """A stream manager registered: once every container of the packing plan has, write the physical plan.
