@@ -152,6 +152,9 @@ def test_submit_control_and_kill(chain, heron_sample_jars):
 
     second = chain.heron("submit", LOCATION, jar, CLASS, TOPOLOGY)
     assert second.returncode == 1 and f"Topology '{TOPOLOGY}' already exists" in second.stderr
+    elsewhere = chain.heron("deactivate", f"{CLUSTER}/{ROLE}/prod", TOPOLOGY)
+    assert elsewhere.returncode == 1 and "cluster/role/environ not matched" in elsewhere.stderr
+    assert chain.info()[0]["state"] == "RUNNING"
 
     ok(chain.heron("kill", LOCATION, TOPOLOGY))
     assert chain.znodes() == []
@@ -212,6 +215,20 @@ def test_update_component_parallelism(chain, heron_sample_jars):
         refused = chain.heron("update", LOCATION, TOPOLOGY, "--component-parallelism", bad)
         assert refused.returncode == 1 and message in refused.stderr, refused.stderr
     ok(chain.heron("kill", LOCATION, TOPOLOGY))
+
+
+def test_stale_topology_without_execution_state(chain, heron_sample_jars):
+    """The trap of a partial kill: the topologies node left without its execution state. submit says it already
+    exists and kill refuses, as Heron does, so only cleaning the znodes gets out of it."""
+    ok(chain.heron("submit", LOCATION, str(heron_sample_jars["v1"]), CLASS, TOPOLOGY))
+    chain.wait_for(lambda: running_with_plan(chain, "RUNNING"), "the physical plan")
+    ok(chain.aurora("job", "killall", JOB_KEY, "--batch-size", "2147483647"))
+    chain._read(lambda client: client.delete(f"{chain.state_root}/executionstate/{TOPOLOGY}"))
+    again = chain.heron("submit", LOCATION, str(heron_sample_jars["v1"]), CLASS, TOPOLOGY)
+    assert again.returncode == 1 and f"Topology '{TOPOLOGY}' already exists" in again.stderr
+    refused = chain.heron("kill", LOCATION, TOPOLOGY)
+    assert refused.returncode == 1 and f"Failed to get execution state for topology {TOPOLOGY}" in refused.stderr
+    assert f"topologies/{TOPOLOGY}" in chain.znodes()
 
 
 def test_health_on_the_http_port_and_the_tmaster_names(chain, heron_sample_jars):

@@ -286,10 +286,23 @@ def submit(options: argparse.Namespace, context: Context) -> None:
     log(f"Topology '{sub.name}' launched successfully")
 
 
-def kill(options: argparse.Namespace, context: Context) -> None:
-    name = options.topology_name
+def validate_runtime(context: Context, name: str) -> None:
+    """What Heron checks before kill, activate, deactivate, restart and update: the topology exists, its execution
+    state too, and it was submitted to this cluster, role and environment."""
     if not context.zk.exists(context.path("topologies", name)):
         raise HeronError(f"Topology '{name}' does not exist")
+    if not context.zk.exists(context.path("executionstate", name)):
+        raise HeronError(f"Failed to get execution state for topology {name}")
+    execution = messages.decode(messages.message_class("heron.proto.system.ExecutionState"),
+                                context.zk.get(context.path("executionstate", name))[0])
+    submitted = (execution.cluster, execution.role, execution.environ)
+    if submitted != (context.cluster, context.role, context.environment):
+        raise HeronError(f"cluster/role/environ not matched: topology '{name}' runs in {'/'.join(submitted)}")
+
+
+def kill(options: argparse.Namespace, context: Context) -> None:
+    name = options.topology_name
+    validate_runtime(context, name)
     if not context.killall(name):
         raise HeronError(f"Failed to kill topology '{name}' with aurora")
     for directory in ZNODE_DIRS:
@@ -304,8 +317,7 @@ def restart(options: argparse.Namespace, context: Context) -> None:
     """As Heron does: the TManager location is cleared first when container 0 restarts (the new TManager expects
     none), then ``aurora job restart`` of the container, or of the whole job for -1."""
     name, container = options.topology_name, options.container_id
-    if not context.zk.exists(context.path("topologies", name)):
-        raise HeronError(f"Topology '{name}' does not exist")
+    validate_runtime(context, name)
     if container < -1:
         raise HeronError(f"Invalid container id {container}: use -1 (all) or a container index")
     if container in (-1, 0):
@@ -340,8 +352,7 @@ def update(options: argparse.Namespace, context: Context) -> None:
     the physical plan from it), reactivate."""
     name = options.topology_name
     changes = parallelism_changes(options.component_parallelism)
-    if not context.zk.exists(context.path("topologies", name)):
-        raise HeronError(f"Topology '{name}' does not exist")
+    validate_runtime(context, name)
     topology = messages.decode(messages.message_class("heron.proto.api.Topology"),
                                context.zk.get(context.path("topologies", name))[0])
     components = {c.name: c for c in [s.comp for s in topology.spouts] + [b.comp for b in topology.bolts]}
@@ -375,6 +386,7 @@ def live_state(context: Context, name: str) -> str:
 
 
 def control(options: argparse.Namespace, context: Context) -> None:
+    validate_runtime(context, options.topology_name)
     control_call(context, options.topology_name, options.verb)
 
 
