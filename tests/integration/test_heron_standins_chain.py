@@ -10,113 +10,25 @@ import json
 import os
 import subprocess
 import sys
-import time
 import urllib.request
 import uuid
 from pathlib import Path
 
 import pytest
-from kazoo.client import KazooClient
 
 from harness.collection import COLLECTIONS_ROOT, ensure_collection_path
 from harness.hdfs import HDFS_COMMAND
-from standins.heron.executor import core_release
+from standins.heron.chain import CLUSTER, ENVIRONMENT, HERON, ROLE, Chain
 
-BIN = Path(__file__).parents[1] / "standins" / "bin"
-HERON = BIN / "heron"
-CLUSTER, ROLE, ENVIRONMENT = "devcluster", "heron", "devel"
 TOPOLOGY = "WordCount"
 JOB_KEY = f"{CLUSTER}/{ROLE}/{ENVIRONMENT}/{TOPOLOGY}"
 LOCATION = f"{CLUSTER}/{ROLE}/{ENVIRONMENT}"
 CLASS = "heron.aurora.sample.WordCount"
-WAIT = 120
-
-
-class Chain:
-    def __init__(self, root: Path, zk_hosts: str, scheduler, run_module) -> None:
-        self.root, self.zk_hosts, self.run_module = root, zk_hosts, run_module
-        self.state_root = f"/heron-chain-{uuid.uuid4().hex[:8]}"
-        self.config_path = root / "conf"
-        self.uploads = root / "uploads"
-        (root / "etc").mkdir(parents=True)
-        (root / "home").mkdir()
-        (root / "etc" / "clusters.json").write_text(json.dumps([{
-            "name": CLUSTER, "zk": scheduler.zk.split(",")[0].split(":")[0],
-            "zk_port": int(scheduler.zk.split(",")[0].split(":")[1]), "scheduler_zk_path": scheduler.zk_path}]))
-        self.env = dict(os.environ, AURORA_CONFIG_ROOT=str(root / "etc"), HOME=str(root / "home"),
-                        PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}", AURORA_CLI_PYTHON=sys.executable,
-                        HERON_CLI_PYTHON=sys.executable)
-
-    def write_conf_dir(self, uploader: dict | None = None, heron_version: str = "0.20.5-incubating") -> dict:
-        result = self.run_module("heron_cluster_config", {
-            "path": str(self.config_path / CLUSTER), "cluster": CLUSTER, "heron_version": heron_version,
-            "core_package_uri": core_release().as_uri(),
-            "statemgr": {"zookeeper": {"connection_string": self.zk_hosts, "root_path": self.state_root}},
-            "uploader": uploader or {"localfs": {"directory": str(self.uploads / "${TOPOLOGY}")}},
-        })
-        assert not result.get("failed"), result
-        return result
-
-    def heron(self, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([str(HERON), *args[:1], "--config-path", str(self.config_path), *args[1:]],
-                              capture_output=True, text=True, env=self.env, timeout=600, check=False)
-
-    def aurora(self, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([str(BIN / "aurora"), *args], capture_output=True, text=True, env=self.env,
-                              timeout=300, check=False)
-
-    def active_tasks(self) -> dict[int, str]:
-        done = self.aurora("job", "status", JOB_KEY, "--write-json")
-        assert done.returncode == 0, done.stderr
-        document = json.loads(done.stdout)
-        entry = document[0] if isinstance(document, list) else document
-        return {t["assignedTask"]["instanceId"]: t["status"] for t in entry.get("active", [])}
-
-    def info(self) -> list[dict]:
-        result = self.run_module("heron_topology_info", {"cluster": CLUSTER, "config_path": str(self.config_path)})
-        assert not result.get("failed"), result
-        return result["topologies"]
-
-    def wait_for(self, check, what: str):
-        deadline = time.monotonic() + WAIT
-        while True:
-            found = check()
-            if found:
-                return found
-            if time.monotonic() > deadline:
-                pytest.fail(f"timed out waiting for {what}; last info: {self.info()}")
-            time.sleep(1)
-
-    def _read(self, read):
-        client = KazooClient(hosts=self.zk_hosts, timeout=10)
-        client.start(timeout=30)
-        try:
-            return read(client)
-        finally:
-            client.stop()
-            client.close()
-
-    def directories(self) -> list[str]:
-        return self._read(lambda client: sorted(client.get_children(self.state_root)))
-
-    def znodes(self) -> list[str]:
-        def read(client) -> list[str]:
-            found = []
-            for directory in client.get_children(self.state_root) if client.exists(self.state_root) else []:
-                found += [f"{directory}/{child}" for child in client.get_children(f"{self.state_root}/{directory}")]
-            return sorted(found)
-        return self._read(read)
 
 
 @pytest.fixture
-def chain(tmp_path, zookeeper, make_aurora_scheduler, run_module, heron_sample_jars, monkeypatch):
-    # The agents' `hdfs` (the harness's FsShell) on the stand-in scheduler's PATH, as on an Aurora agent.
-    monkeypatch.setenv("PATH", f"{HDFS_COMMAND.parent}{os.pathsep}{os.environ['PATH']}")
-    scheduler = make_aurora_scheduler(zk=zookeeper.hosts, zk_path=f"/aurora-{uuid.uuid4().hex[:8]}/scheduler",
-                                      run_processes=True)
-    made = Chain(tmp_path, zookeeper.hosts, scheduler, run_module)
-    made.write_conf_dir()
-    return made
+def chain(heron_chain):
+    return heron_chain
 
 
 def ok(done: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
@@ -140,7 +52,7 @@ def test_submit_control_and_kill(chain, heron_sample_jars):
     assert topology["name"] == TOPOLOGY and topology["containers"] == 2 and topology["instances"] == 3
     assert topology["tmanager"]["host"] == "127.0.0.1" and topology["tmanager"]["controller_port"] > 0
     assert not topology.get("stale"), topology
-    assert chain.active_tasks() == {0: "RUNNING", 1: "RUNNING", 2: "RUNNING"}
+    assert chain.active_tasks(JOB_KEY) == {0: "RUNNING", 1: "RUNNING", 2: "RUNNING"}
     assert list((chain.uploads / TOPOLOGY).iterdir()) == [chain.uploads / TOPOLOGY / "topology.tar.gz"]
 
     ok(chain.heron("deactivate", LOCATION, TOPOLOGY))
@@ -158,7 +70,7 @@ def test_submit_control_and_kill(chain, heron_sample_jars):
 
     ok(chain.heron("kill", LOCATION, TOPOLOGY))
     assert chain.znodes() == []
-    assert chain.active_tasks() == {}
+    assert chain.active_tasks(JOB_KEY) == {}
     assert chain.info() == []
 
 
@@ -183,7 +95,7 @@ def test_restart_keeps_the_paused_state(chain, heron_sample_jars):
     assert f"Running aurora job restart {JOB_KEY} --batch-size 2147483647" in done.stderr
     chain.wait_for(lambda: tmanager_pid(chain)[0] not in (None, before[0]), "a new TManager location")
     chain.wait_for(lambda: running_with_plan(chain, "PAUSED"), "the physical plan after the restart")
-    assert chain.wait_for(lambda: chain.active_tasks() == {0: "RUNNING", 1: "RUNNING", 2: "RUNNING"}, "RUNNING")
+    assert chain.wait_for(lambda: chain.active_tasks(JOB_KEY) == {0: "RUNNING", 1: "RUNNING", 2: "RUNNING"}, "RUNNING")
     ok(chain.heron("activate", LOCATION, TOPOLOGY))
     after = tmanager_pid(chain)
     done = ok(chain.heron("restart", LOCATION, TOPOLOGY, "1"))
@@ -262,7 +174,7 @@ def test_hdfs_uploader(chain, heron_sample_jars, hdfs_cluster):
     assert listed.returncode == 0, listed.stderr
     killed = ok(chain.heron("kill", "--verbose", LOCATION, TOPOLOGY))
     assert f"Running aurora job killall {JOB_KEY} --verbose --batch-size 2147483647" in killed.stderr
-    assert chain.znodes() == [] and chain.active_tasks() == {}
+    assert chain.znodes() == [] and chain.active_tasks(JOB_KEY) == {}
 
 
 @pytest.mark.parametrize("storage", ["localfs", "hdfs"])

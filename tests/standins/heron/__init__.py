@@ -7,5 +7,7 @@
 - executor/: the heron-executor (TManager location, physical plan, activate/deactivate, /health) and
   core_release(), the heron-core tarball holding it;
 - heronpy.py: Heron's own protobuf descriptors, read from the heronpy wheel, to check ours against;
-- pytest_plugin.py (loaded by pytest.ini): the fixtures heron_sample_jars, heron_definition and heron_znodes.
+- chain.py: the whole chain for a test (conf dir, clusters.json, the launchers of tests/standins/bin on PATH);
+- pytest_plugin.py (taken by tests/integration/conftest.py): the fixtures heron_sample_jars, heron_definition,
+  heron_znodes and heron_chain.
 """
