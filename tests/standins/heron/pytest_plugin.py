@@ -1,16 +1,21 @@
-"""Fixtures of the Heron stand-ins (taken by tests/integration/conftest.py): the sample topology and Heron's znodes."""
+"""Fixtures of the Heron stand-ins (taken by tests/integration/conftest.py): the sample topology, Heron's znodes and
+the whole chain (heron CLI, aurora command, stand-in scheduler running the executor stand-in)."""
 
 from __future__ import annotations
 
+import os
 import uuid
 
 import pytest
 from kazoo.client import KazooClient
 
+from harness.hdfs import HDFS_COMMAND
+
+from .chain import Chain
 from .topology import build
 from .znodes import HeronZnodes
 
-__all__ = ["heron_sample_jars", "heron_definition", "heron_znodes"]  # the fixtures
+__all__ = ["heron_sample_jars", "heron_definition", "heron_znodes", "heron_chain"]  # the fixtures
 
 
 @pytest.fixture(scope="session")
@@ -51,3 +56,15 @@ def heron_znodes(zookeeper):
     yield writer
     client.stop()
     client.close()
+
+
+@pytest.fixture
+def heron_chain(tmp_path, zookeeper, make_aurora_scheduler, run_module, heron_sample_jars, monkeypatch) -> Chain:
+    """A Chain (chain.py) with its conf dir written (local-FS uploads), on a stand-in scheduler of its own that runs
+    the tasks' processes; the agents' ``hdfs`` (the harness's FsShell) is on that scheduler's PATH."""
+    monkeypatch.setenv("PATH", f"{HDFS_COMMAND.parent}{os.pathsep}{os.environ['PATH']}")
+    scheduler = make_aurora_scheduler(zk=zookeeper.hosts, zk_path=f"/aurora-{uuid.uuid4().hex[:8]}/scheduler",
+                                      run_processes=True)
+    chain = Chain(tmp_path / "heron-chain", zookeeper.hosts, scheduler, run_module)
+    chain.write_conf_dir()
+    return chain

@@ -5,9 +5,10 @@ per variant, and its topology definition written by Heron's own HeronSubmitter.
   .cache/harness/heron-topology/), compiled classes cached there too, rebuilt only when an input changes;
 - sample_jar(variant): the jar of variant "v1" or "v2" (variants/<v>/variant.properties: parallelism, words);
   built reproducibly (fixed timestamps), so the same variant always has the same sha256;
-- write_definition(...): runs the topology's main class as the heron CLI does (facts section 4):
+- run_main_class(...): runs a topology's main class as the heron CLI does (facts section 4):
   ``java -client -Xmx1g -cp <jar>:<heron-api> <class> <args>`` with HERON_OPTIONS, and returns the
-  ``<tmpdir>/<name>.defn`` that HeronSubmitter wrote.
+  ``<tmpdir>/<name>.defn`` that HeronSubmitter wrote (used by the heron CLI stand-in too);
+  write_definition(...) does it for the sample's class.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import shutil
 import subprocess
 import zipfile
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Iterator, Mapping, Sequence
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[3]
@@ -72,7 +73,7 @@ def sample_jar(variant: str = "v1") -> Path:
 
 
 def heron_options(tmpdir: Path, cluster: str, role: str, environment: str, topology_file: Path,
-                  initial_state: str = "RUNNING", submit_user: str = "heron") -> str:
+                  initial_state: str = "RUNNING", submit_user: str = "heron", main_class: str = MAIN_CLASS) -> str:
     """HERON_OPTIONS as the heron CLI sets it: comma-separated key=value, spaces written as %%%%."""
     options = {
         "cmdline.topologydefn.tmpdirectory": str(tmpdir),
@@ -81,27 +82,40 @@ def heron_options(tmpdir: Path, cluster: str, role: str, environment: str, topol
         "cmdline.topology.environment": environment,
         "cmdline.topology.cluster": cluster,
         "cmdline.topology.file_name": str(topology_file),
-        "cmdline.topology.class_name": MAIN_CLASS,
+        "cmdline.topology.class_name": main_class,
         "cmdline.topology.submit_user": submit_user,
     }
     return ",".join(f"{key}={value}".replace(" ", "%%%%") for key, value in options.items())
 
 
+def run_main_class(jar: Path, main_class: str, args: list[str], tmpdir: Path, cluster: str, role: str,
+                   environment: str, initial_state: str = "RUNNING", submit_user: str = "heron",
+                   extra_env: Mapping[str, str] | None = None, jvm_properties: Sequence[str] = ()) -> Path:
+    """Run a topology's main class as the heron CLI does (``jvm_properties``: its --topology-main-jvm-property
+    values, each passed as -D<value>); return the one .defn HeronSubmitter wrote in tmpdir."""
+    classpath = f"{jar}{os.pathsep}{prepare_classpath()}"
+    tmpdir.mkdir(parents=True, exist_ok=True)
+    options = heron_options(tmpdir, cluster, role, environment, jar, initial_state, submit_user, main_class)
+    env = dict(os.environ, HERON_OPTIONS=options, **(extra_env or {}))
+    command = [_java_tool("java"), "-client", "-Xmx1g", *(f"-D{item}" for item in jvm_properties), "-cp", classpath,
+               main_class, *args]
+    completed = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env,
+                               timeout=TOOL_TIMEOUT, check=False)
+    definitions = sorted(tmpdir.glob("*.defn"))
+    if completed.returncode != 0 or len(definitions) != 1:
+        raise BuildError(f"{' '.join(command)} exited {completed.returncode} and wrote {len(definitions)} "
+                         f"topology definitions in {tmpdir}:\n{completed.stdout[-3000:]}{completed.stderr[-3000:]}")
+    return definitions[0]
+
+
 def write_definition(jar: Path, name: str, tmpdir: Path, cluster: str = "devcluster", role: str = "heron",
                      environment: str = "devel", initial_state: str = "RUNNING",
                      extra_env: Mapping[str, str] | None = None) -> Path:
-    """Run the topology's main class as the heron CLI does; return the .defn HeronSubmitter wrote."""
-    classpath = f"{jar}{os.pathsep}{prepare_classpath()}"
-    tmpdir.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, HERON_OPTIONS=heron_options(tmpdir, cluster, role, environment, jar, initial_state),
-               **(extra_env or {}))
-    command = [_java_tool("java"), "-client", "-Xmx1g", "-cp", classpath, MAIN_CLASS, name]
-    completed = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env,
-                               timeout=TOOL_TIMEOUT, check=False)
-    definition = tmpdir / f"{name}.defn"
-    if completed.returncode != 0 or not definition.exists():
-        raise BuildError(f"{' '.join(command)} exited {completed.returncode} without writing {definition}:\n"
-                         f"{completed.stdout[-3000:]}{completed.stderr[-3000:]}")
+    """Run the sample's main class as the heron CLI does; return the .defn HeronSubmitter wrote."""
+    definition = run_main_class(jar, MAIN_CLASS, [name], tmpdir, cluster, role, environment, initial_state,
+                                extra_env=extra_env)
+    if definition.name != f"{name}.defn":
+        raise BuildError(f"HeronSubmitter wrote {definition}, not {name}.defn")
     return definition
 
 

@@ -1,0 +1,237 @@
+"""The heron CLI and heron-executor STAND-INS run through the whole chain for real: a conf dir written by
+heron_cluster_config (ZooKeeper state, local-FS uploader, the stand-in heron-core release fetched from a path),
+``heron submit`` of the sample jar (its main class run with HERON_OPTIONS), the collection's ``aurora`` command
+against the stand-in scheduler, which runs the rendered fetch processes and the executor stand-in in sandboxes;
+then the state read back from the real ZooKeeper with heron_topology_info, and through ``aurora job status``."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+
+from harness.collection import COLLECTIONS_ROOT, ensure_collection_path
+from harness.hdfs import HDFS_COMMAND
+from standins.heron.chain import CLUSTER, ENVIRONMENT, HERON, ROLE, Chain
+
+TOPOLOGY = "WordCount"
+JOB_KEY = f"{CLUSTER}/{ROLE}/{ENVIRONMENT}/{TOPOLOGY}"
+LOCATION = f"{CLUSTER}/{ROLE}/{ENVIRONMENT}"
+CLASS = "heron.aurora.sample.WordCount"
+
+
+@pytest.fixture
+def chain(heron_chain):
+    return heron_chain
+
+
+def ok(done: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
+    assert done.returncode == 0, (done.args, done.stdout, done.stderr)
+    return done
+
+
+def running_with_plan(chain: Chain, state: str):
+    topologies = chain.info()
+    if len(topologies) == 1 and topologies[0].get("state") == state and topologies[0].get("tmanager") \
+            and topologies[0].get("physical_plan"):
+        return topologies[0]
+    return None
+
+
+def test_submit_control_and_kill(chain, heron_sample_jars):
+    jar = str(heron_sample_jars["v1"])
+    ok(chain.heron("submit", LOCATION, jar, CLASS, TOPOLOGY))
+
+    topology = chain.wait_for(lambda: running_with_plan(chain, "RUNNING"), "the physical plan")
+    assert topology["name"] == TOPOLOGY and topology["containers"] == 2 and topology["instances"] == 3
+    assert topology["tmanager"]["host"] == "127.0.0.1" and topology["tmanager"]["controller_port"] > 0
+    assert not topology.get("stale"), topology
+    assert chain.active_tasks(JOB_KEY) == {0: "RUNNING", 1: "RUNNING", 2: "RUNNING"}
+    assert list((chain.uploads / TOPOLOGY).iterdir()) == [chain.uploads / TOPOLOGY / "topology.tar.gz"]
+
+    ok(chain.heron("deactivate", LOCATION, TOPOLOGY))
+    assert chain.info()[0]["state"] == "PAUSED"
+    again = chain.heron("deactivate", LOCATION, TOPOLOGY)
+    assert again.returncode == 1 and "already PAUSED" in again.stderr
+    ok(chain.heron("activate", LOCATION, TOPOLOGY))
+    assert chain.info()[0]["state"] == "RUNNING"
+
+    second = chain.heron("submit", LOCATION, jar, CLASS, TOPOLOGY)
+    assert second.returncode == 1 and f"Topology '{TOPOLOGY}' already exists" in second.stderr
+    elsewhere = chain.heron("deactivate", f"{CLUSTER}/{ROLE}/prod", TOPOLOGY)
+    assert elsewhere.returncode == 1 and "cluster/role/environ not matched" in elsewhere.stderr
+    assert chain.info()[0]["state"] == "RUNNING"
+
+    ok(chain.heron("kill", LOCATION, TOPOLOGY))
+    assert chain.znodes() == []
+    assert chain.active_tasks(JOB_KEY) == {}
+    assert chain.info() == []
+
+
+def health(port: int) -> str:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=10) as response:  # noqa: S310 - loopback
+        return response.read().decode()
+
+
+def tmanager_pid(chain: Chain) -> tuple:
+    location = chain.info()[0].get("tmanager") or {}
+    return location.get("controller_port"), location.get("server_port")
+
+
+def test_restart_keeps_the_paused_state(chain, heron_sample_jars):
+    """restart of all containers clears the TManager location first; the new TManager registers again and the
+    stream managers re-register with it; the physical plan keeps the PAUSED state; restart of container 1 only
+    leaves the TManager where it is."""
+    ok(chain.heron("submit", "--deploy-deactivated", LOCATION, str(heron_sample_jars["v1"]), CLASS, TOPOLOGY))
+    chain.wait_for(lambda: running_with_plan(chain, "PAUSED"), "the physical plan, PAUSED")
+    before = tmanager_pid(chain)
+    done = ok(chain.heron("restart", LOCATION, TOPOLOGY))
+    assert f"Running aurora job restart {JOB_KEY} --batch-size 2147483647" in done.stderr
+    chain.wait_for(lambda: tmanager_pid(chain)[0] not in (None, before[0]), "a new TManager location")
+    chain.wait_for(lambda: running_with_plan(chain, "PAUSED"), "the physical plan after the restart")
+    assert chain.wait_for(lambda: chain.active_tasks(JOB_KEY) == {0: "RUNNING", 1: "RUNNING", 2: "RUNNING"}, "RUNNING")
+    ok(chain.heron("activate", LOCATION, TOPOLOGY))
+    after = tmanager_pid(chain)
+    done = ok(chain.heron("restart", LOCATION, TOPOLOGY, "1"))
+    assert f"Running aurora job restart {JOB_KEY}/1 --batch-size 2147483647" in done.stderr
+    assert tmanager_pid(chain) == after and chain.info()[0]["state"] == "RUNNING"
+    ok(chain.heron("kill", LOCATION, TOPOLOGY))
+    missing = chain.heron("restart", LOCATION, TOPOLOGY)
+    assert missing.returncode == 1 and f"Topology '{TOPOLOGY}' does not exist" in missing.stderr
+
+
+def test_update_component_parallelism(chain, heron_sample_jars):
+    """heron update --component-parallelism: the container count stays (RoundRobinPacking), the TManager rewrites
+    the physical plan from the new packing plan, a running topology is running again afterwards."""
+    ok(chain.heron("submit", LOCATION, str(heron_sample_jars["v1"]), CLASS, TOPOLOGY))
+    chain.wait_for(lambda: running_with_plan(chain, "RUNNING"), "the physical plan")
+    done = ok(chain.heron("update", LOCATION, TOPOLOGY, "--component-parallelism", "count:4"))
+    assert "deactivated successfully" in done.stderr and "activated successfully" in done.stderr
+
+    def updated():
+        topology = running_with_plan(chain, "RUNNING")
+        return topology if topology and topology["physical_plan"].get("instances") == 5 else None
+
+    topology = chain.wait_for(updated, "the physical plan of the update")
+    assert topology["containers"] == 2 and topology["instances"] == 5, topology
+    assert topology["component_parallelism"] == {"word": 1, "count": 4}, topology
+    same = ok(chain.heron("update", LOCATION, TOPOLOGY, "--component-parallelism", "count:4"))
+    assert "nothing to update" in same.stderr
+    for bad, message in (("nope:2", "Invalid component name"), ("count:0", "Invalid --component-parallelism")):
+        refused = chain.heron("update", LOCATION, TOPOLOGY, "--component-parallelism", bad)
+        assert refused.returncode == 1 and message in refused.stderr, refused.stderr
+    ok(chain.heron("kill", LOCATION, TOPOLOGY))
+
+
+def test_stale_topology_without_execution_state(chain, heron_sample_jars):
+    """The trap of a partial kill: the topologies node left without its execution state. submit says it already
+    exists and kill refuses, as Heron does, so only cleaning the znodes gets out of it."""
+    ok(chain.heron("submit", LOCATION, str(heron_sample_jars["v1"]), CLASS, TOPOLOGY))
+    chain.wait_for(lambda: running_with_plan(chain, "RUNNING"), "the physical plan")
+    ok(chain.aurora("job", "killall", JOB_KEY, "--batch-size", "2147483647"))
+    chain._read(lambda client: client.delete(f"{chain.state_root}/executionstate/{TOPOLOGY}"))
+    again = chain.heron("submit", LOCATION, str(heron_sample_jars["v1"]), CLASS, TOPOLOGY)
+    assert again.returncode == 1 and f"Topology '{TOPOLOGY}' already exists" in again.stderr
+    refused = chain.heron("kill", LOCATION, TOPOLOGY)
+    assert refused.returncode == 1 and f"Failed to get execution state for topology {TOPOLOGY}" in refused.stderr
+    assert f"topologies/{TOPOLOGY}" in chain.znodes()
+
+
+def test_health_on_the_http_port_and_the_tmaster_names(chain, heron_sample_jars):
+    """A conf dir for Heron 0.20.2 renders the executor's pre-0.20.3 flags: the TManager registers under tmasters;
+    every container answers heron.aurora's health check (/health on the http port) with ok."""
+    chain.write_conf_dir(heron_version="0.20.2-incubating")
+    assert "--tmaster-controller-port" in (chain.config_path / CLUSTER / "heron.aurora").read_text()
+    ok(chain.heron("submit", LOCATION, str(heron_sample_jars["v1"]), CLASS, TOPOLOGY))
+    topology = chain.wait_for(lambda: running_with_plan(chain, "RUNNING"), "the physical plan")
+    assert "tmasters/WordCount" in chain.znodes() and "tmanagers/WordCount" not in chain.znodes(), topology
+    done = chain.aurora("job", "status", JOB_KEY, "--write-json")
+    document = json.loads(done.stdout)
+    tasks = (document[0] if isinstance(document, list) else document)["active"]
+    assert sorted(health(t["assignedTask"]["assignedPorts"]["http"]) for t in tasks) == ["ok", "ok", "ok"]
+    ok(chain.heron("deactivate", LOCATION, TOPOLOGY))
+    assert chain.info()[0]["state"] == "PAUSED"
+    ok(chain.heron("kill", LOCATION, TOPOLOGY))
+    assert chain.znodes() == []
+
+
+def test_hdfs_uploader(chain, heron_sample_jars, hdfs_cluster):
+    """The HDFS uploader (hadoop --config D fs ..., the harness's FsShell) and the agents' hdfs dfs -get."""
+    directory = f"{hdfs_cluster.fs_uri}/heron/{uuid.uuid4().hex[:8]}/${{CLUSTER}}"
+    chain.write_conf_dir(uploader={"hdfs": {"config_directory": str(HDFS_COMMAND.parents[1] / "conf"),
+                                            "topologies_directory_uri": directory}})
+    ok(chain.heron("submit", LOCATION, str(heron_sample_jars["v1"]), CLASS, TOPOLOGY))
+    chain.wait_for(lambda: running_with_plan(chain, "RUNNING"), "the physical plan")
+    uploaded = directory.replace("${CLUSTER}", CLUSTER) + f"/{TOPOLOGY}-{ROLE}-tag-0.tar.gz"
+    listed = subprocess.run([str(HDFS_COMMAND), "dfs", "-test", "-e", uploaded], capture_output=True, timeout=300,
+                            check=False)
+    assert listed.returncode == 0, listed.stderr
+    killed = ok(chain.heron("kill", "--verbose", LOCATION, TOPOLOGY))
+    assert f"Running aurora job killall {JOB_KEY} --verbose --batch-size 2147483647" in killed.stderr
+    assert chain.znodes() == [] and chain.active_tasks(JOB_KEY) == {}
+
+
+@pytest.mark.parametrize("storage", ["localfs", "hdfs"])
+def test_refused_submit_leaves_nothing(chain, heron_sample_jars, request, storage):
+    if storage == "hdfs":
+        hdfs_cluster = request.getfixturevalue("hdfs_cluster")
+        directory = f"{hdfs_cluster.fs_uri}/heron/{uuid.uuid4().hex[:8]}"
+        chain.write_conf_dir(uploader={"hdfs": {"config_directory": str(HDFS_COMMAND.parents[1] / "conf"),
+                                                "topologies_directory_uri": directory}})
+    # The scheduler takes only the environments prod, devel, test and staging<N>: createJob is refused, after the
+    # topologies, packingplans and executionstate znodes were written and the package uploaded.
+    done = chain.heron("submit", f"{CLUSTER}/{ROLE}/qa", str(heron_sample_jars["v1"]), CLASS, TOPOLOGY)
+    assert done.returncode == 1, done.stderr
+    assert "Job environment qa doesn't match" in done.stderr and "Failed to launch topology" in done.stderr
+    assert "aurora job killall devcluster/heron/qa/WordCount --batch-size 2147483647" in done.stderr
+    assert chain.directories() == ["executionstate", "packingplans", "topologies"]  # written, then undone
+    assert chain.znodes() == []
+    if storage == "hdfs":
+        uploaded = f"{directory}/{TOPOLOGY}-{ROLE}-tag-0.tar.gz"
+        assert "Uploaded topology package to " + uploaded in done.stderr
+        left = subprocess.run([str(HDFS_COMMAND), "dfs", "-test", "-e", uploaded], capture_output=True,
+                              timeout=300, check=False)
+        assert left.returncode == 1, "the uploader's undo left the package"
+    else:
+        assert "Uploaded topology package to file://" in done.stderr
+        assert not (chain.uploads / TOPOLOGY / "topology.tar.gz").exists()
+
+
+def test_missing_conf_dir_and_bad_usage(chain, heron_sample_jars):
+    done = chain.heron("submit", f"nocluster/{ROLE}/{ENVIRONMENT}", str(heron_sample_jars["v1"]), CLASS, TOPOLOGY)
+    assert done.returncode == 1
+    assert f"Cluster config directory '{chain.config_path / 'nocluster'}' does not exist" in done.stderr
+    assert chain.heron("submit", LOCATION, "--no-such-flag").returncode == 1
+    # --topology-main-jvm-property reaches the JVM that runs the main class: a class loader that does not exist
+    # stops it, and the submit fails before anything is written.
+    broken = chain.heron("submit", "--topology-main-jvm-property", "java.system.class.loader=no.such.Loader",
+                         LOCATION, str(heron_sample_jars["v1"]), CLASS, TOPOLOGY)
+    assert broken.returncode == 1 and "-Djava.system.class.loader=no.such.Loader" in broken.stderr, broken.stderr
+    assert chain.znodes() == []
+
+
+def test_version():
+    done = subprocess.run([str(HERON), "version"], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0 and "heron.build.version : 0.20.5-incubating" in done.stdout, done
+
+
+def test_executor_rejects_unknown_and_mixed_flags(tmp_path):
+    script = Path(__file__).parents[1] / "standins" / "heron" / "executor" / "heron_executor.py"
+    base = ["--shard=0", "--topology-name=T", "--topology-id=T-1"]
+    new = [f"--{flag}=1" for flag in ("server-port", "tmanager-controller-port", "tmanager-stats-port",
+                                      "shell-port", "metrics-manager-port", "scheduler-port",
+                                      "metricscache-manager-server-port", "metricscache-manager-stats-port",
+                                      "checkpoint-manager-port")]
+    ensure_collection_path()
+    env = dict(os.environ, PYTHONPATH=str(COLLECTIONS_ROOT))
+    for extra, error in ((["--no-such-flag=1"], "unrecognized arguments: --no-such-flag=1"),
+                         (["--tmaster-controller-port=2"], "exactly those of one Heron version")):
+        done = subprocess.run([sys.executable, str(script), *base, *new, *extra], capture_output=True, text=True,
+                              cwd=tmp_path, env=env, timeout=60, check=False)
+        assert done.returncode == 2 and error in done.stderr, done.stderr
