@@ -15,19 +15,16 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
-import hashlib
 import itertools
 import json
 import os
-import shutil
 import stat
-import subprocess
 import time
 import urllib.request
 from pathlib import Path
 from typing import Iterator, Sequence
 
+from .java import cache_lock, compile_sources, java_tool, resolved_classpath
 from .service import Service, ServiceError, wait_for
 
 HARNESS_DIR = Path(__file__).resolve().parent / "hdfs"
@@ -41,8 +38,6 @@ SERVER_LOG_CONFIG = HARNESS_DIR / "log4j-server.properties"
 CLASSPATH_FILE = CACHE_DIR / "classpath.txt"
 CLASSES_DIR = CACHE_DIR / "classes"
 
-MAVEN_TIMEOUT = 900.0
-JAVAC_TIMEOUT = 300.0
 HTTP_TIMEOUT = 5.0
 JMX_NAMESYSTEM_STATE = "/jmx?qry=Hadoop:service=NameNode,name=FSNamesystemState"
 
@@ -55,85 +50,10 @@ def prepare_classpath() -> str:
     Returns the classpath of the launcher JVM. Safe to call from several processes at once.
     The `hdfs` script reads the same classpath file (CLASSPATH_FILE).
     """
-    CACHE_DIR.mkdir(parents=True, exist_ok=True)
-    with _cache_lock():
-        jars = _resolved_jars()
-        _compile_launcher(jars)
+    with cache_lock(CACHE_DIR):
+        jars = resolved_classpath(POM, CLASSPATH_FILE)
+        compile_sources([LAUNCHER_SOURCE], jars, CLASSES_DIR)
     return f"{CLASSES_DIR}{os.pathsep}{jars}"
-
-
-@contextlib.contextmanager
-def _cache_lock() -> Iterator[None]:
-    with open(CACHE_DIR / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-
-
-def _fingerprint(*parts: bytes) -> str:
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(len(part).to_bytes(8, "big"))
-        digest.update(part)
-    return digest.hexdigest()
-
-
-def _resolved_jars() -> str:
-    stamp_file = CACHE_DIR / "classpath.stamp"
-    wanted = _fingerprint(POM.read_bytes())
-    if CLASSPATH_FILE.exists() and stamp_file.exists() and stamp_file.read_text().strip() == wanted:
-        jars = CLASSPATH_FILE.read_text().strip()
-        if jars and all(Path(jar).exists() for jar in jars.split(os.pathsep)):
-            return jars
-    partial = CLASSPATH_FILE.with_suffix(".partial")
-    # Offline first: once ~/.m2 holds the jars, no network is needed.
-    for offline in (True, False):
-        completed = _run_maven(partial, offline)
-        if completed.returncode == 0 and partial.exists():
-            break
-    else:
-        raise ServiceError(f"Maven could not resolve the jars of {POM}:\n{completed.stdout[-4000:]}")
-    jars = partial.read_text().strip()
-    os.replace(partial, CLASSPATH_FILE)
-    stamp_file.write_text(wanted + "\n")
-    return jars
-
-
-def _run_maven(output: Path, offline: bool) -> subprocess.CompletedProcess:
-    command = ["mvn", "-B", "-q", *(["-o"] if offline else []), "-f", str(POM),
-               "dependency:build-classpath", f"-Dmdep.outputFile={output}"]
-    return subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,  # noqa: S603 - argument list, no shell
-                          text=True, timeout=MAVEN_TIMEOUT, check=False)
-
-
-def _compile_launcher(jars: str) -> None:
-    stamp_file = CACHE_DIR / "classes.stamp"
-    wanted = _fingerprint(LAUNCHER_SOURCE.read_bytes(), jars.encode(), _java_tool("javac").encode())
-    if (CLASSES_DIR / f"{LAUNCHER_CLASS}.class").exists() and stamp_file.exists() \
-            and stamp_file.read_text().strip() == wanted:
-        return
-    shutil.rmtree(CLASSES_DIR, ignore_errors=True)
-    CLASSES_DIR.mkdir(parents=True)
-    completed = subprocess.run(  # noqa: S603 - argument list, no shell
-        [_java_tool("javac"), "-nowarn", "-encoding", "UTF-8", "-cp", jars, "-d", str(CLASSES_DIR),
-         str(LAUNCHER_SOURCE)],
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        timeout=JAVAC_TIMEOUT, check=False)
-    if completed.returncode != 0:
-        raise ServiceError(f"javac could not compile {LAUNCHER_SOURCE}:\n{completed.stdout[-4000:]}")
-    stamp_file.write_text(wanted + "\n")
-
-
-def _java_tool(name: str) -> str:
-    java_home = os.environ.get("JAVA_HOME")
-    if java_home and (Path(java_home) / "bin" / name).exists():
-        return str(Path(java_home) / "bin" / name)
-    found = shutil.which(name)
-    if found is None:
-        raise ServiceError(f"{name} not found: install a JDK (11 or later) or set JAVA_HOME")
-    return found
 
 
 # --- the cluster ------------------------------------------------------------------------------
@@ -216,7 +136,7 @@ class HdfsCluster(Service):
 
     def command(self) -> Sequence[str]:
         return [
-            _java_tool("java"),
+            java_tool("java"),
             f"-Xmx{self.heap}", "-Xms64m", "-Xss512k",
             "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
             "-Djava.net.preferIPv4Stack=true",

@@ -5,37 +5,27 @@ literally, or refused before anything is written when no fetch tool could take t
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
 import subprocess
 import sys
-import tarfile
 import uuid
 from pathlib import Path
 
 import pytest
 
 from harness.hdfs import HDFS_COMMAND
+from standins.heron.executor import EXECUTOR_MEMBER
+from standins.heron.packages import tar_gz
 
 CLUSTER = "devcluster"
 HOSTILE = "it's a $(touch x) `touch x`; name"
 FETCH_TIMEOUT = 180
 
 
-def archive(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size, info.mode = len(data), 0o755
-            tar.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
-
-
-CORE = archive({"heron-core/bin/heron-executor": b"#!/bin/sh\necho test package, not Heron\n",
-                "heron-core/release.yaml": b"heron.build.version: test\n"})
-TOPOLOGY = archive({"WordCount.defn": b"test definition\n", "heron-conf/client.yaml": b"{}\n"})
+CORE = tar_gz({EXECUTOR_MEMBER: b"#!/bin/sh\necho test package, not Heron\n",
+               "heron-core/release.yaml": b"heron.build.version: test\n"}, executable={EXECUTOR_MEMBER})
+TOPOLOGY = tar_gz({"WordCount.defn": b"test definition\n", "heron-conf/client.yaml": b"{}\n"})
 
 
 def aws_cli() -> str:

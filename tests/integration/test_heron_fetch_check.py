@@ -5,30 +5,21 @@ directories are removed either way."""
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import subprocess
 import sys
-import tarfile
 import uuid
 from pathlib import Path
 
 from harness.collection import REPO_ROOT, run_playbook
+from standins.heron.executor import EXECUTOR_MEMBER
+from standins.heron.packages import tar_gz
 
 PLAYBOOK = REPO_ROOT / "playbooks" / "fetch_check.yml"
 CLUSTER = "devcluster"
 AGENTS = ("agent1", "agent2")
-
-
-def archive(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size, info.mode = len(data), 0o755
-            tar.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
+CORE = tar_gz({EXECUTOR_MEMBER: b"#!/bin/sh\n"}, executable={EXECUTOR_MEMBER})
 
 
 def inventory(tmp_path: Path) -> Path:
@@ -59,7 +50,7 @@ def packages_on_nginx(http_server, core: bytes) -> str:
     directory = Path(http_server.endpoints()["root"]) / uuid.uuid4().hex
     directory.mkdir()
     (directory / "heron-core.tar.gz").write_bytes(core)
-    (directory / "topology.tar.gz").write_bytes(archive({"WordCount.defn": b"definition\n"}))
+    (directory / "topology.tar.gz").write_bytes(tar_gz({"WordCount.defn": b"definition\n"}))
     return f"{http_server.base_url}/{directory.name}"
 
 
@@ -79,7 +70,7 @@ def run_check(tmp_path: Path, variables: dict, check_mode: bool = False) -> subp
 
 
 def test_every_agent_fetches_and_unpacks(run_module, http_server, tmp_path):
-    base = packages_on_nginx(http_server, archive({"heron-core/bin/heron-executor": b"#!/bin/sh\n"}))
+    base = packages_on_nginx(http_server, CORE)
     commands = conf_dir_fetch_commands(run_module, tmp_path, f"{base}/heron-core.tar.gz", f"{base}/topology.tar.gz")
     for check_mode in (False, True):
         done = run_check(tmp_path, {"heron_fetch_check_commands": commands}, check_mode=check_mode)
@@ -91,7 +82,7 @@ def test_every_agent_fetches_and_unpacks(run_module, http_server, tmp_path):
 
 
 def test_commands_read_from_the_conf_dir(run_module, http_server, tmp_path):
-    base = packages_on_nginx(http_server, archive({"heron-core/bin/heron-executor": b"#!/bin/sh\n"}))
+    base = packages_on_nginx(http_server, CORE)
     conf_dir_fetch_commands(run_module, tmp_path, f"{base}/heron-core.tar.gz", f"{base}/topology.tar.gz")
     done = run_check(tmp_path, {"heron_fetch_check_conf_dir": str(tmp_path / "conf" / CLUSTER),
                                 "heron_fetch_check_core_package_uri": f"{base}/heron-core.tar.gz",
@@ -101,7 +92,7 @@ def test_commands_read_from_the_conf_dir(run_module, http_server, tmp_path):
 
 
 def test_a_core_without_the_executor_is_reported(run_module, http_server, tmp_path):
-    base = packages_on_nginx(http_server, archive({"heron-core/README": b"not a release\n"}))
+    base = packages_on_nginx(http_server, tar_gz({"heron-core/README": b"not a release\n"}))
     commands = conf_dir_fetch_commands(run_module, tmp_path, f"{base}/heron-core.tar.gz", f"{base}/topology.tar.gz")
     done = run_check(tmp_path, {"heron_fetch_check_commands": commands})
     assert done.returncode != 0
@@ -113,7 +104,7 @@ def test_a_core_without_the_executor_is_reported(run_module, http_server, tmp_pa
 def test_missing_hdfs_command_names_host_command_stderr_and_hint(run_module, tmp_path):
     shared = tmp_path / "shared"
     shared.mkdir()
-    (shared / "topology.tar.gz").write_bytes(archive({"WordCount.defn": b"definition\n"}))
+    (shared / "topology.tar.gz").write_bytes(tar_gz({"WordCount.defn": b"definition\n"}))
     commands = conf_dir_fetch_commands(run_module, tmp_path, "hdfs:///heron/dist/heron-core.tar.gz",
                                        f"file://{shared}/topology.tar.gz")
     # No hdfs on these agents' PATH (the harness's is never put there).

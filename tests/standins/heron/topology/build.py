@@ -13,15 +13,21 @@ per variant, and its topology definition written by Heron's own HeronSubmitter.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import hashlib
 import os
-import shutil
 import subprocess
 import zipfile
 from pathlib import Path
-from typing import Iterator, Mapping, Sequence
+from typing import Mapping, Sequence
+
+from harness.java import (
+    JavaBuildError,
+    cache_lock,
+    compile_sources,
+    fingerprint,
+    java_tool,
+    resolved_classpath,
+    stamp_matches,
+)
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[3]
@@ -33,20 +39,19 @@ MAIN_CLASS = "heron.aurora.sample.WordCount"
 CLASSPATH_FILE = CACHE_DIR / "classpath.txt"
 CLASSES_DIR = CACHE_DIR / "classes"
 JAR_TIMESTAMP = (2020, 1, 1, 0, 0, 0)
-MAVEN_TIMEOUT = 900.0
 TOOL_TIMEOUT = 300.0
 
 
-class BuildError(RuntimeError):
-    pass
+# Every failure of the sample's build, Maven's and javac's included.
+BuildError = JavaBuildError
 
 
 def prepare_classpath() -> str:
     """heron-api's classpath, after compiling the sample sources against it (both cached)."""
-    CACHE_DIR.mkdir(parents=True, exist_ok=True)
-    with _cache_lock():
-        jars = _resolved_jars()
-        _compile(jars)
+    with cache_lock(CACHE_DIR):
+        jars = resolved_classpath(POM, CLASSPATH_FILE)
+        # Java 8 bytecode: what Heron's containers run (heron.directory.sandbox.java.home is a Java 8 in upstream conf).
+        compile_sources(SOURCES, jars, CLASSES_DIR, options=["-Xlint:-options", "--release", "8"])
     return jars
 
 
@@ -56,10 +61,10 @@ def sample_jar(variant: str = "v1") -> Path:
         raise BuildError(f"no variant {variant!r}; there are {sorted(VARIANTS)}")
     prepare_classpath()
     jar = CACHE_DIR / f"wordcount-{variant}.jar"
-    with _cache_lock():
+    with cache_lock(CACHE_DIR):
         stamp = jar.with_suffix(".stamp")
-        wanted = _digest(*(path.read_bytes() for path in _class_files()), VARIANTS[variant].read_bytes())
-        if jar.exists() and stamp.exists() and stamp.read_text().strip() == wanted:
+        wanted = fingerprint(*(path.read_bytes() for path in _class_files()), VARIANTS[variant].read_bytes())
+        if jar.exists() and stamp_matches(stamp, wanted):
             return jar
         partial = jar.with_suffix(".partial")
         with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -97,7 +102,7 @@ def run_main_class(jar: Path, main_class: str, args: list[str], tmpdir: Path, cl
     tmpdir.mkdir(parents=True, exist_ok=True)
     options = heron_options(tmpdir, cluster, role, environment, jar, initial_state, submit_user, main_class)
     env = dict(os.environ, HERON_OPTIONS=options, **(extra_env or {}))
-    command = [_java_tool("java"), "-client", "-Xmx1g", *(f"-D{item}" for item in jvm_properties), "-cp", classpath,
+    command = [java_tool("java"), "-client", "-Xmx1g", *(f"-D{item}" for item in jvm_properties), "-cp", classpath,
                main_class, *args]
     completed = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env,
                                timeout=TOOL_TIMEOUT, check=False)
@@ -128,72 +133,3 @@ def _add(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
 
 def _class_files() -> list[Path]:
     return sorted(CLASSES_DIR.rglob("*.class"))
-
-
-@contextlib.contextmanager
-def _cache_lock() -> Iterator[None]:
-    with open(CACHE_DIR / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-
-
-def _digest(*parts: bytes) -> str:
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(len(part).to_bytes(8, "big"))
-        digest.update(part)
-    return digest.hexdigest()
-
-
-def _resolved_jars() -> str:
-    stamp = CACHE_DIR / "classpath.stamp"
-    wanted = _digest(POM.read_bytes())
-    if CLASSPATH_FILE.exists() and stamp.exists() and stamp.read_text().strip() == wanted:
-        jars = CLASSPATH_FILE.read_text().strip()
-        if jars and all(Path(jar).exists() for jar in jars.split(os.pathsep)):
-            return jars
-    partial = CLASSPATH_FILE.with_suffix(".partial")
-    for offline in (True, False):  # offline first: once ~/.m2 has the jar, no network is needed
-        command = ["mvn", "-B", "-q", *(["-o"] if offline else []), "-f", str(POM), "dependency:build-classpath",
-                   f"-Dmdep.outputFile={partial}"]
-        completed = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT, text=True, timeout=MAVEN_TIMEOUT, check=False)
-        if completed.returncode == 0 and partial.exists():
-            break
-    else:
-        raise BuildError(f"Maven could not resolve heron-api with {POM}:\n{completed.stdout[-4000:]}")
-    jars = partial.read_text().strip()
-    os.replace(partial, CLASSPATH_FILE)
-    stamp.write_text(wanted + "\n")
-    return jars
-
-
-def _compile(jars: str) -> None:
-    stamp = CACHE_DIR / "classes.stamp"
-    javac = _java_tool("javac")
-    wanted = _digest(*(source.read_bytes() for source in SOURCES), jars.encode(), javac.encode())
-    if _class_files() and stamp.exists() and stamp.read_text().strip() == wanted:
-        return
-    shutil.rmtree(CLASSES_DIR, ignore_errors=True)
-    CLASSES_DIR.mkdir(parents=True)
-    # Java 8 bytecode: what Heron's containers run (heron.directory.sandbox.java.home is a Java 8 in upstream conf).
-    command = [javac, "-nowarn", "-Xlint:-options", "--release", "8", "-encoding", "UTF-8", "-cp", jars,
-               "-d", str(CLASSES_DIR), *map(str, SOURCES)]
-    completed = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True, timeout=TOOL_TIMEOUT, check=False)
-    if completed.returncode != 0:
-        raise BuildError(f"javac could not compile the sample topology:\n{completed.stdout[-4000:]}")
-    stamp.write_text(wanted + "\n")
-
-
-def _java_tool(name: str) -> str:
-    java_home = os.environ.get("JAVA_HOME")
-    if java_home and (Path(java_home) / "bin" / name).exists():
-        return str(Path(java_home) / "bin" / name)
-    found = shutil.which(name)
-    if found is None:
-        raise BuildError(f"{name} not found: install a JDK (11 or later) or set JAVA_HOME")
-    return found
