@@ -43,6 +43,7 @@ HERON_BINDINGS = {
     "TOPOLOGY_PACKAGE_URI": "http://packages.invalid/topology.tar.gz",
 }
 HERON_BINDINGS.update({f"AURORA_METADATA_{n}": f"metadata-{n}" for n in range(1, METADATA_BINDINGS + 1)})
+SHARD_FLAG = "--shard={{mesos.instance}}"
 _PORT_FLAG = re.compile(r"--([A-Za-z0-9-]+)=\{\{thermos\.ports\[([^\]]+)\]\}\}")
 _FLAG = re.compile(r"(?<![\w-])--([A-Za-z0-9-]+)")
 
@@ -138,6 +139,12 @@ def check_template(job: Any, version: HeronVersion, cluster: str, option: str | 
 
 
 def _check_executor_flags(job: Any, cmdline: str, version: HeronVersion, option: str | None) -> None:
+    if SHARD_FLAG not in cmdline:
+        raise _template_error(f"{fetch.EXECUTOR_PROCESS} must pass {SHARD_FLAG}: the executor takes its container "
+                              "index from it", option)
+    if HERON_BINDINGS["TOPOLOGY_ARGUMENTS"] not in cmdline:
+        raise _template_error(f"{fetch.EXECUTOR_PROCESS} must pass {{{{TOPOLOGY_ARGUMENTS}}}}: Heron binds the "
+                              "topology's name, id, definition file and state manager into it", option)
     given = dict(_PORT_FLAG.findall(cmdline))
     named_ports = set(job.named_ports())
     passed = set(_FLAG.findall(cmdline))

@@ -110,6 +110,17 @@ def test_template_missing_an_executor_port(tmp_path):
             **conf_dir_options(tmp_path, heron_aurora_template=str(template)))
 
 
+@pytest.mark.parametrize("left_out, words", [(" --shard={{mesos.instance}}", "--shard={{mesos.instance}}"),
+                                              (" {{TOPOLOGY_ARGUMENTS}}", "{{TOPOLOGY_ARGUMENTS}}")])
+def test_template_whose_executor_misses_a_heron_argument(tmp_path, left_out, words):
+    text = STOCK_HERON_AURORA.replace(f"'{left_out}'", "''")
+    assert text != STOCK_HERON_AURORA
+    template = tmp_path / "noargs.aurora"
+    template.write_text(text)
+    refused(tmp_path, "heron_aurora_template", words,
+            **conf_dir_options(tmp_path, heron_aurora_template=str(template)))
+
+
 def test_extra_that_removes_a_required_key_names_file_and_key(tmp_path, existing):
     error = refused(tmp_path, "extra", "heron.uploader.http.uri",
                     **conf_dir_options(tmp_path, extra={"uploader.yaml": {"heron.uploader.http.uri": None}}))
