@@ -225,9 +225,11 @@ def check_yaml_files(files: Mapping[str, Any], scheduler: str) -> None:
                                option="uploader.s3", file="uploader.yaml", key="heron.uploader.s3.secret_key")
     if scheduler == "aurora":
         _require(files, "scheduler.yaml", AURORA_SCHEDULER_KEYS)
-        if _class_name(files, "scheduler.yaml", "heron.class.scheduler") != "AuroraScheduler":
-            raise HeronConfigError("scheduler.yaml: heron.class.scheduler must be the AuroraScheduler for scheduler "
-                                   "aurora", option="extra", file="scheduler.yaml", key="heron.class.scheduler")
+        for key, aurora_class in (("heron.class.scheduler", "AuroraScheduler"),
+                                  ("heron.class.launcher", "AuroraLauncher")):
+            if _class_name(files, "scheduler.yaml", key) != aurora_class:
+                raise HeronConfigError(f"scheduler.yaml: {key} must be the {aurora_class} for scheduler aurora",
+                                       option="extra", file="scheduler.yaml", key=key)
         if files["scheduler.yaml"].get("heron.scheduler.is.service") is not False:
             raise HeronConfigError("scheduler.yaml: heron.scheduler.is.service must be False: the Aurora scheduler "
                                    "runs inside the heron CLI", option="extra", file="scheduler.yaml",

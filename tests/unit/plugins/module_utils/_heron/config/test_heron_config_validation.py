@@ -121,6 +121,15 @@ def test_template_whose_executor_misses_a_heron_argument(tmp_path, left_out, wor
             **conf_dir_options(tmp_path, heron_aurora_template=str(template)))
 
 
+@pytest.mark.parametrize("key, local_class", [
+    ("heron.class.scheduler", "org.apache.heron.scheduler.local.LocalScheduler"),
+    ("heron.class.launcher", "org.apache.heron.scheduler.local.LocalLauncher")])
+def test_extra_that_swaps_an_aurora_class_for_a_local_one(tmp_path, existing, key, local_class):
+    error = refused(tmp_path, "extra", f"{key} must be the Aurora",
+                    **conf_dir_options(tmp_path, extra={"scheduler.yaml": {key: local_class}}))
+    assert (error.file, error.key) == ("scheduler.yaml", key)
+
+
 def test_extra_that_removes_a_required_key_names_file_and_key(tmp_path, existing):
     error = refused(tmp_path, "extra", "heron.uploader.http.uri",
                     **conf_dir_options(tmp_path, extra={"uploader.yaml": {"heron.uploader.http.uri": None}}))
