@@ -23,11 +23,12 @@ description:
     tmaster names. Releases before 0.17.6 get the C(com.twitter.heron) class names.
   - Everything is validated before a file is put in place. The files are written to a temporary directory, and
     C(heron.aurora) is loaded there with the collection's Aurora config loader and every binding Heron passes. It
-    must give exactly one service job of the cluster whose processes run in Heron's order and whose executor gets
-    its shard (C(--shard={{mesos.instance}})), Heron's C({{TOPOLOGY_ARGUMENTS}}) and every port this release
-    needs. Every YAML file must parse and hold the keys Heron needs for the chosen scheduler, uploader and state
-    manager. Then each changed file is renamed into place atomically. A failure
-    names the option, file and key to fix, and leaves the conf dir as it was.
+    must give exactly one service job of the cluster, with one instance per Heron container
+    (C(instances = '{{NUM_CONTAINERS}}')), whose processes run in Heron's order and whose executor gets its shard
+    (C(--shard={{mesos.instance}})), Heron's C({{TOPOLOGY_ARGUMENTS}}) and every port this release needs. Every
+    YAML file must parse and hold the keys Heron needs for the chosen scheduler, uploader and state manager. Then
+    each changed file is renamed into place atomically. A failure names the option, file and key to fix, and
+    leaves the conf dir as it was.
   - C(heron_internals.yaml) and C(metrics_sinks.yaml) are long and release-specific. They are copied from
     O(release_conf_dir) when given, else left alone when present and reported in RV(missing) when absent.
 author:

@@ -130,6 +130,15 @@ def test_extra_that_swaps_an_aurora_class_for_a_local_one(tmp_path, existing, ke
     assert (error.file, error.key) == ("scheduler.yaml", key)
 
 
+def test_template_with_a_fixed_instance_count(tmp_path):
+    text = STOCK_HERON_AURORA.replace("instances = '{{NUM_CONTAINERS}}'", "instances = 2")
+    assert text != STOCK_HERON_AURORA
+    template = tmp_path / "fixed.aurora"
+    template.write_text(text)
+    refused(tmp_path, "heron_aurora_template", "instances = '{{NUM_CONTAINERS}}'",
+            **conf_dir_options(tmp_path, heron_aurora_template=str(template)))
+
+
 def test_extra_that_removes_a_required_key_names_file_and_key(tmp_path, existing):
     error = refused(tmp_path, "extra", "heron.uploader.http.uri",
                     **conf_dir_options(tmp_path, extra={"uploader.yaml": {"heron.uploader.http.uri": None}}))
