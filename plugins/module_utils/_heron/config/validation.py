@@ -124,9 +124,10 @@ def check_template(job: Any, version: HeronVersion, cluster: str, option: str | 
     if not job.raw.service().get():
         raise _template_error("the job must be a service (service = True): Heron's containers run until killed",
                               option)
-    if str(job.raw.instances().get()) != HERON_BINDINGS["NUM_CONTAINERS"]:
-        raise _template_error("the job must run one instance per Heron container (instances = "
-                              "'{{NUM_CONTAINERS}}'): Heron binds the count from the packing plan", option)
+    instances = str(job.raw.instances().get())
+    if instances != HERON_BINDINGS["NUM_CONTAINERS"]:
+        raise _template_error(f"the job runs {instances} instances, not one per Heron container: use instances = "
+                              "'{{NUM_CONTAINERS}}', which Heron binds from the packing plan", option)
     processes = {str(process.name()): process for process in _processes(job)}
     needed = [fetch.CORE_PROCESS, fetch.TOPOLOGY_PROCESS, fetch.EXECUTOR_PROCESS]
     missing = [name for name in needed if name not in processes]
