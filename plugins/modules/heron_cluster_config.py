@@ -139,7 +139,9 @@ options:
             description: The ensemble, for example V(zk1:2181,zk2:2181,zk3:2181). Required.
             type: str
           root_path:
-            description: Heron's root znode; an exclusive root is recommended.
+            description: >-
+              Heron's root znode, an absolute path other than V(/) without a trailing slash; an exclusive root is
+              recommended.
             type: str
             default: /heron
           initialize_tree:

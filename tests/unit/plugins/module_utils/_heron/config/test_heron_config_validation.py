@@ -58,6 +58,12 @@ def test_conf_dir_named_differently_from_the_cluster(tmp_path, existing):
     assert str(tmp_path / CLUSTER) in str(error)
 
 
+@pytest.mark.parametrize("root", ["/", "heron", "/heron/"])
+def test_zookeeper_root_heron_cannot_use(tmp_path, existing, root):
+    refused(tmp_path, "statemgr.zookeeper.root_path", "e.g. /heron",
+            **conf_dir_options(tmp_path, statemgr={"zookeeper": {"connection_string": "zk1:2181", "root_path": root}}))
+
+
 def test_aurora_with_the_local_state_manager(tmp_path, existing):
     refused(tmp_path, "statemgr", "use statemgr.zookeeper", **conf_dir_options(tmp_path, statemgr={"localfs": {}}))
 
