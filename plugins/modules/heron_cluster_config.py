@@ -23,10 +23,12 @@ description:
     tmaster names. Releases before 0.17.6 get the C(com.twitter.heron) class names.
   - Everything is validated before a file is put in place. The files are written to a temporary directory, and
     C(heron.aurora) is loaded there with the collection's Aurora config loader and every binding Heron passes. It
-    must give exactly one service job of the cluster whose processes run in Heron's order and whose executor gets
-    every port this release needs. Every YAML file must parse and hold the keys Heron needs for the chosen
-    scheduler, uploader and state manager. Then each changed file is renamed into place atomically. A failure
-    names the option, file and key to fix, and leaves the conf dir as it was.
+    must give exactly one service job of the cluster, with one instance per Heron container
+    (C(instances = '{{NUM_CONTAINERS}}')), whose processes run in Heron's order and whose executor gets its shard
+    (C(--shard={{mesos.instance}})), Heron's C({{TOPOLOGY_ARGUMENTS}}) and every port this release needs. Every
+    YAML file must parse and hold the keys Heron needs for the chosen scheduler, uploader and state manager. Then
+    each changed file is renamed into place atomically. A failure names the option, file and key to fix, and
+    leaves the conf dir as it was.
   - C(heron_internals.yaml) and C(metrics_sinks.yaml) are long and release-specific. They are copied from
     O(release_conf_dir) when given, else left alone when present and reported in RV(missing) when absent.
 author:
@@ -137,7 +139,9 @@ options:
             description: The ensemble, for example V(zk1:2181,zk2:2181,zk3:2181). Required.
             type: str
           root_path:
-            description: Heron's root znode; an exclusive root is recommended.
+            description: >-
+              Heron's root znode, an absolute path other than V(/) without a trailing slash; an exclusive root is
+              recommended.
             type: str
             default: /heron
           initialize_tree:

@@ -78,7 +78,9 @@ topologies:
       returned: always
       sample: WordCountTopology1c1bc4ad-94a3-4e29-b6d3-46a2e0e7cbd3
     state:
-      description: V(RUNNING), V(PAUSED) or V(KILLED); null when neither C(pplans) nor C(topologies) has a node.
+      description:
+        - V(RUNNING), V(PAUSED) or V(KILLED); null when neither C(pplans) nor C(topologies) has a node, or when
+          C(pplans) has one that does not decode (the live state is then unknown).
       type: str
       returned: always
       sample: RUNNING

@@ -29,6 +29,16 @@ def fetch_tools(options: ConfDirOptions) -> dict[str, str]:
     return {fetch.CORE_PROCESS: core, fetch.TOPOLOGY_PROCESS: topology}
 
 
+def module_variables() -> list[str]:
+    """The module variables of Heron's stock heron.aurora, defined alike so the file keeps the stock one's names."""
+    return [
+        "heron_core_release_uri = '{{" + fetch.CORE_PACKAGE.binding + "}}'",
+        "heron_topology_jar_uri = '{{" + fetch.TOPOLOGY_PACKAGE.binding + "}}'",
+        f"core_release_file = {fetch.CORE_PACKAGE.archive!r}",
+        f"topology_package_file = {fetch.TOPOLOGY_PACKAGE.archive!r}",
+    ]
+
+
 def executor_cmdline(options: ConfDirOptions) -> str:
     flags = ["--shard={{mesos.instance}}"]
     flags += [f"--{flag}={{{{thermos.ports[{port}]}}}}" for flag, port in options.version.executor_port_flags]
@@ -89,6 +99,7 @@ def render(options: ConfDirOptions) -> bytes:
         "# from a quoted here-document, which the shell takes literally.",
         "",
     ]
+    lines += module_variables() + [""]
     for package in fetch.PACKAGES:
         cmdline = fetch.fetch_cmdline(package, tools[package.process], job.fetch_tools)
         lines += _process(package.process, package.process, cmdline)

@@ -117,9 +117,11 @@ class StateManager:
             raise HeronConfigError("statemgr.zookeeper.connection_string is required, e.g. zk1:2181,zk2:2181,zk3:2181",
                                    option="statemgr.zookeeper.connection_string")
         root = settings["root_path"]
-        if not root.startswith("/") or (root != "/" and root.endswith("/")):
+        # Heron appends "/<dir>/<name>" to the root, so "/" would give "//topologies/...", which ZooKeeper refuses.
+        if not root.startswith("/") or root.endswith("/"):
             raise HeronConfigError(f"statemgr.zookeeper.root_path {root!r} must be an absolute ZooKeeper path "
-                                   "without a trailing slash, e.g. /heron", option="statemgr.zookeeper.root_path")
+                                   "other than / and without a trailing slash, e.g. /heron",
+                                   option="statemgr.zookeeper.root_path")
         return cls(kind, settings, Tunnel.from_dict(settings.pop("tunnel"), "statemgr.zookeeper.tunnel"))
 
 

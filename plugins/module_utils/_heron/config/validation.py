@@ -43,6 +43,7 @@ HERON_BINDINGS = {
     "TOPOLOGY_PACKAGE_URI": "http://packages.invalid/topology.tar.gz",
 }
 HERON_BINDINGS.update({f"AURORA_METADATA_{n}": f"metadata-{n}" for n in range(1, METADATA_BINDINGS + 1)})
+SHARD_FLAG = "--shard={{mesos.instance}}"
 _PORT_FLAG = re.compile(r"--([A-Za-z0-9-]+)=\{\{thermos\.ports\[([^\]]+)\]\}\}")
 _FLAG = re.compile(r"(?<![\w-])--([A-Za-z0-9-]+)")
 
@@ -123,6 +124,10 @@ def check_template(job: Any, version: HeronVersion, cluster: str, option: str | 
     if not job.raw.service().get():
         raise _template_error("the job must be a service (service = True): Heron's containers run until killed",
                               option)
+    instances = str(job.raw.instances().get())
+    if instances != HERON_BINDINGS["NUM_CONTAINERS"]:
+        raise _template_error(f"the job runs {instances} instances, not one per Heron container: use instances = "
+                              "'{{NUM_CONTAINERS}}', which Heron binds from the packing plan", option)
     processes = {str(process.name()): process for process in _processes(job)}
     needed = [fetch.CORE_PROCESS, fetch.TOPOLOGY_PROCESS, fetch.EXECUTOR_PROCESS]
     missing = [name for name in needed if name not in processes]
@@ -138,6 +143,12 @@ def check_template(job: Any, version: HeronVersion, cluster: str, option: str | 
 
 
 def _check_executor_flags(job: Any, cmdline: str, version: HeronVersion, option: str | None) -> None:
+    if SHARD_FLAG not in cmdline:
+        raise _template_error(f"{fetch.EXECUTOR_PROCESS} must pass {SHARD_FLAG}: the executor takes its container "
+                              "index from it", option)
+    if HERON_BINDINGS["TOPOLOGY_ARGUMENTS"] not in cmdline:
+        raise _template_error(f"{fetch.EXECUTOR_PROCESS} must pass {{{{TOPOLOGY_ARGUMENTS}}}}: Heron binds the "
+                              "topology's name, id, definition file and state manager into it", option)
     given = dict(_PORT_FLAG.findall(cmdline))
     named_ports = set(job.named_ports())
     passed = set(_FLAG.findall(cmdline))
@@ -218,9 +229,11 @@ def check_yaml_files(files: Mapping[str, Any], scheduler: str) -> None:
                                option="uploader.s3", file="uploader.yaml", key="heron.uploader.s3.secret_key")
     if scheduler == "aurora":
         _require(files, "scheduler.yaml", AURORA_SCHEDULER_KEYS)
-        if _class_name(files, "scheduler.yaml", "heron.class.scheduler") != "AuroraScheduler":
-            raise HeronConfigError("scheduler.yaml: heron.class.scheduler must be the AuroraScheduler for scheduler "
-                                   "aurora", option="extra", file="scheduler.yaml", key="heron.class.scheduler")
+        for key, aurora_class in (("heron.class.scheduler", "AuroraScheduler"),
+                                  ("heron.class.launcher", "AuroraLauncher")):
+            if _class_name(files, "scheduler.yaml", key) != aurora_class:
+                raise HeronConfigError(f"scheduler.yaml: {key} must be the {aurora_class} for scheduler aurora",
+                                       option="extra", file="scheduler.yaml", key=key)
         if files["scheduler.yaml"].get("heron.scheduler.is.service") is not False:
             raise HeronConfigError("scheduler.yaml: heron.scheduler.is.service must be False: the Aurora scheduler "
                                    "runs inside the heron CLI", option="extra", file="scheduler.yaml",

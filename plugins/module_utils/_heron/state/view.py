@@ -64,7 +64,12 @@ def _topology_id(nodes: TopologyNodes) -> str | None:
 
 
 def _state(nodes: TopologyNodes) -> dict:
-    """The live state: the physical plan's, which the TManager rewrites on (de)activate, else the submitted one."""
+    """The live state: the physical plan's, which the TManager rewrites on (de)activate, else the submitted one.
+
+    A physical plan that exists but does not decode leaves the live state unknown: the submitted state may be stale.
+    """
+    if "pplans" in nodes.unreadable:
+        return {"state": None, "state_source": None}
     for directory in ("pplans", "topologies"):
         found = nodes.get(directory)
         if found is not None:

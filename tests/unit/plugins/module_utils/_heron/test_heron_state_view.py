@@ -42,6 +42,24 @@ def test_without_a_packing_plan_counts_come_from_the_definition():
     assert view["component_parallelism"] == {"word": 3}
 
 
+def test_the_physical_plan_state_is_the_live_one():
+    nodes = TopologyNodes("wc")
+    nodes.found["topologies"] = _topology("wc-1", state=1)
+    physical_plan = messages.PhysicalPlan()
+    physical_plan.topology.CopyFrom(_topology("wc-1", state=2))
+    nodes.found["pplans"] = physical_plan
+    assert (topology_view(nodes)["state"], topology_view(nodes)["state_source"]) == ("PAUSED", "pplans")
+
+
+def test_an_undecodable_physical_plan_leaves_the_live_state_unknown():
+    nodes = TopologyNodes("wc")
+    nodes.found["topologies"] = _topology("wc-1", state=1)
+    nodes.unreadable["pplans"] = "heron.proto.system.PhysicalPlan without its required fields topology.id"
+    view = topology_view(nodes)
+    assert (view["state"], view["state_source"]) == (None, None)
+    assert view["stale"] is True
+
+
 def test_decode_refuses_a_message_without_its_required_fields():
     partial = messages.ExecutionState(topology_name="wc").SerializePartialToString()
     with pytest.raises(DecodeError) as caught:

@@ -4,6 +4,8 @@ the collection's Aurora config loader with Heron's bindings (section 2), and the
 
 from __future__ import annotations
 
+import ast
+
 import pytest
 import yaml
 
@@ -117,6 +119,40 @@ def test_heron_aurora_loads_with_herons_bindings(tmp_path, scheme, version):
     assert set(ports) == expected_ports
     names = [str(p.name()) for p in job.raw.task().processes()]
     assert names == ["fetch_heron_system", "fetch_user_package", "launch_heron_executor", "discover_profiler_port"]
+
+
+def test_heron_aurora_defines_the_stock_module_variables(tmp_path):
+    template = written(tmp_path, "hdfs", "0.20.5-incubating")["heron.aurora"]
+    constants = {node.targets[0].id: node.value.value for node in ast.parse(template).body
+                 if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)}
+    assert constants == {"heron_core_release_uri": "{{CORE_PACKAGE_URI}}",
+                         "heron_topology_jar_uri": "{{TOPOLOGY_PACKAGE_URI}}",
+                         "core_release_file": "heron-core.tar.gz", "topology_package_file": "topology.tar.gz"}
+
+
+@pytest.mark.parametrize("version", ["0.20.2-incubating", "0.20.5-incubating"])
+def test_heron_aurora_task_and_job_fields_are_herons(tmp_path, version):
+    written(tmp_path, "http", version)
+    job = load_job(str(tmp_path / CLUSTER / "heron.aurora"), bindings=heron_bindings(CLUSTER)).raw
+    task = job.task()
+    assert str(task.name()) == "setup_and_run"
+    processes = {str(p.name()): p for p in task.processes()}
+    assert processes["launch_heron_executor"].max_failures().get() == 1
+    assert str(processes["discover_profiler_port"].cmdline()) == "echo {{thermos.ports[yourkit]}} > yourkit.port"
+    resources = task.resources()
+    assert (str(resources.cpu()), str(resources.ram()), str(resources.disk())) == ("1.0", str(2 * 1024 ** 3),
+                                                                                    str(5 * 1024 ** 3))
+    assert (str(job.name()), str(job.role()), str(job.environment()), job.service().get(),
+            job.instances().get()) == ("ValidationTopology", "heron", "devel", True, 3)
+    announce = job.announce()
+    assert str(announce.primary_port()) == "http"
+    assert {str(k): str(v) for k, v in announce.portmap().get().items()} == {"admin": "http", "health": "http"}
+    health = job.health_check_config()
+    http = health.health_checker().http()
+    assert (str(http.endpoint()), str(http.expected_response()), http.expected_response_code().get()) == \
+        ("/health", "ok", 200)
+    assert (health.initial_interval_secs().get(), health.interval_secs().get(),
+            health.max_consecutive_failures().get(), health.timeout_secs().get()) == (30, 10, 2, 5)
 
 
 @pytest.mark.parametrize("scheme", sorted(STORAGE_CHOICES))

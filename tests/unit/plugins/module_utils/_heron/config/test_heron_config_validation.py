@@ -58,6 +58,12 @@ def test_conf_dir_named_differently_from_the_cluster(tmp_path, existing):
     assert str(tmp_path / CLUSTER) in str(error)
 
 
+@pytest.mark.parametrize("root", ["/", "heron", "/heron/"])
+def test_zookeeper_root_heron_cannot_use(tmp_path, existing, root):
+    refused(tmp_path, "statemgr.zookeeper.root_path", "e.g. /heron",
+            **conf_dir_options(tmp_path, statemgr={"zookeeper": {"connection_string": "zk1:2181", "root_path": root}}))
+
+
 def test_aurora_with_the_local_state_manager(tmp_path, existing):
     refused(tmp_path, "statemgr", "use statemgr.zookeeper", **conf_dir_options(tmp_path, statemgr={"localfs": {}}))
 
@@ -107,6 +113,35 @@ def test_template_missing_an_executor_port(tmp_path):
     template = tmp_path / "noport.aurora"
     template.write_text(STOCK_HERON_AURORA.replace(" --checkpoint-manager-port={{thermos.ports[ckptmgr_port]}}", ""))
     refused(tmp_path, "heron_aurora_template", "--checkpoint-manager-port",
+            **conf_dir_options(tmp_path, heron_aurora_template=str(template)))
+
+
+@pytest.mark.parametrize("left_out, words", [(" --shard={{mesos.instance}}", "--shard={{mesos.instance}}"),
+                                              (" {{TOPOLOGY_ARGUMENTS}}", "{{TOPOLOGY_ARGUMENTS}}")])
+def test_template_whose_executor_misses_a_heron_argument(tmp_path, left_out, words):
+    text = STOCK_HERON_AURORA.replace(f"'{left_out}'", "''")
+    assert text != STOCK_HERON_AURORA
+    template = tmp_path / "noargs.aurora"
+    template.write_text(text)
+    refused(tmp_path, "heron_aurora_template", words,
+            **conf_dir_options(tmp_path, heron_aurora_template=str(template)))
+
+
+@pytest.mark.parametrize("key, local_class", [
+    ("heron.class.scheduler", "org.apache.heron.scheduler.local.LocalScheduler"),
+    ("heron.class.launcher", "org.apache.heron.scheduler.local.LocalLauncher")])
+def test_extra_that_swaps_an_aurora_class_for_a_local_one(tmp_path, existing, key, local_class):
+    error = refused(tmp_path, "extra", f"{key} must be the Aurora",
+                    **conf_dir_options(tmp_path, extra={"scheduler.yaml": {key: local_class}}))
+    assert (error.file, error.key) == ("scheduler.yaml", key)
+
+
+def test_template_with_a_fixed_instance_count(tmp_path):
+    text = STOCK_HERON_AURORA.replace("instances = '{{NUM_CONTAINERS}}'", "instances = 2")
+    assert text != STOCK_HERON_AURORA
+    template = tmp_path / "fixed.aurora"
+    template.write_text(text)
+    refused(tmp_path, "heron_aurora_template", "instances = '{{NUM_CONTAINERS}}'",
             **conf_dir_options(tmp_path, heron_aurora_template=str(template)))
 
 
