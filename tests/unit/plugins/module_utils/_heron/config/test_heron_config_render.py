@@ -140,8 +140,8 @@ def test_heron_aurora_task_and_job_fields_are_herons(tmp_path, version):
     assert processes["launch_heron_executor"].max_failures().get() == 1
     assert str(processes["discover_profiler_port"].cmdline()) == "echo {{thermos.ports[yourkit]}} > yourkit.port"
     resources = task.resources()
-    assert (str(resources.cpu()), str(resources.ram()), str(resources.disk())) == ("1.0", str(2 * 1024 ** 3),
-                                                                                    str(5 * 1024 ** 3))
+    expected = ("1.0", str(2 * 1024 ** 3), str(5 * 1024 ** 3))
+    assert (str(resources.cpu()), str(resources.ram()), str(resources.disk())) == expected
     assert (str(job.name()), str(job.role()), str(job.environment()), job.service().get(),
             job.instances().get()) == ("ValidationTopology", "heron", "devel", True, 3)
     announce = job.announce()

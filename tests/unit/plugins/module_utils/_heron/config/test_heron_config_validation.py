@@ -116,8 +116,10 @@ def test_template_missing_an_executor_port(tmp_path):
             **conf_dir_options(tmp_path, heron_aurora_template=str(template)))
 
 
-@pytest.mark.parametrize("left_out, words", [(" --shard={{mesos.instance}}", "--shard={{mesos.instance}}"),
-                                              (" {{TOPOLOGY_ARGUMENTS}}", "{{TOPOLOGY_ARGUMENTS}}")])
+@pytest.mark.parametrize("left_out, words", [
+    (" --shard={{mesos.instance}}", "--shard={{mesos.instance}}"),
+    (" {{TOPOLOGY_ARGUMENTS}}", "{{TOPOLOGY_ARGUMENTS}}"),
+])
 def test_template_whose_executor_misses_a_heron_argument(tmp_path, left_out, words):
     text = STOCK_HERON_AURORA.replace(f"'{left_out}'", "''")
     assert text != STOCK_HERON_AURORA
