@@ -30,7 +30,7 @@ THERMOS_PORTS = "thermos.ports"
 EXECUTOR_SCOPES = ("mesos", "thermos")
 # Fields of the job that are not part of a task's identity; the stock client leaves them out of the executor data.
 NOT_IN_EXECUTOR_DATA = ("update_config", "instances")
-# Bound to a fake instance only to type-check fields that use {{mesos.instance}}.
+# Bound to a placeholder instance id only to type-check fields that use {{mesos.instance}}.
 TYPE_CHECK_CONTEXT = {"mesos": {"instance": 31337, "hostname": ""}}
 
 
