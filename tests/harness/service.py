@@ -18,6 +18,11 @@ import time
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
+from unit.utils.network import free_port
+
+# free_port is the unit tests' own, offered here to the services and the integration tests.
+__all__ = ["LOG_TAIL_LINES", "Service", "ServiceError", "free_port", "port_open", "wait_for"]
+
 LOG_TAIL_LINES = 40
 
 
@@ -33,12 +38,6 @@ def _stop_leftovers() -> None:
 
 class ServiceError(RuntimeError):
     """A harness service failed to start, died, or could not be stopped."""
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
 
 
 def port_open(host: str, port: int, timeout: float = 0.5) -> bool:

@@ -12,7 +12,7 @@ import sys
 import uuid
 from pathlib import Path
 
-from harness.collection import REPO_ROOT, run_playbook
+from harness.collection import REPO_ROOT, play_recap, run_playbook
 from standins.heron.executor import EXECUTOR_MEMBER
 from standins.heron.packages import tar_gz
 
@@ -31,15 +31,6 @@ def inventory(tmp_path: Path) -> Path:
     path = tmp_path / "inventory.json"
     path.write_text(json.dumps({"all": {"children": {"aurora_agents": {"hosts": hosts}}}}))
     return path
-
-
-def recaps(output: str) -> dict[str, dict[str, int]]:
-    found = {}
-    for line in output.splitlines():
-        name, _sep, counters = line.partition(":")
-        if name.strip() in AGENTS and "ok=" in counters:
-            found[name.strip()] = {k: int(v) for k, v in (item.split("=") for item in counters.split())}
-    return found
 
 
 def scratch_left(tmp_path: Path) -> list:
@@ -65,8 +56,7 @@ def conf_dir_fetch_commands(run_module, tmp_path: Path, core_uri: str, topology_
 
 
 def run_check(tmp_path: Path, variables: dict, check_mode: bool = False) -> subprocess.CompletedProcess:
-    return run_playbook(PLAYBOOK, variables, check_mode=check_mode,
-                        env={"ANSIBLE_INVENTORY": str(inventory(tmp_path))})
+    return run_playbook(PLAYBOOK, variables, check_mode=check_mode, inventory=inventory(tmp_path))
 
 
 def test_every_agent_fetches_and_unpacks(run_module, http_server, tmp_path):
@@ -75,7 +65,7 @@ def test_every_agent_fetches_and_unpacks(run_module, http_server, tmp_path):
     for check_mode in (False, True):
         done = run_check(tmp_path, {"heron_fetch_check_commands": commands}, check_mode=check_mode)
         assert done.returncode == 0, done.stdout + done.stderr
-        counters = recaps(done.stdout)
+        counters = {agent: play_recap(done.stdout, agent) for agent in AGENTS}
         assert set(counters) == set(AGENTS), done.stdout
         assert all(c["changed"] == 0 and c["failed"] == 0 for c in counters.values()), done.stdout
         assert scratch_left(tmp_path) == []

@@ -12,15 +12,13 @@ from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.heron.aurora.plugins.module_utils._heron.errors import HeronError, HeronMissingLibrary
 from ansible_collections.heron.aurora.plugins.module_utils._heron.state import statemgr
-from ansible_collections.heron.aurora.plugins.module_utils._heron.state.session import ZooKeeperOptions
+from ansible_collections.heron.aurora.plugins.module_utils._heron.state.session import DEFAULT_TIMEOUT, ZooKeeperOptions
 
 LIBRARY_URLS = {
     "kazoo": "https://pypi.org/project/kazoo/",
     "protobuf": "https://pypi.org/project/protobuf/",
     "PyYAML": "https://pypi.org/project/PyYAML/",
 }
-ZOOKEEPER_OPTIONS = ("cluster", "config_path", "zk_hosts", "zk_root", "zk_timeout", "zk_auth", "zk_use_tls",
-                     "zk_ca_file", "zk_cert_file", "zk_key_file")
 
 
 def zookeeper_argument_spec() -> dict:
@@ -29,7 +27,7 @@ def zookeeper_argument_spec() -> dict:
         "config_path": {"type": "path"},
         "zk_hosts": {"type": "str"},
         "zk_root": {"type": "str"},
-        "zk_timeout": {"type": "float", "default": 15},
+        "zk_timeout": {"type": "float", "default": DEFAULT_TIMEOUT},
         "zk_auth": {"type": "str", "no_log": True},
         "zk_use_tls": {"type": "bool", "default": False},
         "zk_ca_file": {"type": "path"},
@@ -43,7 +41,7 @@ def zookeeper_options(params: dict) -> ZooKeeperOptions:
     if params["zk_timeout"] <= 0:
         raise HeronError(f"zk_timeout must be a positive number of seconds, not {params['zk_timeout']:g}",
                          option="zk_timeout")
-    return statemgr.zookeeper_options(**{name: params.get(name) for name in ZOOKEEPER_OPTIONS})
+    return statemgr.zookeeper_options(**{name: params.get(name) for name in zookeeper_argument_spec()})
 
 
 def fail_from(module: Any, error: HeronError, **result: Any) -> None:

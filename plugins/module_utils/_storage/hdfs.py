@@ -38,7 +38,11 @@ from ansible_collections.heron.aurora.plugins.module_utils._storage.hashing impo
     clean_digest,
 )
 from ansible_collections.heron.aurora.plugins.module_utils._storage.retry import Deadline, describe, retry_call
-from ansible_collections.heron.aurora.plugins.module_utils._storage.uri import Location, check_service_url
+from ansible_collections.heron.aurora.plugins.module_utils._storage.uri import (
+    CONTROL_CHARACTER,
+    Location,
+    check_service_url,
+)
 
 try:
     import requests
@@ -161,7 +165,7 @@ class HdfsBackend(StorageBackend):
                                                "base URL of the NameNode(s), for example http://namenode:9870")
         for url in settings.namenode_urls:
             check_service_url(url, "namenode_url", "use hdfs_user or kerberos")
-        if settings.user is not None and re.search(r"[\x00-\x1f\x7f]", settings.user):
+        if settings.user is not None and CONTROL_CHARACTER.search(settings.user):
             raise InvalidInput("hdfs_user", "hdfs_user contains a control character (a newline from a YAML '|' "
                                             "block?): give the plain user name")
         if settings.checksum_store not in ("auto", "xattr", "sidecar"):

@@ -347,7 +347,9 @@ class S3Backend(StorageBackend):
                 cutoff = store_clock(page["ResponseMetadata"].get("HTTPHeaders", {}).get("date")) - older_than
                 for upload in page.get("Uploads", []):
                     name = upload["Key"][len(prefix):]
-                    if "/" not in name and names.match(name) and self._last_activity(location, upload) < cutoff:
+                    # An upload started after the cutoff cannot have been idle since: no need to list its parts.
+                    if ("/" not in name and names.match(name) and upload["Initiated"].timestamp() < cutoff
+                            and self._last_activity(location, upload) < cutoff):
                         self._abort(location.with_name(name), upload["UploadId"])
                 if not page.get("IsTruncated"):
                     return

@@ -70,7 +70,7 @@ MAX_S3_KEY_BYTES = 1024
 # versioned name a temporary one (".", ".", up to 12 random characters, ".tmp").
 NAME_GROWTH_BYTES = 1 + FULL_DIGEST_LENGTH + 18
 
-_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
+CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
 _HDFS_AUTHORITY = re.compile(r"^[A-Za-z0-9._-]*(:[0-9]{1,5})?$")
 _SERVICE_URL_SCHEMES = ("http", "https")
 
@@ -90,11 +90,11 @@ def shown(url: str) -> str:
     escapes instead of acting on the message."""
     for secret in embedded_credentials(url)[:1]:
         url = url.replace(f"//{secret}@", "//<credentials hidden>@", 1)
-    return _CONTROL_CHARACTER.sub(lambda match: f"\\x{ord(match.group()):02x}", url)
+    return CONTROL_CHARACTER.sub(lambda match: f"\\x{ord(match.group()):02x}", url)
 
 
 def _check_plain_text(url: str, option: str, what: str) -> None:
-    if _CONTROL_CHARACTER.search(url):
+    if CONTROL_CHARACTER.search(url):
         raise InvalidInput(option, f"{option} '{shown(url)}' contains a control character (a tab, newline, ...): "
                                    f"{what} cannot hold one; remove it (a YAML '|' block adds a newline)")
 
@@ -193,7 +193,7 @@ def _parse_file(dest: str, parts, option: str) -> Location:
     if not parts.path.startswith("/"):
         raise InvalidInput(option, f"{option} '{dest}' holds a relative path: write file:///ABSOLUTE/PATH")
     path = unquote(parts.path)
-    if _CONTROL_CHARACTER.search(path):
+    if CONTROL_CHARACTER.search(path):
         raise InvalidInput(option, f"{option} '{dest}' decodes to a path with a control character (%00 to %1F "
                                    "or %7F), which no file name can hold")
     path = _checked_absolute_path(dest, path, option)

@@ -106,6 +106,3 @@ def write_fingerprint(session: ZooKeeperSession, cluster: str, role: str, enviro
     session.create_or_set(path, fingerprint.to_json())
     return path
 
-
-def delete_fingerprint(session: ZooKeeperSession, cluster: str, role: str, environment: str, name: str) -> bool:
-    return session.delete(fingerprint_path(cluster, role, environment, name))

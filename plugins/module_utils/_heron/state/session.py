@@ -82,16 +82,6 @@ class ZooKeeperSession:
         except NodeExistsError:
             self._wait(self._client.set_async(path, data), "write", path)
 
-    def delete(self, path: str) -> bool:
-        """Delete ``path`` (a leaf); False when it did not exist."""
-        try:
-            self._wait(self._client.delete_async(path), "delete", path)
-        except NoNodeError:
-            return False
-        except NotEmptyError:
-            raise ZooKeeperUnavailable(f"cannot delete {path} in ZooKeeper: it has children") from None
-        return True
-
     def _wait(self, async_result: Any, verb: str, path: str) -> Any:
         try:
             return async_result.get(timeout=self.options.timeout)
