@@ -105,4 +105,3 @@ def write_fingerprint(session: ZooKeeperSession, cluster: str, role: str, enviro
     path = fingerprint_path(cluster, role, environment, name)
     session.create_or_set(path, fingerprint.to_json())
     return path
-
