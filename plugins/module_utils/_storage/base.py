@@ -67,6 +67,19 @@ class StorageBackend(abc.ABC):
         """
 
     @abc.abstractmethod
+    def download(self, location: Location, destination: str) -> StoredObject:
+        """Copy the object at ``location`` to the local path ``destination`` and return it, with the sha256 and
+        size of what was read.
+
+        The data streams in chunks to a temporary file in ``destination``'s directory (hashing.VerifiedDownload),
+        which replaces ``destination`` only once it is complete and its sha256 is the one recorded with the object;
+        on any failure the temporary file is removed and ``destination`` left as it was. A missing object raises
+        ObjectMissing, a sha256 that differs from the recorded one (or no recorded sha256) DigestMismatch, a
+        missing directory of ``destination`` StorageError. Transient failures restart the transfer within the
+        deadline.
+        """
+
+    @abc.abstractmethod
     def delete(self, location: Location) -> bool:
         """Remove the object (and whatever the backend recorded beside it). Returns whether it existed."""
 

@@ -14,6 +14,7 @@ unreachable NameNode to the next URL and stays with the one that answered.
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import re
 import uuid
@@ -27,14 +28,17 @@ from ansible_collections.heron.aurora.plugins.module_utils._storage.base import 
     store_clock,
 )
 from ansible_collections.heron.aurora.plugins.module_utils._storage.errors import (
+    DigestMismatch,
     InvalidInput,
     MissingLibrary,
+    ObjectMissing,
     StorageError,
 )
 from ansible_collections.heron.aurora.plugins.module_utils._storage.hashing import (
     HashingChunks,
     SourceDigest,
     SourceFile,
+    VerifiedDownload,
     clean_digest,
 )
 from ansible_collections.heron.aurora.plugins.module_utils._storage.retry import Deadline, describe, retry_call
@@ -180,6 +184,7 @@ class HdfsBackend(StorageBackend):
             "mkdirs": _operation("PUT", "MKDIRS", verify=verify),
             "create": _operation("PUT", "CREATE", allow_redirects=False, verify=verify),
             "open": _operation("GET", "OPEN", verify=verify),
+            "read": _operation("GET", "OPEN", stream=True, verify=verify),
             "rename": _operation("PUT", "RENAME", verify=verify),
             "delete": _operation("DELETE", "DELETE", verify=verify),
             "set_owner": _operation("PUT", "SETOWNER", verify=verify),
@@ -296,6 +301,21 @@ class HdfsBackend(StorageBackend):
             self._write_sidecar(location, sha256)
         return PutResult(sha256, chunks.bytes_read, chunks.bytes_read)
 
+    def download(self, location: Location, destination: str) -> StoredObject:
+        with VerifiedDownload(location.uri, destination) as target:
+            status = self._file_status(location.path)
+            if status is None:
+                raise ObjectMissing(location.uri)
+            if status["type"] != "FILE":
+                raise StorageError(f"{location.uri} is a directory: only files can be downloaded")
+            recorded = self._recorded_digest(location.path)
+            if recorded is None:
+                raise DigestMismatch(location.uri, None, None)
+            retry_call(lambda: self._read(location, target), is_transient=is_transient, deadline=self.deadline,
+                       what=f"WebHDFS read of {location.uri}")
+            sha256 = target.commit(recorded)
+        return StoredObject(location, target.size, sha256, status["modificationTime"] / 1000.0)
+
     def delete(self, location: Location) -> bool:
         if self._regular_file_status(location) is None:
             return False
@@ -365,6 +385,21 @@ class HdfsBackend(StorageBackend):
             raise permanent_failure(exc, what, self.settings) from None
         if not written.ok:
             raise _error_from(written, what)
+
+    # --- reading --------------------------------------------------------------------------------------
+    def _read(self, location: Location, target: VerifiedDownload) -> None:
+        """OPEN ``location`` (the NameNode redirects to a DataNode) and stream its bytes into ``target``."""
+        target.restart()
+        response = self._request("read", location.path, "OPEN")
+        if response is None:
+            raise ObjectMissing(location.uri)
+        with contextlib.closing(response):
+            try:
+                for chunk in response.iter_content(self.settings.chunk_size):
+                    target.write(chunk)
+            except requests.exceptions.RequestException as exc:
+                raise type(exc)(f"reading {location.path} from the DataNode failed after {target.size} bytes "
+                                f"(is a DataNode up?): {describe(exc)}") from exc
 
     def _rename_over(self, temp_path: str, final_path: str) -> None:
         # OVERWRITE makes the NameNode replace an existing file in the same operation (Hadoop's rename2).

@@ -14,10 +14,18 @@ import time
 from typing import Any, Callable
 
 from ansible_collections.heron.aurora.plugins.module_utils._storage.base import PutResult, StorageBackend, StoredObject
-from ansible_collections.heron.aurora.plugins.module_utils._storage.errors import InvalidInput, StorageError
+from ansible_collections.heron.aurora.plugins.module_utils._storage.errors import (
+    InvalidInput,
+    ObjectMissing,
+    StorageError,
+)
 from ansible_collections.heron.aurora.plugins.module_utils._storage.hashing import (
     SourceDigest,
     SourceFile,
+    VerifiedDownload,
+    fsync_directory,
+    give_attributes_of_replaced,
+    iter_chunks,
     sha256_file,
 )
 from ansible_collections.heron.aurora.plugins.module_utils._storage.retry import Deadline
@@ -117,19 +125,34 @@ class LocalFileBackend(StorageBackend):
                 raise StorageError(f"writing {location.uri} failed, the previous file (if any) is untouched: "
                                    f"{exc.strerror or exc}") from exc
             raise
-        _fsync_directory(directory)
+        fsync_directory(directory)
         return PutResult(chunks.hexdigest, chunks.bytes_read, chunks.bytes_read)
 
+    def download(self, location: Location, destination: str) -> StoredObject:
+        with VerifiedDownload(location.uri, destination) as target:
+            try:
+                info = os.stat(location.path)
+            except (FileNotFoundError, NotADirectoryError):
+                raise ObjectMissing(location.uri) from None
+            except OSError as exc:
+                raise StorageError(f"{location.uri} cannot be examined: {exc.strerror}") from None
+            if not stat.S_ISREG(info.st_mode):
+                # Reading a FIFO or a device would block or never end.
+                raise StorageError(f"{location.uri} is not a regular file: only files can be downloaded")
+            try:
+                with open(location.path, "rb") as stored:
+                    for chunk in iter_chunks(stored):
+                        target.write(chunk)
+            except FileNotFoundError:
+                raise ObjectMissing(location.uri) from None
+            except OSError as exc:
+                raise StorageError(f"reading {location.uri} failed: {exc.strerror or exc}") from None
+            # No digest is recorded beside a local file: the one just computed is what the file holds.
+            sha256 = target.commit(None)
+        return StoredObject(location, target.size, sha256, info.st_mtime)
+
     def _give_new_file_its_attributes(self, temp_path: str, final_path: str) -> None:
-        # mkstemp creates 0600; a replaced file keeps what it had, a new one gets what open() would give it.
-        try:
-            previous = os.stat(final_path)
-        except FileNotFoundError:
-            os.chmod(temp_path, 0o666 & ~_current_umask())
-        else:
-            os.chmod(temp_path, stat.S_IMODE(previous.st_mode))
-            if os.geteuid() == 0:
-                os.chown(temp_path, previous.st_uid, previous.st_gid)
+        give_attributes_of_replaced(temp_path, final_path)
         if self._set_attributes is not None:
             self._set_attributes(temp_path)
 
@@ -144,7 +167,7 @@ class LocalFileBackend(StorageBackend):
                 raise InvalidInput("dest", f"dest '{location.uri}' is a directory; "
                                            "heron_upload removes files only") from None
             raise StorageError(f"cannot remove '{location.path}': {exc.strerror}") from exc
-        _fsync_directory(location.directory or "/")
+        fsync_directory(location.directory or "/")
         return True
 
     def list_matching(self, location: Location, pattern: re.Pattern) -> list[StoredObject]:
@@ -185,18 +208,3 @@ class LocalFileBackend(StorageBackend):
             return False
         return self._set_attributes(location.path)
 
-
-def _current_umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _fsync_directory(directory: str) -> None:
-    # Makes the rename itself durable; some file systems refuse to open a directory for this.
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)

@@ -12,6 +12,7 @@ turned off: every call goes through the one retry policy of retry.py, bounded by
 from __future__ import annotations
 
 import base64
+import contextlib
 import math
 import os
 import re
@@ -27,13 +28,17 @@ from ansible_collections.heron.aurora.plugins.module_utils._storage.base import 
     store_clock,
 )
 from ansible_collections.heron.aurora.plugins.module_utils._storage.errors import (
+    DigestMismatch,
     InvalidInput,
     MissingLibrary,
+    ObjectMissing,
     StorageError,
 )
 from ansible_collections.heron.aurora.plugins.module_utils._storage.hashing import (
+    CHUNK_SIZE,
     SourceDigest,
     SourceFile,
+    VerifiedDownload,
     clean_digest,
 )
 from ansible_collections.heron.aurora.plugins.module_utils._storage.retry import Deadline, describe, retry_call
@@ -303,6 +308,30 @@ class S3Backend(StorageBackend):
         except (ClientError, BotoCoreError) as exc:
             raise self._fail("upload to", location, exc) from None
         return PutResult(sha256, source.size, source.size)
+
+    def download(self, location: Location, destination: str) -> StoredObject:
+        with VerifiedDownload(location.uri, destination) as target:
+            def attempt() -> dict:
+                target.restart()
+                answer = self.client.get_object(Bucket=location.container, Key=location.path)
+                with contextlib.closing(answer["Body"]) as body:
+                    # What the bytes are checked against comes with them: the object cannot be replaced in between.
+                    if clean_digest(answer.get("Metadata", {}).get(METADATA_KEY)) is None:
+                        raise DigestMismatch(location.uri, None, None)
+                    for chunk in body.iter_chunks(CHUNK_SIZE):
+                        target.write(chunk)
+                return answer
+
+            try:
+                answer = self._call(f"GET of {location.uri}", attempt)
+            except ClientError as exc:
+                if _error_code(exc) in NOT_FOUND_CODES:
+                    raise ObjectMissing(location.uri) from None
+                raise self._fail("download", location, exc) from None
+            if "LastModified" not in answer:
+                raise self._not_s3(f"GET of {location.uri}")
+            sha256 = target.commit(clean_digest(answer["Metadata"][METADATA_KEY]))
+        return StoredObject(location, target.size, sha256, answer["LastModified"].timestamp())
 
     def delete(self, location: Location) -> bool:
         if self.stat(location) is None:

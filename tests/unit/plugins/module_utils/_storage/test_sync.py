@@ -8,8 +8,16 @@ import re
 import pytest
 
 from ansible_collections.heron.aurora.plugins.module_utils._storage.base import PutResult, StorageBackend, StoredObject
-from ansible_collections.heron.aurora.plugins.module_utils._storage.errors import InvalidInput, StorageError
-from ansible_collections.heron.aurora.plugins.module_utils._storage.hashing import SourceDigest, SourceFile
+from ansible_collections.heron.aurora.plugins.module_utils._storage.errors import (
+    InvalidInput,
+    ObjectMissing,
+    StorageError,
+)
+from ansible_collections.heron.aurora.plugins.module_utils._storage.hashing import (
+    SourceDigest,
+    SourceFile,
+    VerifiedDownload,
+)
 from ansible_collections.heron.aurora.plugins.module_utils._storage.retry import Deadline
 from ansible_collections.heron.aurora.plugins.module_utils._storage.sync import (
     SyncOptions,
@@ -54,6 +62,15 @@ class MemoryBackend(StorageBackend):
         self.puts.append(location.uri)
         self.add(location.uri, data, chunks.hexdigest)
         return PutResult(chunks.hexdigest, len(data), len(data))
+
+    def download(self, location, destination):
+        if location.uri not in self.objects:
+            raise ObjectMissing(location.uri)
+        data, digest, modified = self.objects[location.uri]
+        with VerifiedDownload(location.uri, destination) as target:
+            target.write(data)
+            sha256 = target.commit(digest)
+        return StoredObject(location, len(data), sha256, modified)
 
     def delete(self, location):
         self.deleted.append(location.uri)
