@@ -84,8 +84,11 @@ class StorageBackend(abc.ABC):
         """Remove the object (and whatever the backend recorded beside it). Returns whether it existed."""
 
     @abc.abstractmethod
-    def list_matching(self, location: Location, pattern: re.Pattern) -> list[StoredObject]:
-        """Objects in ``location``'s directory whose name matches ``pattern`` (sha256 left None)."""
+    def list_matching(self, location: Location, pattern: re.Pattern,
+                      leftovers_older_than: float | None = None) -> list[StoredObject]:
+        """Objects in ``location``'s directory whose name matches ``pattern`` (sha256 left None). With
+        ``leftovers_older_than``, also remove_leftovers for the same names, from the same listing where the store
+        lists temporary files with the objects (file, HDFS)."""
 
     @abc.abstractmethod
     def remove_leftovers(self, location: Location, names: re.Pattern, older_than: float) -> None:

@@ -323,34 +323,27 @@ class HdfsBackend(StorageBackend):
         self._remove_sidecar(location.path)
         return True
 
-    def list_matching(self, location: Location, pattern: re.Pattern) -> list[StoredObject]:
-        response = self._request("list", location.directory or "/", "LISTSTATUS")
-        if response is None:
+    def list_matching(self, location: Location, pattern: re.Pattern,
+                      leftovers_older_than: float | None = None) -> list[StoredObject]:
+        listing = self._list_directory(location)
+        if listing is None:
             return []
-        found = []
-        for status in self._json(response, "FileStatuses")["FileStatus"]:
-            name = status["pathSuffix"]
-            if status["type"] == "FILE" and pattern.match(name):
-                found.append(StoredObject(location.with_name(name), int(status["length"]), None,
-                                          status["modificationTime"] / 1000.0))
-        return found
+        statuses, now = listing
+        if leftovers_older_than is not None:
+            self._remove_listed_leftovers(location, statuses, pattern, now - leftovers_older_than)
+        return [StoredObject(location.with_name(status["pathSuffix"]), int(status["length"]), None,
+                             status["modificationTime"] / 1000.0)
+                for status in statuses if status["type"] == "FILE" and pattern.match(status["pathSuffix"])]
 
     def remove_leftovers(self, location: Location, names: re.Pattern, older_than: float) -> None:
-        directory = location.directory or "/"
         try:
-            response = self._request("list", directory, "LISTSTATUS")
-            if response is None:
-                return
-            cutoff = store_clock(response.headers.get("Date")) - older_than
-            for status in self._json(response, "FileStatuses")["FileStatus"]:
-                match = TEMP_NAME.match(status["pathSuffix"])
-                if (match and names.match(match.group("name")) and status["type"] == "FILE"
-                        and status["modificationTime"] / 1000.0 < cutoff):
-                    self._request("delete", f"{directory.rstrip('/')}/{status['pathSuffix']}", "DELETE",
-                                  recursive="false")
+            listing = self._list_directory(location)
         except StorageError as exc:
-            self.warnings.append(f"could not remove the leftovers of interrupted uploads in "
-                                 f"{self._fully_qualified(location, directory)}: {exc}")
+            self._warn_leftovers_remain(location, exc)
+            return
+        if listing is not None:
+            statuses, now = listing
+            self._remove_listed_leftovers(location, statuses, names, now - older_than)
 
     def ensure_attributes(self, location: Location, check_mode: bool) -> bool:
         status = self._file_status(location.path)
@@ -360,6 +353,31 @@ class HdfsBackend(StorageBackend):
 
     def close(self) -> None:
         self.client._session.close()
+
+    # --- listing --------------------------------------------------------------------------------------
+    def _list_directory(self, location: Location) -> tuple[list[dict], float] | None:
+        """The FileStatus of every entry in ``location``'s directory and the NameNode's time, or None when the
+        directory does not exist."""
+        response = self._request("list", location.directory or "/", "LISTSTATUS")
+        if response is None:
+            return None
+        return self._json(response, "FileStatuses")["FileStatus"], store_clock(response.headers.get("Date"))
+
+    def _remove_listed_leftovers(self, location: Location, statuses: list[dict], names: re.Pattern,
+                                 cutoff: float) -> None:
+        directory = (location.directory or "/").rstrip("/")
+        try:
+            for status in statuses:
+                match = TEMP_NAME.match(status["pathSuffix"])
+                if (match and names.match(match.group("name")) and status["type"] == "FILE"
+                        and status["modificationTime"] / 1000.0 < cutoff):
+                    self._request("delete", f"{directory}/{status['pathSuffix']}", "DELETE", recursive="false")
+        except StorageError as exc:
+            self._warn_leftovers_remain(location, exc)
+
+    def _warn_leftovers_remain(self, location: Location, exc: StorageError) -> None:
+        self.warnings.append(f"could not remove the leftovers of interrupted uploads in "
+                             f"{self._fully_qualified(location, location.directory or '/')}: {exc}")
 
     # --- writing --------------------------------------------------------------------------------------
     def _write(self, chunks: HashingChunks, path: str) -> None:

@@ -170,13 +170,15 @@ class LocalFileBackend(StorageBackend):
         fsync_directory(location.directory or "/")
         return True
 
-    def list_matching(self, location: Location, pattern: re.Pattern) -> list[StoredObject]:
-        directory = location.directory or "/"
-        found = []
+    def list_matching(self, location: Location, pattern: re.Pattern,
+                      leftovers_older_than: float | None = None) -> list[StoredObject]:
         try:
-            entries = list(os.scandir(directory))
+            entries = list(os.scandir(location.directory or "/"))
         except FileNotFoundError:
             return []
+        if leftovers_older_than is not None:
+            self._remove_listed_leftovers(entries, pattern, time.time() - leftovers_older_than)
+        found = []
         for entry in entries:
             if pattern.match(entry.name) and entry.is_file(follow_symlinks=False):
                 info = entry.stat(follow_symlinks=False)
@@ -184,12 +186,14 @@ class LocalFileBackend(StorageBackend):
         return found
 
     def remove_leftovers(self, location: Location, names: re.Pattern, older_than: float) -> None:
-        cutoff = time.time() - older_than
         try:
             entries = list(os.scandir(location.directory or "/"))
         except OSError as exc:
             self.warnings.append(f"could not look for leftovers of interrupted uploads: {exc.strerror}")
             return
+        self._remove_listed_leftovers(entries, names, time.time() - older_than)
+
+    def _remove_listed_leftovers(self, entries: list[os.DirEntry], names: re.Pattern, cutoff: float) -> None:
         for entry in entries:
             match = TEMP_NAME.match(entry.name)
             if not (match and names.match(match.group("name")) and entry.is_file(follow_symlinks=False)):

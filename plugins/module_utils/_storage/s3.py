@@ -342,7 +342,11 @@ class S3Backend(StorageBackend):
             raise self._fail("delete", location, exc) from None
         return True
 
-    def list_matching(self, location: Location, pattern: re.Pattern) -> list[StoredObject]:
+    def list_matching(self, location: Location, pattern: re.Pattern,
+                      leftovers_older_than: float | None = None) -> list[StoredObject]:
+        if leftovers_older_than is not None:
+            # Incomplete multipart uploads are not listed with the objects: this is a listing of its own.
+            self.remove_leftovers(location, pattern, leftovers_older_than)
         prefix = f"{location.directory}/" if location.directory else ""
         found: list[StoredObject] = []
         token = None

@@ -196,3 +196,20 @@ def test_download_of_a_fifo_is_refused_without_reading_it(tmp_path):
     with pytest.raises(StorageError, match="not a regular file"):
         LocalFileBackend(Deadline(10)).download(parse_dest(f"file://{tmp_path}/core.tar.gz"), str(tmp_path / "out"))
     assert sorted(os.listdir(tmp_path)) == ["core.tar.gz"]
+
+
+def test_listing_versions_can_remove_their_leftovers_from_the_same_listing(tmp_path, monkeypatch):
+    backend = LocalFileBackend(Deadline(10))
+    dest = parse_dest(f"file://{tmp_path}/core.tar.gz")
+    old = time.time() - 7200
+    for name in ("core-0123456789abcdef.tar.gz", ".core-0123456789abcdef.tar.gz.ab12cd34.tmp",
+                 ".core.tar.gz.ab12cd34.tmp"):
+        (tmp_path / name).write_bytes(b"x")
+        os.utime(tmp_path / name, (old, old))
+    scans = []
+    real_scandir = os.scandir
+    monkeypatch.setattr(os, "scandir", lambda path: scans.append(path) or real_scandir(path))
+    listed = backend.list_matching(dest, version_name_pattern("core.tar.gz"), leftovers_older_than=3600)
+    assert [item.location.name for item in listed] == ["core-0123456789abcdef.tar.gz"] and len(scans) == 1
+    # The leftover of a version went; the unversioned name's is not one of the names asked for.
+    assert sorted(os.listdir(tmp_path)) == [".core.tar.gz.ab12cd34.tmp", "core-0123456789abcdef.tar.gz"]
