@@ -10,6 +10,7 @@ import re
 import time
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 from ansible_collections.heron.aurora.plugins.module_utils._storage.hashing import SourceDigest, SourceFile
 from ansible_collections.heron.aurora.plugins.module_utils._storage.retry import Deadline
@@ -116,3 +117,13 @@ def store_clock(date_header: str | None) -> float:
         return parsedate_to_datetime(date_header).timestamp() if date_header else time.time()
     except (TypeError, ValueError):
         return time.time()
+
+
+def octal_mode(mode: Any) -> int | None:
+    """The permission bits of an octal mode: 0o644 (an int), '0644', '644' or '0o644'; None when ``mode`` is not
+    written in octal (a symbolic mode, or no mode at all). The range is the caller's to check."""
+    if isinstance(mode, int) and not isinstance(mode, bool):
+        return mode
+    text = str(mode).strip().lower()
+    digits = text[2:] if text.startswith("0o") else text
+    return int(digits, 8) if re.fullmatch(r"[0-7]+", digits) else None

@@ -25,6 +25,7 @@ from ansible_collections.heron.aurora.plugins.module_utils._storage.base import 
     PutResult,
     StorageBackend,
     StoredObject,
+    octal_mode,
     store_clock,
 )
 from ansible_collections.heron.aurora.plugins.module_utils._storage.errors import (
@@ -109,15 +110,10 @@ def normalize_mode(mode: Any) -> str | None:
     """HDFS permissions are octal: 0644, '0644', '644' and '0o644' all mean rw-r--r--."""
     if mode is None or mode == "":
         return None
-    if isinstance(mode, int) and not isinstance(mode, bool):
-        value = mode
-    else:
-        text = str(mode).strip().lower()
-        text = text[2:] if text.startswith("0o") else text
-        if not re.fullmatch(r"[0-7]{1,4}", text):
-            raise InvalidInput("mode", f"mode '{mode}' is not an octal permission; HDFS takes octal modes "
-                                       "such as '0644' (quote it in YAML)")
-        value = int(text, 8)
+    value = octal_mode(mode)
+    if value is None:
+        raise InvalidInput("mode", f"mode '{mode}' is not an octal permission; HDFS takes octal modes "
+                                   "such as '0644' (quote it in YAML)")
     if value < 0 or value > 0o1777:
         raise InvalidInput("mode", f"mode {mode!r} is out of range for HDFS (0000 to 1777)")
     return format(value, "o")

@@ -13,7 +13,12 @@ import tempfile
 import time
 from typing import Any, Callable
 
-from ansible_collections.heron.aurora.plugins.module_utils._storage.base import PutResult, StorageBackend, StoredObject
+from ansible_collections.heron.aurora.plugins.module_utils._storage.base import (
+    PutResult,
+    StorageBackend,
+    StoredObject,
+    octal_mode,
+)
 from ansible_collections.heron.aurora.plugins.module_utils._storage.errors import (
     InvalidInput,
     ObjectMissing,
@@ -44,19 +49,12 @@ SYMBOLIC_MODE = re.compile(r"^[ugoa]*(?:[-+=][rwxXstugo]*)+(?:,[ugoa]*(?:[-+=][r
 
 def check_file_mode(mode: Any) -> None:
     """Refuse a mode that chmod would not take as given: octal beyond 7777, or neither octal nor symbolic."""
-    if mode is None or mode == "":
+    if mode is None or mode == "" or SYMBOLIC_MODE.match(str(mode).strip()):
         return
-    if isinstance(mode, int) and not isinstance(mode, bool):
-        value = mode
-    else:
-        text = str(mode).strip()
-        if SYMBOLIC_MODE.match(text):
-            return
-        digits = text[2:] if text.lower().startswith("0o") else text
-        if not re.fullmatch(r"[0-7]+", digits):
-            raise InvalidInput("mode", f"mode {mode!r} is neither octal (quote it in YAML: '0644') nor "
-                                       "symbolic (u=rw,g=r,o=r)")
-        value = int(digits, 8)
+    value = octal_mode(mode)
+    if value is None:
+        raise InvalidInput("mode", f"mode {mode!r} is neither octal (quote it in YAML: '0644') nor "
+                                   "symbolic (u=rw,g=r,o=r)")
     if not 0 <= value <= MAX_MODE:
         raise InvalidInput("mode", f"mode {mode!r} is out of range: file modes go from 0000 to 7777 (octal)")
 
