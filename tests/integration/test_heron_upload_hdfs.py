@@ -96,9 +96,22 @@ def test_sidecar_versioned_keep_and_absent(hdfs_cluster, run_module, tmp_path):
     args = {"src": str(src), "dest": f"hdfs://{directory}/topology.tar.gz", "namenode_url": [hdfs_cluster.namenode_url],
             "versioned": True, "keep": 2, "checksum_store": "sidecar", "grace_period": 0}
     uris = []
+    host, port = hdfs_cluster.namenode_url.split("//")[1].split(":")
     for content in (b"one", b"two", b"three"):
         src.write_bytes(content * 1000)
-        result = run_module("heron_upload", args)
+        if content != b"three":
+            result = run_module("heron_upload", args)
+        else:
+            # What a killed upload of some version left, two hours ago: the listing of the versions removes it, and
+            # that one listing is all the run makes of the directory.
+            leftover = f"{directory}/.topology-0123456789abcdef.tar.gz.0123456789ab.tmp"
+            requests.put(f"{hdfs_cluster.namenode_url}/webhdfs/v1{leftover}", data=b"partial", timeout=30,
+                         params={"op": "CREATE", "user.name": "root"}).raise_for_status()
+            webhdfs(hdfs_cluster, "SETTIMES", leftover, method="PUT",
+                    modificationtime=str(int((time.time() - 7200) * 1000))).raise_for_status()
+            with FaultProxy(host, int(port)) as observer:
+                result = run_module("heron_upload", dict(args, namenode_url=[observer.url]))
+            assert sum("op=LISTSTATUS" in record.info.target for record in observer.records) == 1
         assert not result.get("failed"), result
         assert result["uri"] == f"hdfs://{directory}/topology-{sha(src)[:16]}.tar.gz"
         uris.append(result["uri"])

@@ -10,6 +10,7 @@ import re
 import time
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 from ansible_collections.heron.aurora.plugins.module_utils._storage.hashing import SourceDigest, SourceFile
 from ansible_collections.heron.aurora.plugins.module_utils._storage.retry import Deadline
@@ -67,12 +68,28 @@ class StorageBackend(abc.ABC):
         """
 
     @abc.abstractmethod
+    def download(self, location: Location, destination: str) -> StoredObject:
+        """Copy the object at ``location`` to the local path ``destination`` and return it, with the sha256 and
+        size of what was read.
+
+        The data streams in chunks to a temporary file in ``destination``'s directory (hashing.VerifiedDownload),
+        which replaces ``destination`` only once it is complete and its sha256 is the one recorded with the object;
+        on any failure the temporary file is removed and ``destination`` left as it was. A missing object raises
+        ObjectMissing, a sha256 that differs from the recorded one (or no recorded sha256) DigestMismatch, a
+        missing directory of ``destination`` StorageError. Transient failures restart the transfer within the
+        deadline.
+        """
+
+    @abc.abstractmethod
     def delete(self, location: Location) -> bool:
         """Remove the object (and whatever the backend recorded beside it). Returns whether it existed."""
 
     @abc.abstractmethod
-    def list_matching(self, location: Location, pattern: re.Pattern) -> list[StoredObject]:
-        """Objects in ``location``'s directory whose name matches ``pattern`` (sha256 left None)."""
+    def list_matching(self, location: Location, pattern: re.Pattern,
+                      leftovers_older_than: float | None = None) -> list[StoredObject]:
+        """Objects in ``location``'s directory whose name matches ``pattern`` (sha256 left None). With
+        ``leftovers_older_than``, also remove_leftovers for the same names, from the same listing where the store
+        lists temporary files with the objects (file, HDFS)."""
 
     @abc.abstractmethod
     def remove_leftovers(self, location: Location, names: re.Pattern, older_than: float) -> None:
@@ -100,3 +117,13 @@ def store_clock(date_header: str | None) -> float:
         return parsedate_to_datetime(date_header).timestamp() if date_header else time.time()
     except (TypeError, ValueError):
         return time.time()
+
+
+def octal_mode(mode: Any) -> int | None:
+    """The permission bits of an octal mode: 0o644 (an int), '0644', '644' or '0o644'; None when ``mode`` is not
+    written in octal (a symbolic mode, or no mode at all). The range is the caller's to check."""
+    if isinstance(mode, int) and not isinstance(mode, bool):
+        return mode
+    text = str(mode).strip().lower()
+    digits = text[2:] if text.startswith("0o") else text
+    return int(digits, 8) if re.fullmatch(r"[0-7]+", digits) else None

@@ -1,19 +1,26 @@
 # -*- coding: utf-8 -*-
 # Copyright: heron.aurora contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The file to upload and its sha256, read in fixed-size chunks so that memory stays flat whatever its size."""
+"""Local files and their sha256: the file to upload, read, and a downloaded file, written, in fixed-size chunks so
+that memory stays flat whatever their size."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
 import stat
+import tempfile
 import threading
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Iterator
 
-from ansible_collections.heron.aurora.plugins.module_utils._storage.errors import InvalidInput, StorageError
+from ansible_collections.heron.aurora.plugins.module_utils._storage.errors import (
+    DigestMismatch,
+    InvalidInput,
+    StorageError,
+)
 
 CHUNK_SIZE = 1024 * 1024
 
@@ -157,3 +164,107 @@ class SourceDigest:
         if self._error is not None:
             raise self._error
         return HashingChunks(self.path, chunk_size, self._digest, self._hashed)
+
+
+class VerifiedDownload:
+    """A download on its way to ``destination``: the chunks go to a temporary file beside it and are hashed as they
+    are written; ``commit`` renames that file over ``destination`` only when its sha256 is the one recorded in the
+    store. Leaving the ``with`` block without a commit (an exception) removes the temporary file, so ``destination``
+    holds its previous content or the whole verified new one, never a part."""
+
+    def __init__(self, uri: str, destination: str) -> None:
+        self.uri = uri
+        self.destination = destination
+        self.directory = os.path.dirname(os.path.abspath(destination))
+        self.size = 0
+        self._digest = hashlib.sha256()
+        self._file: BinaryIO | None = None
+        self._temp_path: str | None = None
+
+    def __enter__(self) -> "VerifiedDownload":
+        if not os.path.isdir(self.directory):
+            raise StorageError(f"cannot download {self.uri} to '{self.destination}': directory '{self.directory}' "
+                               "does not exist")
+        if os.path.isdir(self.destination):
+            raise StorageError(f"cannot download {self.uri} to '{self.destination}': it is a directory; give the "
+                               "path of the file to write")
+        try:
+            fd, self._temp_path = tempfile.mkstemp(prefix=f".{os.path.basename(self.destination)}.", suffix=".tmp",
+                                                   dir=self.directory)
+        except OSError as exc:
+            raise StorageError(f"cannot download {self.uri}: no temporary file can be created in "
+                               f"'{self.directory}': {exc.strerror}") from None
+        self._file = os.fdopen(fd, "wb")
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self._file is not None:
+            self._file.close()
+        if self._temp_path is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(self._temp_path)
+
+    def restart(self) -> None:
+        """Forget what was written: a retried transfer starts again from the first byte."""
+        self._file.seek(0)
+        self._file.truncate()
+        self._digest = hashlib.sha256()
+        self.size = 0
+
+    def write(self, chunk: bytes) -> None:
+        try:
+            self._file.write(chunk)
+        except OSError as exc:
+            raise StorageError(f"writing {self.uri} to '{self.destination}' failed, nothing was written there: "
+                               f"{exc.strerror or exc}") from None
+        self._digest.update(chunk)
+        self.size += len(chunk)
+
+    def commit(self, recorded: str | None) -> str:
+        """Put the file in place and return its sha256, once it is ``recorded`` (None: the store records none
+        apart from the content itself, as for file://)."""
+        actual = self._digest.hexdigest()
+        if recorded is not None and actual != recorded:
+            raise DigestMismatch(self.uri, recorded, actual)
+        try:
+            self._file.flush()
+            os.fsync(self._file.fileno())
+            self._file.close()
+            self._file = None
+            give_attributes_of_replaced(self._temp_path, self.destination)
+            os.replace(self._temp_path, self.destination)
+        except OSError as exc:
+            raise StorageError(f"writing {self.uri} to '{self.destination}' failed, nothing was written there: "
+                               f"{exc.strerror or exc}") from None
+        self._temp_path = None
+        fsync_directory(self.directory)
+        return actual
+
+
+def give_attributes_of_replaced(temp_path: str, final_path: str) -> None:
+    """Give a temporary file (mkstemp creates it 0600) what the file it replaces had (mode, and owner when run as
+    root), or for a new file the mode open() would give it."""
+    try:
+        previous = os.stat(final_path)
+    except FileNotFoundError:
+        os.chmod(temp_path, 0o666 & ~current_umask())
+    else:
+        os.chmod(temp_path, stat.S_IMODE(previous.st_mode))
+        if os.geteuid() == 0:
+            os.chown(temp_path, previous.st_uid, previous.st_gid)
+
+
+def current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def fsync_directory(directory: str) -> None:
+    """Make a rename in ``directory`` durable; some file systems refuse to open a directory for this."""
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

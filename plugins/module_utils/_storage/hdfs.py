@@ -14,6 +14,7 @@ unreachable NameNode to the next URL and stays with the one that answered.
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import re
 import uuid
@@ -24,17 +25,21 @@ from ansible_collections.heron.aurora.plugins.module_utils._storage.base import 
     PutResult,
     StorageBackend,
     StoredObject,
+    octal_mode,
     store_clock,
 )
 from ansible_collections.heron.aurora.plugins.module_utils._storage.errors import (
+    DigestMismatch,
     InvalidInput,
     MissingLibrary,
+    ObjectMissing,
     StorageError,
 )
 from ansible_collections.heron.aurora.plugins.module_utils._storage.hashing import (
     HashingChunks,
     SourceDigest,
     SourceFile,
+    VerifiedDownload,
     clean_digest,
 )
 from ansible_collections.heron.aurora.plugins.module_utils._storage.retry import Deadline, describe, retry_call
@@ -105,15 +110,10 @@ def normalize_mode(mode: Any) -> str | None:
     """HDFS permissions are octal: 0644, '0644', '644' and '0o644' all mean rw-r--r--."""
     if mode is None or mode == "":
         return None
-    if isinstance(mode, int) and not isinstance(mode, bool):
-        value = mode
-    else:
-        text = str(mode).strip().lower()
-        text = text[2:] if text.startswith("0o") else text
-        if not re.fullmatch(r"[0-7]{1,4}", text):
-            raise InvalidInput("mode", f"mode '{mode}' is not an octal permission; HDFS takes octal modes "
-                                       "such as '0644' (quote it in YAML)")
-        value = int(text, 8)
+    value = octal_mode(mode)
+    if value is None:
+        raise InvalidInput("mode", f"mode '{mode}' is not an octal permission; HDFS takes octal modes "
+                                   "such as '0644' (quote it in YAML)")
     if value < 0 or value > 0o1777:
         raise InvalidInput("mode", f"mode {mode!r} is out of range for HDFS (0000 to 1777)")
     return format(value, "o")
@@ -180,6 +180,7 @@ class HdfsBackend(StorageBackend):
             "mkdirs": _operation("PUT", "MKDIRS", verify=verify),
             "create": _operation("PUT", "CREATE", allow_redirects=False, verify=verify),
             "open": _operation("GET", "OPEN", verify=verify),
+            "read": _operation("GET", "OPEN", stream=True, verify=verify),
             "rename": _operation("PUT", "RENAME", verify=verify),
             "delete": _operation("DELETE", "DELETE", verify=verify),
             "set_owner": _operation("PUT", "SETOWNER", verify=verify),
@@ -296,6 +297,21 @@ class HdfsBackend(StorageBackend):
             self._write_sidecar(location, sha256)
         return PutResult(sha256, chunks.bytes_read, chunks.bytes_read)
 
+    def download(self, location: Location, destination: str) -> StoredObject:
+        with VerifiedDownload(location.uri, destination) as target:
+            status = self._file_status(location.path)
+            if status is None:
+                raise ObjectMissing(location.uri)
+            if status["type"] != "FILE":
+                raise StorageError(f"{location.uri} is a directory: only files can be downloaded")
+            recorded = self._recorded_digest(location.path)
+            if recorded is None:
+                raise DigestMismatch(location.uri, None, None)
+            retry_call(lambda: self._read(location, target), is_transient=is_transient, deadline=self.deadline,
+                       what=f"WebHDFS read of {location.uri}")
+            sha256 = target.commit(recorded)
+        return StoredObject(location, target.size, sha256, status["modificationTime"] / 1000.0)
+
     def delete(self, location: Location) -> bool:
         if self._regular_file_status(location) is None:
             return False
@@ -303,34 +319,27 @@ class HdfsBackend(StorageBackend):
         self._remove_sidecar(location.path)
         return True
 
-    def list_matching(self, location: Location, pattern: re.Pattern) -> list[StoredObject]:
-        response = self._request("list", location.directory or "/", "LISTSTATUS")
-        if response is None:
+    def list_matching(self, location: Location, pattern: re.Pattern,
+                      leftovers_older_than: float | None = None) -> list[StoredObject]:
+        listing = self._list_directory(location)
+        if listing is None:
             return []
-        found = []
-        for status in self._json(response, "FileStatuses")["FileStatus"]:
-            name = status["pathSuffix"]
-            if status["type"] == "FILE" and pattern.match(name):
-                found.append(StoredObject(location.with_name(name), int(status["length"]), None,
-                                          status["modificationTime"] / 1000.0))
-        return found
+        statuses, now = listing
+        if leftovers_older_than is not None:
+            self._remove_listed_leftovers(location, statuses, pattern, now - leftovers_older_than)
+        return [StoredObject(location.with_name(status["pathSuffix"]), int(status["length"]), None,
+                             status["modificationTime"] / 1000.0)
+                for status in statuses if status["type"] == "FILE" and pattern.match(status["pathSuffix"])]
 
     def remove_leftovers(self, location: Location, names: re.Pattern, older_than: float) -> None:
-        directory = location.directory or "/"
         try:
-            response = self._request("list", directory, "LISTSTATUS")
-            if response is None:
-                return
-            cutoff = store_clock(response.headers.get("Date")) - older_than
-            for status in self._json(response, "FileStatuses")["FileStatus"]:
-                match = TEMP_NAME.match(status["pathSuffix"])
-                if (match and names.match(match.group("name")) and status["type"] == "FILE"
-                        and status["modificationTime"] / 1000.0 < cutoff):
-                    self._request("delete", f"{directory.rstrip('/')}/{status['pathSuffix']}", "DELETE",
-                                  recursive="false")
+            listing = self._list_directory(location)
         except StorageError as exc:
-            self.warnings.append(f"could not remove the leftovers of interrupted uploads in "
-                                 f"{self._fully_qualified(location, directory)}: {exc}")
+            self._warn_leftovers_remain(location, exc)
+            return
+        if listing is not None:
+            statuses, now = listing
+            self._remove_listed_leftovers(location, statuses, names, now - older_than)
 
     def ensure_attributes(self, location: Location, check_mode: bool) -> bool:
         status = self._file_status(location.path)
@@ -340,6 +349,31 @@ class HdfsBackend(StorageBackend):
 
     def close(self) -> None:
         self.client._session.close()
+
+    # --- listing --------------------------------------------------------------------------------------
+    def _list_directory(self, location: Location) -> tuple[list[dict], float] | None:
+        """The FileStatus of every entry in ``location``'s directory and the NameNode's time, or None when the
+        directory does not exist."""
+        response = self._request("list", location.directory or "/", "LISTSTATUS")
+        if response is None:
+            return None
+        return self._json(response, "FileStatuses")["FileStatus"], store_clock(response.headers.get("Date"))
+
+    def _remove_listed_leftovers(self, location: Location, statuses: list[dict], names: re.Pattern,
+                                 cutoff: float) -> None:
+        directory = (location.directory or "/").rstrip("/")
+        try:
+            for status in statuses:
+                match = TEMP_NAME.match(status["pathSuffix"])
+                if (match and names.match(match.group("name")) and status["type"] == "FILE"
+                        and status["modificationTime"] / 1000.0 < cutoff):
+                    self._request("delete", f"{directory}/{status['pathSuffix']}", "DELETE", recursive="false")
+        except StorageError as exc:
+            self._warn_leftovers_remain(location, exc)
+
+    def _warn_leftovers_remain(self, location: Location, exc: StorageError) -> None:
+        self.warnings.append(f"could not remove the leftovers of interrupted uploads in "
+                             f"{self._fully_qualified(location, location.directory or '/')}: {exc}")
 
     # --- writing --------------------------------------------------------------------------------------
     def _write(self, chunks: HashingChunks, path: str) -> None:
@@ -365,6 +399,21 @@ class HdfsBackend(StorageBackend):
             raise permanent_failure(exc, what, self.settings) from None
         if not written.ok:
             raise _error_from(written, what)
+
+    # --- reading --------------------------------------------------------------------------------------
+    def _read(self, location: Location, target: VerifiedDownload) -> None:
+        """OPEN ``location`` (the NameNode redirects to a DataNode) and stream its bytes into ``target``."""
+        target.restart()
+        response = self._request("read", location.path, "OPEN")
+        if response is None:
+            raise ObjectMissing(location.uri)
+        with contextlib.closing(response):
+            try:
+                for chunk in response.iter_content(self.settings.chunk_size):
+                    target.write(chunk)
+            except requests.exceptions.RequestException as exc:
+                raise type(exc)(f"reading {location.path} from the DataNode failed after {target.size} bytes "
+                                f"(is a DataNode up?): {describe(exc)}") from exc
 
     def _rename_over(self, temp_path: str, final_path: str) -> None:
         # OVERWRITE makes the NameNode replace an existing file in the same operation (Hadoop's rename2).

@@ -13,11 +13,24 @@ import tempfile
 import time
 from typing import Any, Callable
 
-from ansible_collections.heron.aurora.plugins.module_utils._storage.base import PutResult, StorageBackend, StoredObject
-from ansible_collections.heron.aurora.plugins.module_utils._storage.errors import InvalidInput, StorageError
+from ansible_collections.heron.aurora.plugins.module_utils._storage.base import (
+    PutResult,
+    StorageBackend,
+    StoredObject,
+    octal_mode,
+)
+from ansible_collections.heron.aurora.plugins.module_utils._storage.errors import (
+    InvalidInput,
+    ObjectMissing,
+    StorageError,
+)
 from ansible_collections.heron.aurora.plugins.module_utils._storage.hashing import (
     SourceDigest,
     SourceFile,
+    VerifiedDownload,
+    fsync_directory,
+    give_attributes_of_replaced,
+    iter_chunks,
     sha256_file,
 )
 from ansible_collections.heron.aurora.plugins.module_utils._storage.retry import Deadline
@@ -36,19 +49,12 @@ SYMBOLIC_MODE = re.compile(r"^[ugoa]*(?:[-+=][rwxXstugo]*)+(?:,[ugoa]*(?:[-+=][r
 
 def check_file_mode(mode: Any) -> None:
     """Refuse a mode that chmod would not take as given: octal beyond 7777, or neither octal nor symbolic."""
-    if mode is None or mode == "":
+    if mode is None or mode == "" or SYMBOLIC_MODE.match(str(mode).strip()):
         return
-    if isinstance(mode, int) and not isinstance(mode, bool):
-        value = mode
-    else:
-        text = str(mode).strip()
-        if SYMBOLIC_MODE.match(text):
-            return
-        digits = text[2:] if text.lower().startswith("0o") else text
-        if not re.fullmatch(r"[0-7]+", digits):
-            raise InvalidInput("mode", f"mode {mode!r} is neither octal (quote it in YAML: '0644') nor "
-                                       "symbolic (u=rw,g=r,o=r)")
-        value = int(digits, 8)
+    value = octal_mode(mode)
+    if value is None:
+        raise InvalidInput("mode", f"mode {mode!r} is neither octal (quote it in YAML: '0644') nor "
+                                   "symbolic (u=rw,g=r,o=r)")
     if not 0 <= value <= MAX_MODE:
         raise InvalidInput("mode", f"mode {mode!r} is out of range: file modes go from 0000 to 7777 (octal)")
 
@@ -117,19 +123,34 @@ class LocalFileBackend(StorageBackend):
                 raise StorageError(f"writing {location.uri} failed, the previous file (if any) is untouched: "
                                    f"{exc.strerror or exc}") from exc
             raise
-        _fsync_directory(directory)
+        fsync_directory(directory)
         return PutResult(chunks.hexdigest, chunks.bytes_read, chunks.bytes_read)
 
+    def download(self, location: Location, destination: str) -> StoredObject:
+        with VerifiedDownload(location.uri, destination) as target:
+            try:
+                info = os.stat(location.path)
+            except (FileNotFoundError, NotADirectoryError):
+                raise ObjectMissing(location.uri) from None
+            except OSError as exc:
+                raise StorageError(f"{location.uri} cannot be examined: {exc.strerror}") from None
+            if not stat.S_ISREG(info.st_mode):
+                # Reading a FIFO or a device would block or never end.
+                raise StorageError(f"{location.uri} is not a regular file: only files can be downloaded")
+            try:
+                with open(location.path, "rb") as stored:
+                    for chunk in iter_chunks(stored):
+                        target.write(chunk)
+            except FileNotFoundError:
+                raise ObjectMissing(location.uri) from None
+            except OSError as exc:
+                raise StorageError(f"reading {location.uri} failed: {exc.strerror or exc}") from None
+            # No digest is recorded beside a local file: the one just computed is what the file holds.
+            sha256 = target.commit(None)
+        return StoredObject(location, target.size, sha256, info.st_mtime)
+
     def _give_new_file_its_attributes(self, temp_path: str, final_path: str) -> None:
-        # mkstemp creates 0600; a replaced file keeps what it had, a new one gets what open() would give it.
-        try:
-            previous = os.stat(final_path)
-        except FileNotFoundError:
-            os.chmod(temp_path, 0o666 & ~_current_umask())
-        else:
-            os.chmod(temp_path, stat.S_IMODE(previous.st_mode))
-            if os.geteuid() == 0:
-                os.chown(temp_path, previous.st_uid, previous.st_gid)
+        give_attributes_of_replaced(temp_path, final_path)
         if self._set_attributes is not None:
             self._set_attributes(temp_path)
 
@@ -144,16 +165,18 @@ class LocalFileBackend(StorageBackend):
                 raise InvalidInput("dest", f"dest '{location.uri}' is a directory; "
                                            "heron_upload removes files only") from None
             raise StorageError(f"cannot remove '{location.path}': {exc.strerror}") from exc
-        _fsync_directory(location.directory or "/")
+        fsync_directory(location.directory or "/")
         return True
 
-    def list_matching(self, location: Location, pattern: re.Pattern) -> list[StoredObject]:
-        directory = location.directory or "/"
-        found = []
+    def list_matching(self, location: Location, pattern: re.Pattern,
+                      leftovers_older_than: float | None = None) -> list[StoredObject]:
         try:
-            entries = list(os.scandir(directory))
+            entries = list(os.scandir(location.directory or "/"))
         except FileNotFoundError:
             return []
+        if leftovers_older_than is not None:
+            self._remove_listed_leftovers(entries, pattern, time.time() - leftovers_older_than)
+        found = []
         for entry in entries:
             if pattern.match(entry.name) and entry.is_file(follow_symlinks=False):
                 info = entry.stat(follow_symlinks=False)
@@ -161,12 +184,14 @@ class LocalFileBackend(StorageBackend):
         return found
 
     def remove_leftovers(self, location: Location, names: re.Pattern, older_than: float) -> None:
-        cutoff = time.time() - older_than
         try:
             entries = list(os.scandir(location.directory or "/"))
         except OSError as exc:
             self.warnings.append(f"could not look for leftovers of interrupted uploads: {exc.strerror}")
             return
+        self._remove_listed_leftovers(entries, names, time.time() - older_than)
+
+    def _remove_listed_leftovers(self, entries: list[os.DirEntry], names: re.Pattern, cutoff: float) -> None:
         for entry in entries:
             match = TEMP_NAME.match(entry.name)
             if not (match and names.match(match.group("name")) and entry.is_file(follow_symlinks=False)):
@@ -185,18 +210,3 @@ class LocalFileBackend(StorageBackend):
             return False
         return self._set_attributes(location.path)
 
-
-def _current_umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _fsync_directory(directory: str) -> None:
-    # Makes the rename itself durable; some file systems refuse to open a directory for this.
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)

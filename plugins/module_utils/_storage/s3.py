@@ -12,6 +12,7 @@ turned off: every call goes through the one retry policy of retry.py, bounded by
 from __future__ import annotations
 
 import base64
+import contextlib
 import math
 import os
 import re
@@ -27,13 +28,17 @@ from ansible_collections.heron.aurora.plugins.module_utils._storage.base import 
     store_clock,
 )
 from ansible_collections.heron.aurora.plugins.module_utils._storage.errors import (
+    DigestMismatch,
     InvalidInput,
     MissingLibrary,
+    ObjectMissing,
     StorageError,
 )
 from ansible_collections.heron.aurora.plugins.module_utils._storage.hashing import (
+    CHUNK_SIZE,
     SourceDigest,
     SourceFile,
+    VerifiedDownload,
     clean_digest,
 )
 from ansible_collections.heron.aurora.plugins.module_utils._storage.retry import Deadline, describe, retry_call
@@ -304,6 +309,30 @@ class S3Backend(StorageBackend):
             raise self._fail("upload to", location, exc) from None
         return PutResult(sha256, source.size, source.size)
 
+    def download(self, location: Location, destination: str) -> StoredObject:
+        with VerifiedDownload(location.uri, destination) as target:
+            def attempt() -> dict:
+                target.restart()
+                answer = self.client.get_object(Bucket=location.container, Key=location.path)
+                with contextlib.closing(answer["Body"]) as body:
+                    # What the bytes are checked against comes with them: the object cannot be replaced in between.
+                    if clean_digest(answer.get("Metadata", {}).get(METADATA_KEY)) is None:
+                        raise DigestMismatch(location.uri, None, None)
+                    for chunk in body.iter_chunks(CHUNK_SIZE):
+                        target.write(chunk)
+                return answer
+
+            try:
+                answer = self._call(f"GET of {location.uri}", attempt)
+            except ClientError as exc:
+                if _error_code(exc) in NOT_FOUND_CODES:
+                    raise ObjectMissing(location.uri) from None
+                raise self._fail("download", location, exc) from None
+            if "LastModified" not in answer:
+                raise self._not_s3(f"GET of {location.uri}")
+            sha256 = target.commit(clean_digest(answer["Metadata"][METADATA_KEY]))
+        return StoredObject(location, target.size, sha256, answer["LastModified"].timestamp())
+
     def delete(self, location: Location) -> bool:
         if self.stat(location) is None:
             return False
@@ -313,7 +342,11 @@ class S3Backend(StorageBackend):
             raise self._fail("delete", location, exc) from None
         return True
 
-    def list_matching(self, location: Location, pattern: re.Pattern) -> list[StoredObject]:
+    def list_matching(self, location: Location, pattern: re.Pattern,
+                      leftovers_older_than: float | None = None) -> list[StoredObject]:
+        if leftovers_older_than is not None:
+            # Incomplete multipart uploads are not listed with the objects: this is a listing of its own.
+            self.remove_leftovers(location, pattern, leftovers_older_than)
         prefix = f"{location.directory}/" if location.directory else ""
         found: list[StoredObject] = []
         token = None

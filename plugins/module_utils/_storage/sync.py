@@ -84,14 +84,17 @@ def ensure_present(backend: StorageBackend, source: SourceFile, dest: Location, 
     stored = backend.stat(target)
 
     transferred = 0
+    uploaded = False
     if needs_upload(stored, source.size, options.overwrite, digest.result):
         changed = True
         if check_mode:
             after = {"sha256": digest.result(), "size": source.size}
         else:
             put = backend.put(source, target, digest)
+            uploaded = True
             after, transferred = {"sha256": put.sha256, "size": put.size}, put.transferred_bytes
-            backend.remove_leftovers(target, _names_of(dest, options), options.grace_period)
+            if not options.versioned:  # versioned: swept by the listing of the versions below
+                backend.remove_leftovers(target, re.compile(rf"^{re.escape(dest.name)}$"), options.grace_period)
     else:
         changed = backend.ensure_attributes(target, check_mode) or changed
         after = {"sha256": stored.sha256, "size": stored.size}
@@ -111,7 +114,7 @@ def ensure_present(backend: StorageBackend, source: SourceFile, dest: Location, 
         result["url"] = url
     if options.versioned:
         current = StoredObject(target, after["size"], after["sha256"], _now())
-        versions, pruned, before = _versions(backend, dest, current, options, check_mode)
+        versions, pruned, before = _versions(backend, dest, current, options, check_mode, swept=uploaded)
         result.update(versions=versions, pruned=pruned, changed=changed or bool(pruned))
         result["diff"]["before"]["versions"] = before
         result["diff"]["after"]["versions"] = [version["uri"] for version in versions]
@@ -152,10 +155,12 @@ def ensure_absent(backend: StorageBackend, src: str | None, dest: Location, opti
 
 
 def _versions(backend: StorageBackend, dest: Location, current: StoredObject, options: SyncOptions,
-              check_mode: bool) -> tuple[list[dict], list[str], list[str]]:
+              check_mode: bool, swept: bool) -> tuple[list[dict], list[str], list[str]]:
     """(versions retained, the one of src first; URIs pruned; URIs there before), pruning beyond ``keep``
-    only what is older than the current version by more than the grace period, by the store's times."""
-    found = backend.list_matching(dest, version_name_pattern(dest.name))
+    only what is older than the current version by more than the grace period, by the store's times. ``swept``:
+    the same listing removes the leftovers of interrupted uploads of the versions (after an upload)."""
+    found = backend.list_matching(dest, version_name_pattern(dest.name),
+                                  leftovers_older_than=options.grace_period if swept else None)
     newest_first = sorted(found, key=lambda item: item.modified, reverse=True)
     others = [item for item in newest_first if item.uri != current.uri]
     for item in found:
@@ -169,11 +174,6 @@ def _versions(backend: StorageBackend, dest: Location, current: StoredObject, op
             backend.delete(item.location)
     listed = [_version_entry(current, True)] + [_version_entry(item, False) for item in retained]
     return listed, [item.uri for item in pruned], [item.uri for item in newest_first]
-
-
-def _names_of(dest: Location, options: SyncOptions) -> re.Pattern:
-    """The names whose upload leftovers a run may remove: the destination's, or all its versions'."""
-    return version_name_pattern(dest.name) if options.versioned else re.compile(rf"^{re.escape(dest.name)}$")
 
 
 def _version_entry(item: StoredObject, current: bool) -> dict:

@@ -8,6 +8,7 @@ from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConn
 
 from ansible_collections.heron.aurora.plugins.module_utils._ansible.storage import _split_urls, parse_size
 from ansible_collections.heron.aurora.plugins.module_utils._storage import hdfs, s3
+from ansible_collections.heron.aurora.plugins.module_utils._storage.base import octal_mode
 from ansible_collections.heron.aurora.plugins.module_utils._storage.errors import InvalidInput, MissingLibrary
 from ansible_collections.heron.aurora.plugins.module_utils._storage.retry import Deadline
 from ansible_collections.heron.aurora.plugins.module_utils._storage.uri import Location
@@ -74,6 +75,14 @@ def test_hdfs_modes_refused(mode):
     with pytest.raises(InvalidInput) as caught:
         hdfs.normalize_mode(mode)
     assert caught.value.option == "mode"
+
+
+@pytest.mark.parametrize("mode, bits", [
+    ("0644", 0o644), ("644", 0o644), ("0o640", 0o640), (" 0O750 ", 0o750), (0o755, 0o755), ("17777", 0o17777),
+    ("u=rw,g=r", None), ("0999", None), ("0o", None), ("", None), (True, None), ("rw-r--r--", None),
+])
+def test_one_octal_parser_for_every_store(mode, bits):
+    assert octal_mode(mode) == bits
 
 
 @pytest.mark.parametrize("error, transient", [

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import threading
 import time
 
 import pytest
 
 from ansible_collections.heron.aurora.plugins.module_utils._storage import hashing
-from ansible_collections.heron.aurora.plugins.module_utils._storage.errors import InvalidInput, StorageError
+from ansible_collections.heron.aurora.plugins.module_utils._storage.errors import (
+    DigestMismatch,
+    InvalidInput,
+    StorageError,
+)
 from ansible_collections.heron.aurora.plugins.module_utils._storage.hashing import (
     HashingChunks,
     SourceDigest,
     SourceFile,
+    VerifiedDownload,
     clean_digest,
     sha256_file,
 )
@@ -151,3 +157,83 @@ def test_source_digest_reports_read_errors(tmp_path):
 ])
 def test_clean_digest(value, expected):
     assert clean_digest(value) == expected
+
+
+URI = "s3://heron-packages/topologies/word-count.tar.gz"
+
+
+def test_verified_download_replaces_destination_only_when_the_digest_matches(tmp_path):
+    destination = tmp_path / "word-count.tar.gz"
+    destination.write_bytes(b"previous")
+    data = os.urandom(64 * 1024 + 3)
+    with VerifiedDownload(URI, str(destination)) as target:
+        for offset in range(0, len(data), 1000):
+            target.write(data[offset:offset + 1000])
+        assert destination.read_bytes() == b"previous"
+        assert target.commit(hashlib.sha256(data).hexdigest()) == hashlib.sha256(data).hexdigest()
+    assert destination.read_bytes() == data and target.size == len(data)
+    assert os.listdir(tmp_path) == ["word-count.tar.gz"]
+
+
+def test_verified_download_refuses_a_digest_that_differs_and_leaves_nothing(tmp_path):
+    destination = tmp_path / "word-count.tar.gz"
+    recorded = hashlib.sha256(b"what was uploaded").hexdigest()
+    with pytest.raises(DigestMismatch) as caught:
+        with VerifiedDownload(URI, str(destination)) as target:
+            target.write(b"what is stored now")
+            target.commit(recorded)
+    assert caught.value.uri == URI and caught.value.recorded == recorded
+    assert caught.value.actual == hashlib.sha256(b"what is stored now").hexdigest() and URI in str(caught.value)
+    assert os.listdir(tmp_path) == []
+
+
+def test_verified_download_restart_forgets_what_a_failed_attempt_wrote(tmp_path):
+    destination = tmp_path / "t.tar.gz"
+    with VerifiedDownload(URI, str(destination)) as target:
+        target.write(b"half of the first att")
+        target.restart()
+        target.write(b"whole")
+        target.commit(hashlib.sha256(b"whole").hexdigest())
+    assert destination.read_bytes() == b"whole" and target.size == 5
+
+
+def test_verified_download_removes_its_temporary_file_on_any_failure(tmp_path):
+    with pytest.raises(RuntimeError):
+        with VerifiedDownload(URI, str(tmp_path / "t.tar.gz")) as target:
+            target.write(b"part")
+            raise RuntimeError("connection lost")
+    assert os.listdir(tmp_path) == []
+
+
+def test_verified_download_into_a_missing_directory_names_it(tmp_path):
+    with pytest.raises(StorageError, match="does not exist") as caught:
+        with VerifiedDownload(URI, str(tmp_path / "missing" / "t.tar.gz")):
+            pass
+    assert str(tmp_path / "missing") in str(caught.value) and URI in str(caught.value)
+
+
+def test_verified_download_onto_a_directory_is_refused(tmp_path):
+    (tmp_path / "t.tar.gz").mkdir()
+    with pytest.raises(StorageError, match="is a directory"):
+        with VerifiedDownload(URI, str(tmp_path / "t.tar.gz")):
+            pass
+
+
+def test_verified_download_gives_a_new_file_the_umask_mode_and_keeps_a_replaced_ones(tmp_path):
+    destination = tmp_path / "t.tar.gz"
+    previous = os.umask(0o027)
+    try:
+        with VerifiedDownload(URI, str(destination)) as target:
+            target.commit(None)
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(os.stat(destination).st_mode) == 0o640
+    os.chmod(destination, 0o604)
+    with VerifiedDownload(URI, str(destination)) as target:
+        target.commit(None)
+    assert stat.S_IMODE(os.stat(destination).st_mode) == 0o604
+
+
+def test_digest_mismatch_without_a_recorded_digest_says_so():
+    error = DigestMismatch(URI, None, None)
+    assert "no sha256 recorded" in str(error) and URI in str(error)

@@ -8,8 +8,16 @@ import re
 import pytest
 
 from ansible_collections.heron.aurora.plugins.module_utils._storage.base import PutResult, StorageBackend, StoredObject
-from ansible_collections.heron.aurora.plugins.module_utils._storage.errors import InvalidInput, StorageError
-from ansible_collections.heron.aurora.plugins.module_utils._storage.hashing import SourceDigest, SourceFile
+from ansible_collections.heron.aurora.plugins.module_utils._storage.errors import (
+    InvalidInput,
+    ObjectMissing,
+    StorageError,
+)
+from ansible_collections.heron.aurora.plugins.module_utils._storage.hashing import (
+    SourceDigest,
+    SourceFile,
+    VerifiedDownload,
+)
 from ansible_collections.heron.aurora.plugins.module_utils._storage.retry import Deadline
 from ansible_collections.heron.aurora.plugins.module_utils._storage.sync import (
     SyncOptions,
@@ -31,6 +39,7 @@ class MemoryBackend(StorageBackend):
         self.puts: list[str] = []
         self.deleted: list[str] = []
         self.leftovers_removed: list[tuple[str, str, float]] = []
+        self.listings = 0
         self.clock = 1000.0
 
     def add(self, uri: str, data: bytes, digest: str | None = "auto"):
@@ -55,6 +64,15 @@ class MemoryBackend(StorageBackend):
         self.add(location.uri, data, chunks.hexdigest)
         return PutResult(chunks.hexdigest, len(data), len(data))
 
+    def download(self, location, destination):
+        if location.uri not in self.objects:
+            raise ObjectMissing(location.uri)
+        data, digest, modified = self.objects[location.uri]
+        with VerifiedDownload(location.uri, destination) as target:
+            target.write(data)
+            sha256 = target.commit(digest)
+        return StoredObject(location, len(data), sha256, modified)
+
     def delete(self, location):
         self.deleted.append(location.uri)
         return self.objects.pop(location.uri, None) is not None
@@ -62,7 +80,10 @@ class MemoryBackend(StorageBackend):
     def remove_leftovers(self, location, names, older_than):
         self.leftovers_removed.append((location.uri, names.pattern, older_than))
 
-    def list_matching(self, location, pattern: re.Pattern):
+    def list_matching(self, location, pattern: re.Pattern, leftovers_older_than=None):
+        self.listings += 1
+        if leftovers_older_than is not None:
+            self.leftovers_removed.append((location.uri, pattern.pattern, leftovers_older_than))
         found = []
         for uri, (data, _digest, modified) in self.objects.items():
             candidate = parse_dest(uri)
@@ -298,6 +319,9 @@ def test_leftovers_of_the_destination_or_its_versions_are_removed_after_an_uploa
     ensure_present(store, source(src), DEST, SyncOptions(grace_period=60), check_mode=False)  # nothing sent
     ensure_present(store, source(src), DEST, SyncOptions(versioned=True), check_mode=True)
     assert len(store.leftovers_removed) == 1
+    listings = store.listings
     versioned = ensure_present(store, source(src), DEST, SyncOptions(versioned=True), check_mode=False)
     location, names, age = store.leftovers_removed[1]
-    assert location == versioned["uri"] and re.match(names, "heron-core-0123456789abcdef.tar.gz") and age == 3600
+    assert parse_dest(location).directory == parse_dest(versioned["uri"]).directory and age == 3600
+    assert re.match(names, "heron-core-0123456789abcdef.tar.gz")
+    assert store.listings == listings + 1, "one listing of the directory serves the versions and the leftovers"
