@@ -203,8 +203,8 @@ def test_stale_state_is_reported_then_recovered(chain, heron_sample_jars):
     assert "executionstate/WordCount is missing" in refused["msg"] and refused["option"] == "recover_stale"
     recovered = ok(topology(chain, heron_sample_jars, recover_stale=True, wait=True))
     assert recovered["actions"] == ["clean", "submit"] and recovered["stale"]["missing"] == ["executionstate"]
-    assert recovered["state"] == "RUNNING" and chain.active_tasks(JOB_KEY) == {0: "RUNNING", 1: "RUNNING",
-                                                                                2: "RUNNING"}
+    assert recovered["state"] == "RUNNING"
+    assert chain.active_tasks(JOB_KEY) == {0: "RUNNING", 1: "RUNNING", 2: "RUNNING"}
 
 
 def test_a_topology_whose_aurora_job_is_gone_is_stale(chain, heron_sample_jars):

@@ -38,10 +38,10 @@ def test_a_good_request_passes():
 ])
 def test_bad_requests_name_the_option(changes, option):
     with pytest.raises(TopologyInvalid) as raised:
-        TopologyRequest(**dict(BASE, **changes)).validate()
+        TopologyRequest(**{**BASE, **changes}).validate()
     assert raised.value.option == option
 
 
 @pytest.mark.parametrize("state", ["absent", "restarted"])
 def test_states_that_do_not_deploy_need_no_file(state):
-    TopologyRequest(**dict(BASE, state=state, topology_file=None, topology_class=None)).validate()
+    TopologyRequest(**{**BASE, "state": state, "topology_file": None, "topology_class": None}).validate()
