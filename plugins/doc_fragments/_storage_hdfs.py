@@ -13,8 +13,8 @@ options:
     description:
       - WebHDFS base URL of the NameNode, for example V(http://namenode:9870) (V(https://...:9871) with TLS).
       - For HA give every NameNode of the nameservice; the active one is used and a standby is skipped.
-      - Required for hdfs:// destinations. The nameservice (or host and port) in O(dest) is not used to reach
-        HDFS; it is kept in the returned RV(uri), which Aurora agents fetch with C(hdfs dfs -get).
+      - Required for hdfs:// destinations. The nameservice (or host and port) in the destination URI is not used
+        to reach HDFS; it is kept in the URI returned, which Aurora agents fetch with C(hdfs dfs -get).
       - O(validate_certs) and O(ca_bundle) apply to https NameNodes.
       - Each is a base URL without credentials (C(user:password@)), query or fragment.
     type: list

@@ -52,7 +52,8 @@ options:
     description:
       - Server-side encryption of uploaded objects.
       - Content comparison uses the sha256 recorded in the object's metadata, so it works with either kind.
-      - Changing this alone does not re-upload an unchanged object; use O(overwrite=always) for that.
+      - Changing this alone does not re-upload an unchanged object (for heron.aurora.heron_upload, use its
+        C(overwrite=always) for that).
     type: str
     choices: [AES256, 'aws:kms']
   kms_key_id:

@@ -5,5 +5,5 @@ loopback, registers in ZooKeeper the way the real scheduler does (ephemeral sequ
 serverset JSON), moves tasks through PENDING -> ASSIGNED -> STARTING -> RUNNING and KILLING -> KILLED, runs job
 updates with rollback, and rejects what the real scheduler rejects with the real response codes. It can also run
 each task's processes, in order, in a sandbox directory per instance, so that fetch commands really execute.
-Switches inject ERROR_TRANSIENT, HTTP 503 and tasks that never start.
+Switches inject ERROR_TRANSIENT, HTTP 503, tasks that never start and createJob refused as over quota.
 """

@@ -28,6 +28,7 @@ class Switches:
         self.lock = threading.Lock()
         self.transient = 0      # answer the next N calls with ERROR_TRANSIENT
         self.unavailable = 0    # answer the next N requests with HTTP 503
+        self.refuse_create = 0  # refuse the next N createJob calls as a production job over quota is refused
         self.calls: list[str] = []
 
     def take(self, name: str) -> bool:
@@ -169,6 +170,9 @@ class StandInServer:
         self.switches.calls.append(method)
         if self.switches.take("transient"):
             response = self.scheduler.response("ERROR_TRANSIENT", details=("stand-in: transient switch",))
+        elif method == "createJob" and self.switches.take("refuse_create"):
+            response = self.scheduler.response(
+                "INVALID_REQUEST", details=("Insufficient resource quota: stand-in refuse_create switch",))
         else:
             response = self.api.dispatch(method, args)
         if headers.get("Accept") != api.CONTENT_TYPE:  # the real scheduler then answers in its JSON protocol
@@ -179,6 +183,7 @@ class StandInServer:
         with self.switches.lock:
             self.switches.transient += int(switches.get("transient", 0))
             self.switches.unavailable += int(switches.get("unavailable", 0))
+            self.switches.refuse_create += int(switches.get("refuse_create", 0))
         with self.scheduler.lock:
             self.scheduler.never_start.update(switches.get("never_start", []))
             for key in switches.get("allow_start", []):

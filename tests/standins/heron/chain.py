@@ -29,7 +29,7 @@ WAIT = 120
 
 class Chain:
     def __init__(self, root: Path, zk_hosts: str, scheduler, run_module) -> None:
-        self.root, self.zk_hosts, self.run_module = root, zk_hosts, run_module
+        self.root, self.zk_hosts, self.scheduler, self.run_module = root, zk_hosts, scheduler, run_module
         self.state_root = f"/heron-chain-{uuid.uuid4().hex[:8]}"
         self.config_path = root / "conf"
         self.uploads = root / "uploads"

@@ -105,3 +105,8 @@ def write_fingerprint(session: ZooKeeperSession, cluster: str, role: str, enviro
     path = fingerprint_path(cluster, role, environment, name)
     session.create_or_set(path, fingerprint.to_json())
     return path
+
+
+def delete_fingerprint(session: ZooKeeperSession, cluster: str, role: str, environment: str, name: str) -> bool:
+    """Remove the record (the parent nodes stay, shared with other topologies); False when there was none."""
+    return session.delete(fingerprint_path(cluster, role, environment, name))

@@ -82,6 +82,14 @@ class ZooKeeperSession:
         except NodeExistsError:
             self._wait(self._client.set_async(path, data), "write", path)
 
+    def delete(self, path: str) -> bool:
+        """Delete the node at ``path`` (it must have no children); False when there was none."""
+        try:
+            self._wait(self._client.delete_async(path), "delete", path)
+        except NoNodeError:
+            return False
+        return True
+
     def _wait(self, async_result: Any, verb: str, path: str) -> Any:
         try:
             return async_result.get(timeout=self.options.timeout)
