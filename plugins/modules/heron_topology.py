@@ -338,7 +338,10 @@ from ansible_collections.heron.aurora.plugins.module_utils._heron.errors import 
 from ansible_collections.heron.aurora.plugins.module_utils._heron.state.session import zookeeper_session
 from ansible_collections.heron.aurora.plugins.module_utils._heron.topology.aurora_jobs import TopologyJobs
 from ansible_collections.heron.aurora.plugins.module_utils._heron.topology.errors import TopologyError
-from ansible_collections.heron.aurora.plugins.module_utils._heron.topology.lifecycle import TopologyLifecycle
+from ansible_collections.heron.aurora.plugins.module_utils._heron.topology.lifecycle import (
+    TopologyLifecycle,
+    desired_fingerprint,
+)
 from ansible_collections.heron.aurora.plugins.module_utils._heron.topology.packages import PackageStore
 from ansible_collections.heron.aurora.plugins.module_utils._heron.topology.request import TopologyRequest
 from ansible_collections.heron.aurora.plugins.module_utils._storage.retry import Deadline
@@ -434,10 +437,11 @@ def main() -> None:
     try:
         request = topology_request(module.params)
         request.validate()
+        desired = desired_fingerprint(request)
         packages = package_store(module)
         options = zookeeper_options(module.params)
         with zookeeper_session(options) as session:
-            lifecycle = TopologyLifecycle(request, session, options.root, heron_cli_factory(module, request),
+            lifecycle = TopologyLifecycle(request, desired, session, options.root, heron_cli_factory(module, request),
                                           topology_jobs(module, request), packages, check_mode=module.check_mode)
             result = lifecycle.run()
     except AuroraError as error:

@@ -44,7 +44,7 @@ class SourceFile:
         except OSError as exc:
             raise InvalidInput(option, f"{option} '{path}' cannot be read: {exc.strerror}") from None
         if stat.S_ISDIR(info.st_mode):
-            raise InvalidInput(option, f"{option} '{path}' is a directory; heron_upload uploads one file "
+            raise InvalidInput(option, f"{option} '{path}' is a directory; give one file "
                                        "(pack the directory into a tarball first)")
         if not stat.S_ISREG(info.st_mode):
             raise InvalidInput(option, f"{option} '{path}' is not a regular file")
