@@ -5,14 +5,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import stat
-import tempfile
 import time
 from typing import Any, Callable
 
+from ansible_collections.heron.aurora.plugins.module_utils._common import atomic_file
 from ansible_collections.heron.aurora.plugins.module_utils._storage.base import PutResult, StorageBackend, StoredObject
 from ansible_collections.heron.aurora.plugins.module_utils._storage.errors import InvalidInput, StorageError
 from ansible_collections.heron.aurora.plugins.module_utils._storage.hashing import (
@@ -27,7 +26,7 @@ from ansible_collections.heron.aurora.plugins.module_utils._storage.uri import L
 # check mode, would change). The module builds it from AnsibleModule.set_fs_attributes_if_different.
 AttributeSetter = Callable[[str], bool]
 
-# What tempfile.mkstemp(prefix=".NAME.", suffix=".tmp") creates: eight random characters between them.
+# What atomic_file.replacing leaves behind when killed: .NAME., eight random characters, .tmp.
 TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.[a-z0-9_]{8}\.tmp$")
 MAX_MODE = 0o7777
 # Ansible's symbolic modes: comma-separated clauses such as u=rw, g+r-x, a=X, o=u.
@@ -94,44 +93,19 @@ class LocalFileBackend(StorageBackend):
         return StoredObject(location, info.st_size, sha256_file(location.path), info.st_mtime)
 
     def put(self, source: SourceFile, location: Location, digest: SourceDigest) -> PutResult:
-        directory = location.directory or "/"
         chunks = digest.stream()
         try:
-            fd, temp_path = tempfile.mkstemp(prefix=f".{location.name}.", suffix=".tmp", dir=directory)
-        except OSError as exc:
-            raise StorageError(f"cannot create a temporary file in '{directory}' for dest: {exc.strerror}",
-                               option="dest") from None
-        try:
-            with os.fdopen(fd, "wb") as out:
+            # A replaced file keeps its mode (and, for root, its owner); a new one gets what open() would give it.
+            with atomic_file.replacing(location.path) as (out, temp_path):
                 for chunk in chunks:
                     out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
-            source.check_unchanged(chunks.bytes_read)
-            self._give_new_file_its_attributes(temp_path, location.path)
-            os.replace(temp_path, location.path)
-        except BaseException as exc:
-            with contextlib.suppress(OSError):
-                os.unlink(temp_path)
-            if isinstance(exc, OSError):
-                raise StorageError(f"writing {location.uri} failed, the previous file (if any) is untouched: "
-                                   f"{exc.strerror or exc}") from exc
-            raise
-        _fsync_directory(directory)
+                source.check_unchanged(chunks.bytes_read)
+                if self._set_attributes is not None:
+                    self._set_attributes(temp_path)
+        except OSError as exc:
+            raise StorageError(f"writing {location.uri} failed, the previous file (if any) is untouched: "
+                               f"{exc.strerror or exc}") from exc
         return PutResult(chunks.hexdigest, chunks.bytes_read, chunks.bytes_read)
-
-    def _give_new_file_its_attributes(self, temp_path: str, final_path: str) -> None:
-        # mkstemp creates 0600; a replaced file keeps what it had, a new one gets what open() would give it.
-        try:
-            previous = os.stat(final_path)
-        except FileNotFoundError:
-            os.chmod(temp_path, 0o666 & ~_current_umask())
-        else:
-            os.chmod(temp_path, stat.S_IMODE(previous.st_mode))
-            if os.geteuid() == 0:
-                os.chown(temp_path, previous.st_uid, previous.st_gid)
-        if self._set_attributes is not None:
-            self._set_attributes(temp_path)
 
     def delete(self, location: Location) -> bool:
         try:
@@ -144,7 +118,7 @@ class LocalFileBackend(StorageBackend):
                 raise InvalidInput("dest", f"dest '{location.uri}' is a directory; "
                                            "heron_upload removes files only") from None
             raise StorageError(f"cannot remove '{location.path}': {exc.strerror}") from exc
-        _fsync_directory(location.directory or "/")
+        atomic_file.fsync_directory(location.directory or "/")
         return True
 
     def list_matching(self, location: Location, pattern: re.Pattern) -> list[StoredObject]:
@@ -185,18 +159,3 @@ class LocalFileBackend(StorageBackend):
             return False
         return self._set_attributes(location.path)
 
-
-def _current_umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _fsync_directory(directory: str) -> None:
-    # Makes the rename itself durable; some file systems refuse to open a directory for this.
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)

@@ -73,7 +73,7 @@ def load_template(path: str, bindings: Mapping[str, str], option: str | None = N
 
         require_pystachio()
     except AuroraMissingLibrary as exc:
-        raise HeronConfigMissingLibrary(exc.library, str(exc)) from None
+        raise HeronConfigMissingLibrary(exc.library, exc.import_error, "to validate heron.aurora") from None
     try:
         jobs = evaluate(path=path)
         if len(jobs) != 1:
@@ -115,7 +115,7 @@ def check_template(job: Any, version: HeronVersion, cluster: str, option: str | 
         job.job_configuration(load_api(), owner="heron")
         job_cluster = job.cluster
     except AuroraMissingLibrary as exc:
-        raise HeronConfigMissingLibrary(exc.library, str(exc)) from None
+        raise HeronConfigMissingLibrary(exc.library, exc.import_error, "to validate heron.aurora") from None
     except AuroraError as exc:
         raise _template_error(str(exc), option) from None
     if job_cluster != cluster:

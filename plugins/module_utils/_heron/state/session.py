@@ -105,7 +105,7 @@ class ZooKeeperSession:
 def zookeeper_session(options: ZooKeeperOptions) -> Iterator[ZooKeeperSession]:
     """A started session for the ``with`` block, closed after it; fails within ``options.timeout`` seconds."""
     if KAZOO_IMPORT_ERROR is not None:
-        raise HeronMissingLibrary("kazoo", KAZOO_IMPORT_ERROR)
+        raise HeronMissingLibrary("kazoo", KAZOO_IMPORT_ERROR, "to reach ZooKeeper")
     client = KazooClient(**_client_arguments(options))
     try:
         client.start(timeout=options.timeout)

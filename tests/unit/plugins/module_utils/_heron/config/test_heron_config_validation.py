@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from ansible_collections.heron.aurora.plugins.module_utils._heron.config import conf_dir, fetch, writer
+from ansible_collections.heron.aurora.plugins.module_utils._heron.config import conf_dir, fetch
 from ansible_collections.heron.aurora.plugins.module_utils._heron.config.errors import HeronConfigError
 from ansible_collections.heron.aurora.plugins.module_utils._heron.config.options import ConfDirOptions
 from ansible_collections.heron.aurora.plugins.module_utils._heron.config.uris import scheme_of
@@ -207,20 +207,6 @@ def test_uris_no_fetch_command_can_take(uri, words):
     with pytest.raises(HeronConfigError) as caught:
         scheme_of(uri, "core_package_uri")
     assert words in str(caught.value) and caught.value.option == "core_package_uri"
-
-
-def test_failed_write_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatch):
-    target = tmp_path / "scheduler.yaml"
-    target.write_bytes(b"old\n")
-
-    def broken_replace(src, dst):
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(os, "replace", broken_replace)
-    with pytest.raises(OSError):
-        writer.write_atomically(str(target), b"new\n", 0o644)
-    assert target.read_bytes() == b"old\n"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["scheduler.yaml"]
 
 
 @pytest.mark.parametrize("version, words", [("0.16.5", "not supported"), ("latest", "not a Heron release number"),
