@@ -85,16 +85,10 @@ def load_template(path: str, bindings: Mapping[str, str], option: str | None = N
                               "generated)" if option else str(exc), option) from None
 
 
-def _processes(job: Any) -> list:
-    interpolated, _refs = job.raw.interpolate()
-    return list(interpolated.task().processes())
-
-
-def _precedence(job: Any) -> set[tuple[str, str]]:
+def _precedence(task: Any) -> set[tuple[str, str]]:
     """Every (before, after) pair of process names the task's order constraints imply, transitively."""
-    interpolated, _refs = job.raw.interpolate()
     pairs = set()
-    for constraint in interpolated.task().constraints().get() or []:
+    for constraint in task.constraints().get() or []:
         names = list(constraint.get("order") or [])
         pairs.update((a, b) for i, a in enumerate(names) for b in names[i + 1:])
     closed = set(pairs)
@@ -105,9 +99,27 @@ def _precedence(job: Any) -> set[tuple[str, str]]:
         closed |= more
 
 
-def check_template(job: Any, version: HeronVersion, cluster: str, option: str | None = None) -> None:
-    """What Heron needs of its job: one service job of the cluster, the fetches before the executor, and every
-    port the executor of this release takes."""
+def _processes(task: Any) -> dict[str, Any]:
+    return {str(process.name()): process for process in task.processes()}
+
+
+def checked_fetch_commands(template: str, cluster: str, core_package_uri: str, topology_package_uri: str | None = None,
+                           version: HeronVersion | None = None, option: str | None = None,
+                           bindings: Mapping[str, str] | None = None) -> list[fetch.FetchCommand]:
+    """The fetch commands of the heron.aurora at ``template``, the one way both modules use a template: loaded with
+    every binding Heron passes (``bindings`` over them, the package URIs over both), checked as Heron needs its job
+    when ``version`` is given, and its fetch processes with the URIs bound."""
+    uris = fetch.package_uris(core_package_uri, topology_package_uri)
+    job = load_template(template, {**heron_bindings(cluster), **(bindings or {}), **uris}, option)
+    task = job.raw.interpolate()[0].task()  # interpolated once, for every check and the commands
+    if version is not None:
+        check_template(job, task, version, cluster, option)
+    return fetch_commands(task, uris)
+
+
+def check_template(job: Any, task: Any, version: HeronVersion, cluster: str, option: str | None = None) -> None:
+    """What Heron needs of its job (``task``: the job's task, interpolated): one service job of the cluster, the
+    fetches before the executor, and every port the executor of this release takes."""
     try:
         from ansible_collections.heron.aurora.plugins.module_utils._aurora.api import load_api
 
@@ -128,13 +140,13 @@ def check_template(job: Any, version: HeronVersion, cluster: str, option: str | 
     if instances != HERON_BINDINGS["NUM_CONTAINERS"]:
         raise _template_error(f"the job runs {instances} instances, not one per Heron container: use instances = "
                               "'{{NUM_CONTAINERS}}', which Heron binds from the packing plan", option)
-    processes = {str(process.name()): process for process in _processes(job)}
+    processes = _processes(task)
     needed = [fetch.CORE_PROCESS, fetch.TOPOLOGY_PROCESS, fetch.EXECUTOR_PROCESS]
     missing = [name for name in needed if name not in processes]
     if missing:
         raise _template_error(f"the task has no process {', '.join(missing)}; Heron's task runs "
                               f"{', '.join(needed)} in that order", option)
-    order = _precedence(job)
+    order = _precedence(task)
     for before, after in zip(needed, needed[1:]):
         if (before, after) not in order:
             raise _template_error(f"{before} must run before {after}: use SequentialTask(...) or "
@@ -167,9 +179,10 @@ def _check_executor_flags(job: Any, cmdline: str, version: HeronVersion, option:
                                   option)
 
 
-def fetch_commands(job: Any, uris: Mapping[str, str]) -> list[fetch.FetchCommand]:
-    """The fetch processes of a loaded job, bound with ``uris`` ({binding name: URI}), as an agent runs them."""
-    processes = {str(process.name()): process for process in _processes(job)}
+def fetch_commands(task: Any, uris: Mapping[str, str]) -> list[fetch.FetchCommand]:
+    """The fetch processes of a job's interpolated ``task``, bound with ``uris`` ({binding name: URI}), as an
+    agent runs them."""
+    processes = _processes(task)
     commands = []
     for package in fetch.PACKAGES:
         uri = uris.get(package.binding)

@@ -236,3 +236,36 @@ def test_tmaster_era_template_validates_for_an_old_release(tmp_path):
     assert [c.process for c in plan.fetch_commands] == [fetch.CORE_PROCESS]
     refused(tmp_path, "heron_aurora_template", "passes --master-port",
             **conf_dir_options(tmp_path, version="0.20.3-incubating", heron_aurora_template=str(template)))
+
+
+@pytest.fixture
+def evaluations(monkeypatch) -> list:
+    """What each evaluation of a config saw: the files beside it (the Aurora config loader counts as one call)."""
+    from ansible_collections.heron.aurora.plugins.module_utils._aurora.config import loader
+
+    seen = []
+    real_evaluate = loader.evaluate
+
+    def evaluate(path=None, **kwargs):
+        seen.append(sorted(os.listdir(os.path.dirname(path))))
+        return real_evaluate(path=path, **kwargs)
+
+    monkeypatch.setattr(loader, "evaluate", evaluate)
+    return seen
+
+
+def test_a_conf_dir_run_loads_its_template_once_and_stages_only_it(tmp_path, evaluations):
+    plan = conf_dir.plan(ConfDirOptions.from_dict(conf_dir_options(
+        tmp_path, fetch_check_topology_uri="http://pkgs/t/topology.tar.gz")))
+    assert [c.process for c in plan.fetch_commands] == [fetch.CORE_PROCESS, fetch.TOPOLOGY_PROCESS]
+    assert evaluations == [["heron.aurora"]]
+
+
+def test_the_fetch_commands_of_a_template_load_it_once_checked_or_not(tmp_path, evaluations):
+    conf_dir.plan(ConfDirOptions.from_dict(conf_dir_options(tmp_path))).apply()
+    core = "hdfs:///heron/dist/heron-core.tar.gz"
+    checked = conf_dir.template_fetch_commands(str(tmp_path / CLUSTER), core, version="0.20.5-incubating")
+    unchecked = conf_dir.template_fetch_commands(str(tmp_path / CLUSTER), core)
+    assert [c.as_dict() for c in checked] == [c.as_dict() for c in unchecked]
+    assert checked[0].uri == core
+    assert len(evaluations) == 3  # the plan's, then one per call
