@@ -158,4 +158,3 @@ class LocalFileBackend(StorageBackend):
         if self._set_attributes is None:
             return False
         return self._set_attributes(location.path)
-

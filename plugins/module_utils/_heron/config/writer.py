@@ -97,4 +97,3 @@ def apply(directory: str, changes: list[FileChange]) -> list[str]:
             os.chmod(change.path, change.mode)
             written.append(change.path)
     return written
-
