@@ -48,13 +48,8 @@ _PORT_FLAG = re.compile(r"--([A-Za-z0-9-]+)=\{\{thermos\.ports\[([^\]]+)\]\}\}")
 _FLAG = re.compile(r"(?<![\w-])--([A-Za-z0-9-]+)")
 
 
-def heron_bindings(cluster: str, core_uri: str | None = None, topology_uri: str | None = None) -> dict:
-    bindings = dict(HERON_BINDINGS, CLUSTER=cluster)
-    if core_uri:
-        bindings["CORE_PACKAGE_URI"] = core_uri
-    if topology_uri:
-        bindings["TOPOLOGY_PACKAGE_URI"] = topology_uri
-    return bindings
+def heron_bindings(cluster: str) -> dict:
+    return dict(HERON_BINDINGS, CLUSTER=cluster)
 
 
 def _template_error(message: str, option: str | None) -> HeronConfigError:

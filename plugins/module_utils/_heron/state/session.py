@@ -57,7 +57,8 @@ class ZooKeeperOptions:
 
 
 class ZooKeeperSession:
-    """The calls the state package makes, each within ``timeout`` seconds; a missing node is None or []."""
+    """The calls the state package makes, each (a batch of reads too) within ``timeout`` seconds; a missing node is
+    None or []."""
 
     def __init__(self, client: Any, options: ZooKeeperOptions) -> None:
         self._client = client
