@@ -1,6 +1,7 @@
 """requirements.txt is the one source of the Python pins. Everything else that names a version says the same:
 the aurora_client and heron_cli roles (defaults, argument spec, the Kerberos extra) and the `requirements:` of every
-module and doc fragment. An optional package is pinned in requirements.txt on a line `# optional: NAME>=VERSION`, which pip skips.
+module and doc fragment. An optional package is pinned in requirements.txt on a line `# optional: NAME>=VERSION`,
+which pip skips.
 
 Plain pytest on the files as text (no Ansible, no harness), so that it also runs under `ansible-test units`."""
 

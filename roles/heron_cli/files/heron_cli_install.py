@@ -161,7 +161,7 @@ def install(args):
 
 
 def locations(args):
-    """(base, bin) as Heron's installer computes them: --user is $HOME/.heron and $HOME/bin, --prefix=P P/heron, P/bin."""
+    """(base, bin) as Heron's installer computes them: --user $HOME/.heron and $HOME/bin, --prefix=P P/heron, P/bin."""
     if args.flag == "--user":
         home = os.environ.get("HOME") or os.path.expanduser("~")
         return os.path.join(home, ".heron"), os.path.join(home, "bin")

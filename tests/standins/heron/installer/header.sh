@@ -14,6 +14,7 @@ usage() {
   echo "Options are:" >&2
   echo "  --prefix=/some/path set the prefix path (default=/usr/local)." >&2
   echo "  --user configure for user install, expands to" >&2
+  # shellcheck disable=SC2016 # the usage names $HOME literally, as Heron's does
   echo '           `--prefix=$HOME/.heron`.' >&2
   exit 1
 }
