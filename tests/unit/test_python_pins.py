@@ -121,8 +121,9 @@ def test_the_checks_find_what_they_check():
     """A parser that found nothing would pass every check above."""
     assert {"boto3", "kazoo", "thriftpy2", "requests-kerberos"} <= set(PINS)
     assert len(documented_requirements()) >= 6 and len(role_requirements()) >= 5
-    assert {where for where, _ in role_requirements()} >= {f"roles/{role}/{file}" for role in ROLE_PACKAGES
-                                                          for file in ("defaults/main.yml", "meta/argument_specs.yml")}
+    files = {where for where, requirement in role_requirements()}
+    assert files >= {f"roles/{role}/{name}" for role in ROLE_PACKAGES for name in ("defaults/main.yml",
+                                                                                    "meta/argument_specs.yml")}
 
 
 @pytest.mark.parametrize(("requirement", "fails"), [

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright: heron.aurora contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Run a Heron installer (heron-install-<version>-<platform>.sh) without losing what else lives in its directory.
@@ -121,8 +120,8 @@ def recover(base, previous, bin_dir):
         return
     if os.path.lexists(base):
         raise InstallError(
-            "{} and {} both exist: a run of this role was interrupted after the installer ran. Keep what you need "
-            "of {} in {} and remove {}, then run the role again.".format(previous, base, previous, base, previous))
+            f"{previous} and {base} both exist: a run of this role was interrupted after the installer ran. Keep "
+            f"what you need of {previous} in {base} and remove {previous}, then run the role again.")
     os.rename(previous, base)
     relink(base, bin_dir)
 

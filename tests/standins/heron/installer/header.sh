@@ -1,10 +1,11 @@
-#!/bin/bash -e
+#!/bin/bash
 # STAND-IN Heron installer, for the heron.aurora TESTS ONLY (never shipped; built by tests/standins/heron/installer/).
 # It is not Heron. It behaves as heron-install-<version>-<platform>.sh does (facts section 5): the flags --user
 # ($HOME/.heron and links in $HOME/bin) and --prefix=DIR (DIR/heron and DIR/bin), nothing else (any other argument
 # prints the usage and exits 1); it needs unzip, tar and Java; like Heron's, it deletes the base directory when an
 # install is there, then unpacks the heron.tar.gz appended to this script (a zip) into it and links the tools.
 
+set -e
 progname="$0"
 echo "Heron installer (heron.aurora tests' STAND-IN, release %version%)"
 echo
