@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # STAND-IN Heron installer, for the heron.aurora TESTS ONLY (never shipped; built by tests/standins/heron/installer/).
 # It is not Heron. It behaves as heron-install-<version>-<platform>.sh does (facts section 5): the flags --user
 # ($HOME/.heron and links in $HOME/bin) and --prefix=DIR (DIR/heron and DIR/bin), nothing else (any other argument
