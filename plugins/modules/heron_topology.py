@@ -332,6 +332,7 @@ from ansible_collections.heron.aurora.plugins.module_utils._aurora.module import
     connection_options,
 )
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.module import fail_from as fail_from_aurora
+from ansible_collections.heron.aurora.plugins.module_utils._common.seconds import seconds_error
 from ansible_collections.heron.aurora.plugins.module_utils._heron.cli.heron import HeronCli
 from ansible_collections.heron.aurora.plugins.module_utils._heron.cli.runner import CommandError
 from ansible_collections.heron.aurora.plugins.module_utils._heron.errors import HeronError
@@ -392,6 +393,13 @@ def topology_request(params: dict) -> TopologyRequest:
         wait=params["wait"], wait_timeout=params["wait_timeout"])
 
 
+def check_timeouts(params: dict) -> None:
+    for option in ("cli_timeout", "package_timeout"):
+        problem = seconds_error(option, params[option])
+        if problem:
+            raise HeronError(problem, option=option)
+
+
 def heron_cli_factory(module: AnsibleModule, request: TopologyRequest):
     params = module.params
 
@@ -400,8 +408,6 @@ def heron_cli_factory(module: AnsibleModule, request: TopologyRequest):
         if not executable:
             raise HeronError("the heron command is not on PATH: install the Heron client (role heron.aurora.heron_cli) "
                              "or set heron_cli to its path", option="heron_cli")
-        if params["cli_timeout"] <= 0:
-            raise HeronError("cli_timeout must be a positive number of seconds", option="cli_timeout")
         return HeronCli(executable, params["config_path"], request.cluster, request.role, request.environment,
                         timeout=params["cli_timeout"])
 
@@ -422,8 +428,6 @@ def package_store(module: AnsibleModule) -> PackageStore | None:
     params = module.params
     if not params["package_store"]:
         return None
-    if params["package_timeout"] <= 0:
-        raise HeronError("package_timeout must be a positive number of seconds", option="package_timeout")
     store_params = dict(params, owner=None, group=None, mode=None)
     return PackageStore(params["package_store"],
                         lambda location: build_backend(location, store_params, Deadline(params["package_timeout"])))
@@ -437,6 +441,7 @@ def main() -> None:
     try:
         request = topology_request(module.params)
         request.validate()
+        check_timeouts(module.params)
         desired = desired_fingerprint(request)
         packages = package_store(module)
         options = zookeeper_options(module.params)

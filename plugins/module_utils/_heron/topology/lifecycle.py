@@ -231,7 +231,9 @@ class TopologyLifecycle:
             except CommandFailed as exc:
                 self.warnings.append(f"heron kill could not remove the stale topology, so its nodes are removed "
                                      f"directly: {exc}")
-        tasks = observed.aurora_tasks if observed.aurora_tasks is not None else self.aurora.active_tasks(request.job_key)
+        tasks = observed.aurora_tasks
+        if tasks is None:
+            tasks = self.aurora.active_tasks(request.job_key)
         if tasks:
             self.aurora.kill(request.job_key)
         for directory in HERON_TOPOLOGY_DIRS:
