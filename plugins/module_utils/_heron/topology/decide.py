@@ -40,9 +40,9 @@ class Plan:
 
 def decide(request: TopologyRequest, observed: Observed, desired: Fingerprint | None) -> Plan:
     plan = Plan()
+    _check_location(request, observed)
     if request.state == "absent":
         return _absent(plan, observed)
-    _check_location(request, observed)
     if observed.stale:
         if not request.recover_stale:
             raise TopologyStale(
