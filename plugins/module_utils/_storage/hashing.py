@@ -190,7 +190,7 @@ class VerifiedDownload:
                                "path of the file to write")
         replacing = atomic_file.replacing(self.destination)
         try:
-            self._file, _temporary = replacing.__enter__()
+            self._file = replacing.__enter__()[0]  # (handle, temporary path)
         except OSError as exc:
             raise StorageError(f"cannot download {self.uri}: no temporary file can be created in "
                                f"'{self.directory}': {exc.strerror}") from None
