@@ -18,13 +18,16 @@ from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import
     AuroraTimeout,
     AuroraUpdateFailed,
 )
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.instances import (
+    MAX_INSTANCES,
+    ids_in_ranges,
+    parse_instances,
+)
 
 # Job key parts, as the scheduler checks them (Java's \w: ASCII only). Always used with fullmatch: match and
 # search accept a trailing newline before $.
 GOOD_IDENTIFIER = re.compile(r"^[\w\-.]+$", re.ASCII)
 WAIT_TARGETS = ("PENDING", "RUNNING", "FINISHED")
-# Instance ids are below this: ranges are checked against it before they are expanded into ids.
-MAX_INSTANCES = 10000
 POLL_SECS = 1.0
 UPDATE_DONE = frozenset(("ROLLED_FORWARD", "ROLLED_BACK", "ABORTED", "ERROR", "FAILED"))
 # The scheduler's LIVE_STATES: a task that got this far has started, whatever happened next.
@@ -45,24 +48,6 @@ class JobKey:
 
     def thrift(self, idl: Any) -> Any:
         return idl.JobKey(role=self.role, environment=self.environment, name=self.name)
-
-
-def parse_instances(text: str) -> list[int]:
-    """'0-2,5' -> [0, 1, 2, 5]; ids must be below MAX_INSTANCES."""
-    instances: set[int] = set()
-    for part in str(text).split(","):
-        part = part.strip()
-        match = re.fullmatch(r"(\d+)(?:-(\d+))?", part, re.ASCII)
-        if not match:
-            raise AuroraInvalidParameter(f"instances {text!r}: {part!r} is not N or N-M")
-        first, last = int(match.group(1)), int(match.group(2) or match.group(1))
-        if last < first:
-            raise AuroraInvalidParameter(f"instances {text!r}: range {part} runs backwards")
-        if last >= MAX_INSTANCES:
-            raise AuroraInvalidParameter(f"instances {text!r}: {part} goes past {MAX_INSTANCES - 1}, the highest "
-                                         "instance id this client takes")
-        instances.update(range(first, last + 1))
-    return sorted(instances)
 
 
 def parse_job_key(text: str) -> tuple[JobKey, list[int] | None]:
@@ -178,7 +163,7 @@ def readable_task(config: Any) -> dict:
 
 
 def ids_of(groups: Iterable[Any]) -> list[int]:
-    return sorted({i for group in groups or [] for r in group.instances or [] for i in range(r.first, r.last + 1)})
+    return sorted({i for group in groups or [] for i in ids_in_ranges(group.instances)})
 
 
 class AuroraJobs:

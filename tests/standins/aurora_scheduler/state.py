@@ -85,13 +85,13 @@ class StandInScheduler:
     # --- persistence (a new leader takes over the state of the old one) ----------------------------
     def snapshot(self) -> dict:
         with self.lock:
-            return {"jobs": {k: api.encode_struct(v) for k, v in self.jobs.items()},
-                    "tasks": [api.encode_struct(t) for t in self.tasks.values()]}
+            return {"jobs": {k: wire.encode_struct(v) for k, v in self.jobs.items()},
+                    "tasks": [wire.encode_struct(t) for t in self.tasks.values()]}
 
     def restore(self, snapshot: dict) -> None:
         with self.lock:
-            self.jobs = {k: api.decode_struct(self.idl.JobConfiguration, v) for k, v in snapshot["jobs"].items()}
-            tasks = [api.decode_struct(self.idl.ScheduledTask, t) for t in snapshot["tasks"]]
+            self.jobs = {k: wire.decode_struct(self.idl.JobConfiguration, v) for k, v in snapshot["jobs"].items()}
+            tasks = [wire.decode_struct(self.idl.ScheduledTask, t) for t in snapshot["tasks"]]
             self.tasks = {t.assignedTask.taskId: t for t in tasks}
 
     # --- responses ----------------------------------------------------------------------------------
@@ -109,7 +109,7 @@ class StandInScheduler:
 
     def populate(self, task: Any, instance_count: int) -> Any:
         idl = self.idl
-        populated = api.decode_struct(idl.TaskConfig, api.encode_struct(task))
+        populated = wire.copy_struct(task)
         if populated.tier is not None and populated.tier not in TIERS:
             raise Rejected("INVALID_REQUEST", f"Invalid tier '{populated.tier}'.")
         if populated.tier is None:
@@ -147,7 +147,7 @@ class StandInScheduler:
                                               f"{ALLOWED_ENVIRONMENTS.pattern}")
         if job.owner is not None and job.owner.user and not GOOD_IDENTIFIER.match(job.owner.user):
             raise Rejected("INVALID_REQUEST", f"Job user contains illegal characters: {job.owner.user}")
-        populated = api.decode_struct(self.idl.JobConfiguration, api.encode_struct(job))
+        populated = wire.copy_struct(job)
         populated.taskConfig = self.populate(job.taskConfig, job.instanceCount)
         if populated.cronSchedule and populated.taskConfig.isService:
             raise Rejected("INVALID_REQUEST", "A service task may not be run on a cron schedule")

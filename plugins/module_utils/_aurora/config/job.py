@@ -23,7 +23,7 @@ else:
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.api import AURORA_EXECUTOR_NAME
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.config import convert
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import AuroraConfigError
-from ansible_collections.heron.aurora.plugins.module_utils._aurora.jobs import MAX_INSTANCES
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.instances import MAX_INSTANCES
 
 THERMOS_PORTS = "thermos.ports"
 # Left in the config for the executor to fill in on the agent.

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.heron.aurora.plugins.module_utils._aurora import api, cli_render
+from ansible_collections.heron.aurora.plugins.module_utils._aurora import api
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.cli import render
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import (
     AuroraInvalidParameter,
     AuroraTimeout,
@@ -67,13 +68,13 @@ def jobs_with(idl, rounds):
 
 
 def test_instance_ranges_and_timestamps():
-    assert cli_render.instance_ranges([5, 0, 2, 1]) == "[0-2], [5]"
-    assert cli_render.instance_ranges([]) == ""
-    assert cli_render.timestamp(1_500_000_000_123) == "2017-07-14T02:40:00.123000"
+    assert render.instance_ranges([5, 0, 2, 1]) == "[0-2], [5]"
+    assert render.instance_ranges([]) == ""
+    assert render.timestamp(1_500_000_000_123) == "2017-07-14T02:40:00.123000"
 
 
 def test_task_json_names_statuses_and_keeps_every_field(idl):
-    plain = cli_render.task_json(idl, task(idl, 3, "FINISHED", "t-3"))
+    plain = render.task_json(idl, task(idl, 3, "FINISHED", "t-3"))
     assert plain["status"] == "FINISHED" and plain["taskEvents"] == [{"timestamp": 1000, "status": "FINISHED"}]
     assert plain["assignedTask"]["instanceId"] == 3
     assert plain["assignedTask"]["task"]["isService"] is False and plain["assignedTask"]["task"]["production"] is True
@@ -83,10 +84,10 @@ def test_task_diff_is_a_unified_diff_of_the_readable_configs(idl):
     old = task(idl, 0, "RUNNING", "a").assignedTask.task
     new = task(idl, 0, "RUNNING", "a").assignedTask.task
     new.executorConfig = idl.ExecutorConfig(name="AuroraExecutor", data='{"a": "y", "b": 1}')
-    text = cli_render.task_diff(old, new)
+    text = render.task_diff(old, new)
     assert text.startswith("--- scheduler\n+++ config\n")
     assert '-      "a": "x",' in text and '+      "a": "y",' in text
-    assert cli_render.task_diff(old, old) == ""
+    assert render.task_diff(old, old) == ""
 
 
 def test_inspect_text_layout():
@@ -94,7 +95,7 @@ def test_inspect_text_layout():
            "constraints": {"rack": "r1"}, "production": False,
            "task": {"name": "run", "constraints": [{"order": ["fetch", "run"]}],
                     "processes": [{"name": "fetch", "cmdline": "curl a\ncurl b", "ephemeral": True}]}}
-    assert cli_render.inspect_text(job, True).splitlines() == [
+    assert render.inspect_text(job, True).splitlines() == [
         "Job level information", "  name:       'wc'", "  role:       'heron'", "  contact:    'ops@example.org'",
         "  cluster:    'devcluster'", "  instances:  '2'", "  constraints:", "    'rack': 'r1'", "  service:    True",
         "  production: False", "", "Task level information", "  name: 'run'", "  constraints:", "  fetch < run", "",

@@ -12,6 +12,7 @@ import json
 from typing import Any, Iterable
 
 from ansible_collections.heron.aurora.plugins.module_utils._aurora import api
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.instances import spans
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.jobs import JobKey, readable_task
 
 
@@ -31,13 +32,7 @@ def timestamp(millis: int | None) -> str:
 
 def instance_ranges(instances: Iterable[int]) -> str:
     """[0, 1, 2, 5] -> '[0-2], [5]'."""
-    spans: list[list[int]] = []
-    for instance in sorted(set(instances)):
-        if spans and instance == spans[-1][1] + 1:
-            spans[-1][1] = instance
-        else:
-            spans.append([instance, instance])
-    return ", ".join(f"[{first}]" if first == last else f"[{first}-{last}]" for first, last in spans)
+    return ", ".join(f"[{first}]" if first == last else f"[{first}-{last}]" for first, last in spans(instances))
 
 
 # --- job status ------------------------------------------------------------------------------------

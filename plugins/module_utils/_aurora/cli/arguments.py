@@ -17,12 +17,8 @@ from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import
     AuroraConfigError,
     AuroraInvalidParameter,
 )
-from ansible_collections.heron.aurora.plugins.module_utils._aurora.jobs import (
-    WAIT_TARGETS,
-    JobKey,
-    make_job_key,
-    parse_instances,
-)
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.instances import parse_instances
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.jobs import WAIT_TARGETS, JobKey, make_job_key
 
 JOB_UPDATING_HINT = ("Error: job is locked by an active update.\n"
                      "      Run 'aurora update abort' or wait for the active update to finish.")

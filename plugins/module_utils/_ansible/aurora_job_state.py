@@ -17,12 +17,12 @@ from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import
     AuroraInvalidParameter,
     AuroraTasksFailed,
 )
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.instances import parse_instances
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.jobs import (
     AuroraJobs,
     JobKey,
     job_key_option,
     make_job_key,
-    parse_instances,
     readable_task,
 )
 
@@ -58,6 +58,11 @@ class AuroraJobRunner:
 
         params, selectors = self.params, self.selectors()
         path = params.get("config")
+        if path and not os.path.isfile(path):
+            raise AuroraInvalidParameter(
+                f"config {path}: no such file on the host that runs the module (working directory {os.getcwd()}). "
+                "config is read there, not on the controller: give an absolute path on that host, or run the task "
+                "with delegate_to: localhost for a controller file, or pass its text as config_content")
         base_dir = os.path.dirname(os.path.abspath(path)) if path else os.getcwd()
         return load_job(path=path, content=params.get("config_content"), bindings=params.get("bindings"),
                         base_dir=base_dir, time_limit=params["config_timeout"], **selectors)
@@ -74,8 +79,8 @@ class AuroraJobRunner:
         return make_job_key(**selectors)
 
     def connect(self, key: JobKey) -> AuroraJobs:
+        from ansible_collections.heron.aurora.plugins.module_utils._ansible.aurora import connection_options
         from ansible_collections.heron.aurora.plugins.module_utils._aurora.client import SchedulerClient
-        from ansible_collections.heron.aurora.plugins.module_utils._aurora.module import connection_options
 
         options = connection_options(self.params, cluster=self.params.get("cluster") or key.cluster)
         factory = self.client_factory or SchedulerClient.from_options
