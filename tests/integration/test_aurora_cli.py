@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import urllib.error
 import uuid
 from pathlib import Path
 
@@ -184,6 +185,28 @@ def test_heron_restart_of_one_container_and_of_the_whole_topology(aurora):
     assert "Restarting instances: [0, 1]" in whole.stderr
     after = {i: t["assignedTask"]["taskId"] for i, t in aurora.active(HELLO_KEY).items()}
     assert after[0] != middle[0] and after[1] != middle[1]
+
+
+@pytest.mark.parametrize("old_task_end", ["FAILED", "LOST"])
+def test_heron_restart_counts_only_the_tasks_it_started(aurora, scheduler, old_task_end):
+    # The scheduler may end a RESTARTING task FAILED or LOST instead of KILLED (its state machine allows both) and
+    # reschedules the instance all the same: the replacement runs, so the restart succeeded.
+    aurora.env["AURORA_WATCH_SECS"] = "2"
+    aurora.create_hello(count=2)
+    before = {t["assignedTask"]["taskId"] for t in aurora.active(HELLO_KEY).values()}
+    scheduler.control(restart_ends={"www-data/devel/hello": old_task_end})
+    result = aurora("job", "restart", HELLO_KEY, "--verbose", "--batch-size", MAX_BATCH)
+    assert result.returncode == 0, (result.stdout, result.stderr)
+    assert result.stdout.strip() == f"Job {HELLO_KEY} restarted successfully"
+    status = aurora.status(HELLO_KEY)
+    ended = {t["assignedTask"]["taskId"]: t["status"] for t in status["inactive"]}
+    assert {ended.get(task_id) for task_id in before} == {old_task_end}
+    assert all(t["status"] == "RUNNING" and t["assignedTask"]["taskId"] not in before for t in status["active"])
+
+
+def test_the_stand_in_refuses_a_restart_end_the_scheduler_does_not_allow(scheduler):
+    with pytest.raises(urllib.error.HTTPError, match="400"):
+        scheduler.control(restart_ends={"www-data/devel/hello": "RUNNING"})
 
 
 def test_heron_restart_of_a_crash_looping_container_fails(tmp_path, zookeeper, make_aurora_scheduler):

@@ -186,6 +186,16 @@ def test_restarted_always_restarts_the_instances_given(job, scheduler, run_modul
     assert everything["tasks"][0]["task_id"] != first[0]
 
 
+def test_restarted_does_not_count_the_end_of_the_task_it_restarted(job, scheduler, run_module):
+    job()
+    scheduler.control(restart_ends={"www-data/devel/hello": "FAILED"})
+    result = run_module("aurora_job", {"scheduler_url": scheduler.url, "state": "restarted",
+                                       "job_key": "devcluster/www-data/devel/hello", "watch_secs": 2,
+                                       "wait_timeout": 60})
+    assert not result.get("failed"), result
+    assert [(t["instance_id"], t["status"]) for t in result["tasks"]] == [(0, "RUNNING"), (1, "RUNNING")]
+
+
 def test_restarting_a_job_that_does_not_run_fails(scheduler, run_module):
     result = run_module("aurora_job", {"scheduler_url": scheduler.url, "state": "restarted",
                                        "job_key": "devcluster/www-data/devel/nothing"})

@@ -167,13 +167,15 @@ class AuroraJobRunner:
             raise
         self.result["update"]["status"] = status
 
-    def wait(self, jobs: AuroraJobs, key: JobKey, instances: Any, started: bool = True) -> None:
+    def wait(self, jobs: AuroraJobs, key: JobKey, instances: Any, started: bool = True,
+             existing: frozenset[str] | None = None) -> None:
         """Wait for wait_until. Instances this run started are, with watch_secs, watched instead: RUNNING once
-        proves nothing for a task that crash-loops, it must keep running."""
+        proves nothing for a task that crash-loops, it must keep running. ``existing``: the tasks there before
+        this run changed anything (a restart's old tasks), which the watch leaves out."""
         instances = list(instances)
         try:
             if started and self.params["wait_until"] == "RUNNING" and self.params["watch_secs"]:
-                self.watch(jobs, key, instances)
+                self.watch(jobs, key, instances, existing)
             else:
                 self.result["tasks"] = jobs.wait_for_tasks(key, self.params["wait_until"], self.remaining(),
                                                            instances)
@@ -181,9 +183,9 @@ class AuroraJobRunner:
             self.result["tasks"] = jobs.task_summaries(key, instances)
             raise
 
-    def watch(self, jobs: AuroraJobs, key: JobKey, instances: list[int]) -> None:
+    def watch(self, jobs: AuroraJobs, key: JobKey, instances: list[int], existing: frozenset[str] | None) -> None:
         watch_secs = self.params["watch_secs"]
-        stopped = jobs.watch_running(key, instances, watch_secs, self.remaining())
+        stopped = jobs.watch_running(key, instances, watch_secs, self.remaining(), existing=existing)
         self.result["tasks"] = jobs.task_summaries(key, instances)
         if stopped:
             raise AuroraTasksFailed(f"{key}: instances {stopped} stopped running within {watch_secs} s of starting",
@@ -218,5 +220,6 @@ class AuroraJobRunner:
         if self.check_mode:
             self.result["tasks"] = jobs.task_summaries(key, targets)
             return
+        existing = jobs.task_ids(key)
         jobs.restart(key, targets)
-        self.wait(jobs, key, targets)
+        self.wait(jobs, key, targets, existing=existing)

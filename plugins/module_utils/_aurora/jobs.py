@@ -187,6 +187,10 @@ class AuroraJobs:
         method = "getTasksStatus" if with_configs else "getTasksWithoutConfigs"
         return list(self.client.call(method, query=query).result.scheduleStatusResult.tasks or [])
 
+    def task_ids(self, key: JobKey) -> frozenset[str]:
+        """The ids of every task the scheduler holds for the job now, active or ended."""
+        return frozenset(t.assignedTask.taskId for t in self.tasks(key))
+
     def job_configurations(self, role: str | None = None) -> list[Any]:
         """The JobConfiguration of every job the scheduler knows, of ``role`` or of all roles."""
         return list(self.client.call("getJobs", ownerRole=role).result.getJobsResult.configs or [])
@@ -345,21 +349,25 @@ class AuroraJobs:
             self._sleep(POLL_SECS)
 
     def watch_running(self, key: JobKey, instances: Iterable[int], watch_secs: float, timeout: float,
-                      interval: float = POLL_SECS) -> list[int]:
+                      interval: float = POLL_SECS, existing: Iterable[str] | None = None) -> list[int]:
         """Watch freshly (re)started instances until each has kept one task RUNNING for ``watch_secs``; return
         those that did not: a task of theirs failed or was lost after the watch began, or the task seen RUNNING
         was replaced. Failures are read from the task history, so a task that crashes between two polls (a
-        crash loop is RUNNING for a moment at each retry) is caught all the same."""
+        crash loop is RUNNING for a moment at each retry) is caught all the same.
+
+        Only tasks started by the change being watched count. ``existing`` are the ids of the tasks there before
+        it (task_ids() before a restart): a restarted task goes RESTARTING and then ends KILLED, FAILED, LOST or
+        FINISHED, as the scheduler's state machine allows, and none of that is a failure of its replacement.
+        Without it, the tasks that had ended when the watch began are left out."""
         pending = set(instances)
-        ended_before = self._ended_task_ids(key)
+        ignored = frozenset(existing) if existing is not None else self._ended_task_ids(key)
         running_since: dict[int, tuple[str, float]] = {}
         failed: list[int] = []
         deadline = self._clock() + timeout
         while True:
-            tasks = self.tasks(key)
+            tasks = [t for t in self.tasks(key) if t.assignedTask.taskId not in ignored]
             newest = latest_per_instance(tasks)
-            crashed = {t.assignedTask.instanceId for t in tasks
-                       if self._status(t) in CRASHED_STATES and t.assignedTask.taskId not in ended_before}
+            crashed = {t.assignedTask.instanceId for t in tasks if self._status(t) in CRASHED_STATES}
             now = self._clock()
             for instance in sorted(pending):
                 task = newest.get(instance)

@@ -6,5 +6,6 @@ nodes holding the serverset JSON), moves tasks through PENDING -> ASSIGNED -> ST
 KILLED, runs job updates with rollback, and rejects what the real scheduler rejects with the real response codes. It
 can also run each task's processes, in order, in a sandbox directory per instance, so that fetch commands really
 execute.
-Switches inject ERROR_TRANSIENT, HTTP 503 and tasks that never start.
+Switches inject ERROR_TRANSIENT, HTTP 503, tasks that never start and restarted tasks that end FAILED, LOST or
+FINISHED instead of KILLED (restart_ends, as the scheduler's state machine allows for a RESTARTING task).
 """

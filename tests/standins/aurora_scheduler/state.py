@@ -18,6 +18,14 @@ ALLOWED_ENVIRONMENTS = re.compile(r"^(prod|devel|test|staging\d*)$")
 TIERS = {"preemptible": False, "preferred": True, "revocable": False}
 DEFAULT_TIER = "preemptible"
 THROTTLE_SECS = 1.0
+# Where the scheduler's TaskStateMachine lets a RESTARTING task go; from each it reschedules the instance.
+RESTARTING_ENDS = {"KILLED": "Task killed by the stand-in scheduler.",
+                   "FAILED": "Task failed while it was being restarted (stand-in switch restart_ends).",
+                   "LOST": "Task lost while it was being restarted (stand-in switch restart_ends).",
+                   "FINISHED": "Task finished while it was being restarted (stand-in switch restart_ends)."}
+# A switched RESTARTING task stays so this long before it ends, as a real one does while its executor stops it:
+# the client sees it RESTARTING first, then ended.
+RESTARTING_GRACE_SECS = 1.0
 
 
 class Rejected(Exception):
@@ -78,6 +86,7 @@ class StandInScheduler:
         self.tasks: dict[str, Any] = {}         # task id -> ScheduledTask
         self.updates: list[UpdateRun] = []
         self.never_start: set[str] = set()      # key texts whose tasks stay PENDING
+        self.restart_ends: dict[str, str] = {}  # key text -> how its RESTARTING tasks end (default KILLED)
         self.runners: dict[str, Any] = {}       # task id -> ProcessRunner
         self.wake_at: dict[str, float] = {}     # task id -> monotonic time of its next step (THROTTLED)
         self.outcomes: dict[str, tuple[bool, str]] = {}
@@ -189,6 +198,14 @@ class StandInScheduler:
         self.tasks[task_id] = task
         return task
 
+    def set_restart_ends(self, ends: dict) -> None:
+        """How the RESTARTING tasks of each job (key text) end from now on; only what the state machine allows."""
+        for key, end in ends.items():
+            if end not in RESTARTING_ENDS:
+                raise ValueError(f"restart_ends[{key!r}]: {end!r} is not one of {sorted(RESTARTING_ENDS)}, where "
+                                 "the scheduler lets a RESTARTING task go")
+        self.restart_ends.update(ends)
+
     def kill(self, task: Any, message: str) -> None:
         if self.status_name(task) in api.ACTIVE_STATES and self.status_name(task) != "KILLING":
             self.transition(task, "KILLING", message)
@@ -237,12 +254,17 @@ class StandInScheduler:
             self.transition(task, "FINISHED" if success else "FAILED", message)
             self._reschedule(task, failed=not success)
             return True
+        if status == "RESTARTING" and key in self.restart_ends:
+            ends_at = self.wake_at.setdefault(task_id, time.monotonic() + RESTARTING_GRACE_SECS)
+            if time.monotonic() < ends_at:
+                return False
         if status in ("KILLING", "RESTARTING"):
             runner = self.runners.pop(task_id, None)
             if runner is not None:
                 runner.stop()
             self.outcomes.pop(task_id, None)
-            self.transition(task, "KILLED", "Task killed by the stand-in scheduler.")
+            end = self.restart_ends.get(key, "KILLED") if status == "RESTARTING" else "KILLED"
+            self.transition(task, end, RESTARTING_ENDS[end])
             if status == "RESTARTING":
                 self.new_task(assigned.task, assigned.instanceId, ancestor=task_id)
             return True

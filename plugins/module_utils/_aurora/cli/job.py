@@ -265,10 +265,11 @@ def restart(ctx: Any) -> int:
         batch, queue = queue[:options.batch_size], queue[options.batch_size:]
         ctx.debug(f"Restarting instances: {batch}")
         try:
+            existing = jobs.task_ids(key)
             jobs.restart(key, batch)
         except AuroraApiError as error:
             raise api_failure(EXIT_API_ERROR, f"Error restarting job {key}:", error) from None
-        failed = jobs.watch_running(key, batch, watch_secs, timeout, interval)
+        failed = jobs.watch_running(key, batch, watch_secs, timeout, interval, existing=existing)
         failures.update(failed)
         queue += [i for i in failed if i not in over_limit()]
     if len(over_limit()) > options.max_total_failures:

@@ -84,7 +84,10 @@ class ScriptedJobs:
     def restart(self, key, instances):
         self.calls.append(("restart", list(instances)))
 
-    def watch_running(self, key, instances, watch_secs, timeout, interval=1.0):
+    def task_ids(self, key):
+        return frozenset(f"task-{i}" for i in self._active)
+
+    def watch_running(self, key, instances, watch_secs, timeout, interval=1.0, existing=None):
         self.calls.append(("watch", list(instances), watch_secs, interval))
         return self.watch_failures.pop(0) if self.watch_failures else []
 

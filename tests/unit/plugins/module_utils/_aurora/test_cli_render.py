@@ -138,6 +138,30 @@ def test_watch_running_catches_a_crash_between_two_polls_but_not_an_old_one(idl)
     assert clock.now == 3
 
 
+@pytest.mark.parametrize("old_end", ["KILLED", "FAILED", "LOST", "FINISHED"])
+def test_watch_running_leaves_out_the_end_of_the_restarted_task(idl, old_end):
+    # restartShards moved a0 to RESTARTING; the scheduler may end it in any of these (TaskStateMachine's
+    # RESTARTING rule) and reschedules the instance as a1. Only a1 is the restart's task.
+    rounds = [
+        [task(idl, 0, "RESTARTING", "a0")],
+        [task(idl, 0, old_end, "a0"), task(idl, 0, "PENDING", "a1", started=5000)],
+        [task(idl, 0, old_end, "a0"), task(idl, 0, "RUNNING", "a1", started=5000)],
+    ]
+    jobs, _client, clock = jobs_with(idl, rounds)
+    assert jobs.watch_running(KEY, [0], watch_secs=2, timeout=60, interval=1, existing={"a0"}) == []
+    assert clock.now == 4
+
+
+def test_watch_running_still_fails_a_restarted_instance_whose_new_task_fails(idl):
+    rounds = [
+        [task(idl, 0, "RESTARTING", "a0")],
+        [task(idl, 0, "FAILED", "a0"), task(idl, 0, "FAILED", "a1", started=5000),
+         task(idl, 0, "THROTTLED", "a2", started=6000)],
+    ]
+    jobs, _client, _clock = jobs_with(idl, rounds)
+    assert jobs.watch_running(KEY, [0], watch_secs=2, timeout=60, interval=1, existing={"a0"}) == [0]
+
+
 def test_watch_running_gives_up_after_the_timeout(idl):
     jobs, _client, _clock = jobs_with(idl, [[task(idl, 0, "PENDING", "a1")]])
     with pytest.raises(AuroraTimeout, match=r"instances \[0\] did not stay RUNNING") as info:
