@@ -16,6 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.client import ConnectionOptions, SchedulerClient
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.jobs import AuroraJobs
+
 AURORA = Path(__file__).parents[1] / "standins" / "bin" / "aurora"
 HERON_AURORA = Path(__file__).parents[1] / "unit/plugins/module_utils/_aurora/fixtures/heron.aurora"
 HERON_KEY = "devcluster/heron/devel/WordCountTopology"
@@ -220,6 +223,53 @@ def test_heron_restart_of_a_crash_looping_container_fails(tmp_path, zookeeper, m
     assert result.returncode == 4, (result.stdout, result.stderr)
     assert "1 failed instances observed ([0])" in result.stderr
     assert "restarted successfully" not in result.stdout
+
+
+# --- tiers ------------------------------------------------------------------------------------------------
+
+TIERED = """
+task = Task(name='main', processes=[Process(name='main', cmdline='sleep 600')],
+            resources=Resources(cpu=0.1, ram=32*MB, disk=16*MB))
+jobs = [Service(cluster='devcluster', role='www-data', environment='devel', name='tiered', task=task, %s)]
+"""
+TIERED_KEY = "devcluster/www-data/devel/tiered"
+
+
+def tier_of(aurora, scheduler, config_text: str) -> tuple:
+    """Create the job of TIERED with ``config_text`` for the job's extra fields; (tier, production) of its task as
+    the scheduler holds it, and as the executor data the client wrote says."""
+    config = aurora.root / "tiered.aurora"
+    config.write_text(TIERED % config_text)
+    aurora.ok("job", "create", "--wait-until", "RUNNING", TIERED_KEY, str(config))
+    [task] = aurora.active(TIERED_KEY).values()
+    task_config = task["assignedTask"]["task"]
+    jobs = AuroraJobs(SchedulerClient.from_options(ConnectionOptions(scheduler_url=scheduler.url)))
+    [job] = [j for j in jobs.job_configurations("www-data") if j.key.name == "tiered"]
+    data = json.loads(job.taskConfig.executorConfig.data)
+    same = aurora.ok("job", "diff", TIERED_KEY, str(config))
+    assert same.stdout.splitlines() == ["This job update will:", "not change instances: [0]"]
+    return (task_config["tier"], task_config["production"]), (data.get("tier"), data.get("production"))
+
+
+@pytest.mark.parametrize(("fields", "expected"), [
+    ("production=False", ("preemptible", False)),
+    ("production=True", ("preferred", True)),    # without a tier the scheduler would put it in its default tier
+    ("tier='preferred'", ("preferred", True)),   # a tier sets production
+    ("tier='revocable', production=True", ("revocable", False)),
+])
+def test_create_sends_the_tier_and_production_the_stock_client_does(aurora, scheduler, fields, expected):
+    scheduled, executor = tier_of(aurora, scheduler, fields)
+    assert scheduled == expected
+    assert executor == expected
+    assert "getTierConfigs" in scheduler.control()["calls"]
+
+
+def test_a_production_default_tier_does_not_turn_a_job_production(aurora, scheduler):
+    scheduler.control(tiers={"default": "preferred", "tiers": {
+        "preferred": {"preemptible": False, "revocable": False},
+        "preemptible": {"preemptible": True, "revocable": False}}})
+    scheduled, executor = tier_of(aurora, scheduler, "production=False")
+    assert scheduled == executor == ("preemptible", False)
 
 
 # --- other verbs -------------------------------------------------------------------------------------------

@@ -196,6 +196,17 @@ def test_restarted_does_not_count_the_end_of_the_task_it_restarted(job, schedule
     assert [(t["instance_id"], t["status"]) for t in result["tasks"]] == [(0, "RUNNING"), (1, "RUNNING")]
 
 
+def test_a_production_job_gets_a_production_tier(job, scheduler):
+    # No tier in the config: the stock client's rule picks "preferred" for production=True; the scheduler alone
+    # would put the job in its default tier, preemptible, and drop production.
+    config = CONFIG.replace("update_config=", "production=True, update_config=")
+    result = job(check_mode=True, diff=True, config_content=config)
+    after = result["diff"]["after"]["task"]
+    assert (after["tier"], after["production"]) == ("preferred", True)
+    assert after["executorConfig"]["data"]["tier"] == "preferred"
+    assert "createJob" not in calls(scheduler)
+
+
 def test_restarting_a_job_that_does_not_run_fails(scheduler, run_module):
     result = run_module("aurora_job", {"scheduler_url": scheduler.url, "state": "restarted",
                                        "job_key": "devcluster/www-data/devel/nothing"})

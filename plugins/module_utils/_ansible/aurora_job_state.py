@@ -120,6 +120,8 @@ class AuroraJobRunner:
     def present(self, jobs: AuroraJobs, key: JobKey) -> None:
         idl = jobs.idl
         instances = instances_option(self.params.get("instances"))
+        self.job_config.job_configuration(idl)  # a config that cannot convert fails before the scheduler is asked
+        self.job_config.apply_tiers(jobs.tier_configs())
         configuration = self.job_config.job_configuration(idl)
         populated = jobs.populate(configuration)
         count = configuration.instanceCount

@@ -23,6 +23,7 @@ from ansible_collections.heron.aurora.plugins.module_utils._aurora.instances imp
     ids_in_ranges,
     parse_instances,
 )
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.tiers import TierConfigs, tier_configs
 
 # Job key parts, as the scheduler checks them (Java's \w: ASCII only). Always used with fullmatch: match and
 # search accept a trailing newline before $.
@@ -190,6 +191,10 @@ class AuroraJobs:
     def task_ids(self, key: JobKey) -> frozenset[str]:
         """The ids of every task the scheduler holds for the job now, active or ended."""
         return frozenset(t.assignedTask.taskId for t in self.tasks(key))
+
+    def tier_configs(self) -> TierConfigs:
+        response = self.client.call("getTierConfigs")
+        return tier_configs(response.result.getTierConfigResult if response.result else None)
 
     def job_configurations(self, role: str | None = None) -> list[Any]:
         """The JobConfiguration of every job the scheduler knows, of ``role`` or of all roles."""

@@ -7,5 +7,6 @@ KILLED, runs job updates with rollback, and rejects what the real scheduler reje
 can also run each task's processes, in order, in a sandbox directory per instance, so that fetch commands really
 execute.
 Switches inject ERROR_TRANSIENT, HTTP 503, tasks that never start and restarted tasks that end FAILED, LOST or
-FINISHED instead of KILLED (restart_ends, as the scheduler's state machine allows for a RESTARTING task).
+FINISHED instead of KILLED (restart_ends, as the scheduler's state machine allows for a RESTARTING task), and
+replace the stock tiers (tiers, in the layout of the scheduler's tiers.json).
 """

@@ -115,13 +115,11 @@ class SchedulerApi:
 
     def getTierConfigs(self):  # noqa: N802
         idl = self.idl
-        tiers = [
-            idl.TierConfig(name=name, settings={"preemptible": str(name != "preferred").lower(),
-                                                "revocable": str(name == "revocable").lower()})
-            for name in ("preemptible", "preferred", "revocable")
-        ]
+        tiers = [idl.TierConfig(name=name, settings={"preemptible": str(preemptible).lower(),
+                                                     "revocable": str(revocable).lower()})
+                 for name, (preemptible, revocable) in self.state.tiers.items()]
         return self.state.response(result=idl.Result(getTierConfigResult=idl.GetTierConfigResult(
-            defaultTierName="preemptible", tiers=tiers)))
+            defaultTierName=self.state.default_tier, tiers=tiers)))
 
     def populateJobConfig(self, description):  # noqa: N802
         job = self.state.validate_job(description)

@@ -187,6 +187,8 @@ class StandInServer:
             for key in switches.get("allow_start", []):
                 self.scheduler.never_start.discard(key)
             self.scheduler.set_restart_ends(switches.get("restart_ends", {}))
+            if "tiers" in switches:
+                self.scheduler.set_tiers(switches["tiers"])
         return json.dumps({"calls": list(self.switches.calls)}).encode()
 
     # --- lifecycle -----------------------------------------------------------------------------------

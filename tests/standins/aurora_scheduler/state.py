@@ -15,8 +15,9 @@ from harness.service import free_port
 
 GOOD_IDENTIFIER = re.compile(r"^[\w\-.]+$", re.ASCII)
 ALLOWED_ENVIRONMENTS = re.compile(r"^(prod|devel|test|staging\d*)$")
-TIERS = {"preemptible": False, "preferred": True, "revocable": False}
-DEFAULT_TIER = "preemptible"
+# The scheduler's stock tiers.json, in its order: name -> (preemptible, revocable); "default" names the default.
+STOCK_TIERS = {"preferred": (False, False), "preemptible": (True, False), "revocable": (True, True)}
+STOCK_DEFAULT_TIER = "preemptible"
 THROTTLE_SECS = 1.0
 # Where the scheduler's TaskStateMachine lets a RESTARTING task go; from each it reschedules the instance.
 RESTARTING_ENDS = {"KILLED": "Task killed by the stand-in scheduler.",
@@ -87,6 +88,8 @@ class StandInScheduler:
         self.updates: list[UpdateRun] = []
         self.never_start: set[str] = set()      # key texts whose tasks stay PENDING
         self.restart_ends: dict[str, str] = {}  # key text -> how its RESTARTING tasks end (default KILLED)
+        self.tiers: dict[str, tuple[bool, bool]] = dict(STOCK_TIERS)
+        self.default_tier = STOCK_DEFAULT_TIER
         self.runners: dict[str, Any] = {}       # task id -> ProcessRunner
         self.wake_at: dict[str, float] = {}     # task id -> monotonic time of its next step (THROTTLED)
         self.outcomes: dict[str, tuple[bool, str]] = {}
@@ -119,11 +122,15 @@ class StandInScheduler:
     def populate(self, task: Any, instance_count: int) -> Any:
         idl = self.idl
         populated = wire.copy_struct(task)
-        if populated.tier is not None and populated.tier not in TIERS:
-            raise Rejected("INVALID_REQUEST", f"Invalid tier '{populated.tier}'.")
+        # As ConfigurationManager.validateAndPopulate: no tier means the default tier, and production is always
+        # the tier's (neither preemptible nor revocable), whatever the client sent.
+        if populated.tier is not None and not GOOD_IDENTIFIER.fullmatch(populated.tier):
+            raise Rejected("INVALID_REQUEST", f"Tier contains illegal characters: {populated.tier}")
         if populated.tier is None:
-            populated.tier = "preferred" if populated.production else DEFAULT_TIER
-        populated.production = TIERS[populated.tier]
+            populated.tier = self.default_tier
+        if populated.tier not in self.tiers:
+            raise Rejected("INVALID_REQUEST", f"Invalid tier '{populated.tier}' in TaskConfig.")
+        populated.production = not any(self.tiers[populated.tier])
         self.check_key(populated.job)
         if populated.executorConfig is None or not populated.executorConfig.name:
             raise Rejected("INVALID_REQUEST", "Executor name may not be left unset.")
@@ -205,6 +212,20 @@ class StandInScheduler:
                 raise ValueError(f"restart_ends[{key!r}]: {end!r} is not one of {sorted(RESTARTING_ENDS)}, where "
                                  "the scheduler lets a RESTARTING task go")
         self.restart_ends.update(ends)
+
+    def set_tiers(self, configuration: dict) -> None:
+        """Another tiers.json: {"default": NAME, "tiers": {NAME: {"preemptible": bool, "revocable": bool}}},
+        checked as the scheduler checks its file at startup."""
+        tiers = configuration.get("tiers") or {}
+        default = configuration.get("default")
+        if not tiers or default not in tiers:
+            raise ValueError("tiers: needs a non-empty 'tiers' map and a 'default' that is one of them")
+        for name, settings in tiers.items():
+            if not isinstance(settings, dict) or not all(isinstance(settings.get(k), bool)
+                                                         for k in ("preemptible", "revocable")):
+                raise ValueError(f"tiers[{name!r}] needs boolean preemptible and revocable")
+        self.tiers = {name: (s["preemptible"], s["revocable"]) for name, s in tiers.items()}
+        self.default_tier = default
 
     def kill(self, task: Any, message: str) -> None:
         if self.status_name(task) in api.ACTIVE_STATES and self.status_name(task) != "KILLING":

@@ -242,5 +242,18 @@ def load_config(ctx: Any, key: JobKey, path: str) -> Any:
     return config
 
 
+def apply_tiers(config: Any, jobs: Any) -> None:
+    """The stock client's tier rule with the scheduler's tiers (tiers.py): before a config is sent, never for
+    inspect. Not getting them fails as the stock client's config load does."""
+    try:
+        tiers = jobs.tier_configs()
+    except AuroraApiError as error:
+        raise api_failure(EXIT_INVALID_CONFIGURATION, "Error getting tier configurations.", error) from None
+    try:
+        config.apply_tiers(tiers)
+    except AuroraConfigError as error:
+        raise config_error(error) from None
+
+
 def config_error(error: AuroraConfigError) -> CommandError:
     return CommandError(EXIT_INVALID_CONFIGURATION, f"Error loading configuration: {error}")

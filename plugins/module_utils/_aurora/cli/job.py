@@ -84,6 +84,7 @@ def create(ctx: Any) -> int:
         raise CommandError(EXIT_COMMAND_FAILURE,
                            'Cron jobs may only be scheduled with "aurora cron schedule" command')
     jobs = ctx.jobs(key.cluster)
+    arguments.apply_tiers(config, jobs)
     try:
         configuration = config.job_configuration(jobs.idl)
     except AuroraConfigError as error:
@@ -424,6 +425,7 @@ def diff(ctx: Any) -> int:
     config = arguments.load_config(ctx, key, options.config_file)
     target = options.rename_from or key
     jobs = ctx.jobs(target.cluster)
+    arguments.apply_tiers(config, jobs)
     try:
         configuration = config.job_configuration(jobs.idl)
         request = config.update_request(jobs.idl, instances=instances)

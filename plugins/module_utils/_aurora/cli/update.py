@@ -121,6 +121,7 @@ def start(ctx: Any) -> int:
     jobs = ctx.jobs(key.cluster)
     if instances is not None and options.strict:
         check_active(jobs, key, instances)
+    arguments.apply_tiers(config, jobs)
     try:
         request = config.update_request(jobs.idl, instances=instances,
                                         update_metadata=[(CLIENT_UPDATE_ID, str(uuid.uuid4()))])

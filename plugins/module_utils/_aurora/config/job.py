@@ -158,6 +158,13 @@ class AuroraJobConfig:
         if not check.ok():
             raise AuroraConfigError(f"the job is not fully specified: {check.message()}")
 
+    def apply_tiers(self, tiers: Any) -> None:
+        """Fill in the tier, or the production flag, from the scheduler's tiers (a tiers.TierConfigs) as the
+        stock client does on every load, so that both the TaskConfig and the executor data carry them."""
+        tier, production = tiers.choose(convert.optional(self.raw.tier(), "tier"),
+                                        bool(convert.plain(self.raw.production(), "production")))
+        self.raw = self.raw(tier=tier, production=production)
+
     # --- conversion -------------------------------------------------------------------------------
     def executor_data(self) -> str:
         interpolated, _refs = self.raw.interpolate()
