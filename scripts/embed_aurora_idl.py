@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright: heron.aurora contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Write plugins/module_utils/_aurora/api_idl.py from scripts/aurora_api.thrift, the authored source of our IDL.

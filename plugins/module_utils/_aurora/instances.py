@@ -36,13 +36,13 @@ def parse_instances(text: str) -> list[int]:
 
 def spans(instances: Iterable[int]) -> list[tuple[int, int]]:
     """[0, 1, 2, 5] -> [(0, 2), (5, 5)]: the closed runs of consecutive ids, in order."""
-    runs: list[list[int]] = []
+    runs: list[tuple[int, int]] = []
     for instance in sorted(set(instances)):
         if runs and instance == runs[-1][1] + 1:
-            runs[-1][1] = instance
+            runs[-1] = (runs[-1][0], instance)
         else:
-            runs.append([instance, instance])
-    return [(first, last) for first, last in runs]
+            runs.append((instance, instance))
+    return runs
 
 
 def thrift_ranges(idl: Any, instances: Iterable[int]) -> set:

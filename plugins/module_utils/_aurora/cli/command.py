@@ -255,4 +255,3 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         output.debug(traceback.format_exc())
         output.err(f"Unknown error: {type(error).__name__} (run with --verbose for the traceback)")
         return EXIT_UNKNOWN_ERROR
-

@@ -42,7 +42,7 @@ def run(argv, jobs=None, environ=None):
     """main() with captured output; every cluster gets ``jobs``."""
     out, err = io.StringIO(), io.StringIO()
     code = command.main(list(argv), stdout=out, stderr=err, environ=environ or {},
-                    jobs_factory=(lambda cluster: jobs) if jobs is not None else None, sleep=lambda _s: None)
+                        jobs_factory=(lambda cluster: jobs) if jobs is not None else None, sleep=lambda _s: None)
     return code, out.getvalue(), err.getvalue()
 
 
@@ -354,5 +354,5 @@ def test_update_wait_polls_fast_first_then_every_5_seconds(idl):
     jobs = ScriptedJobs(idl, update_states=["ROLLING_FORWARD"] * 5 + ["ROLLED_FORWARD"])
     slept = []
     code = command.main(["update", "wait", KEY, "some-id"], stdout=io.StringIO(), stderr=io.StringIO(), environ={},
-                    jobs_factory=lambda _cluster: jobs, sleep=slept.append)
+                        jobs_factory=lambda _cluster: jobs, sleep=slept.append)
     assert code == 0 and slept == [1, 2, 4, 5, 5]
