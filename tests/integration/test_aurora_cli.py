@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -32,6 +33,9 @@ HERON_BINDINGS = {
 }
 HERON_PORTS = ["ckptmgr_port", "http", "metricscachemgr_serverport", "metricscachemgr_statsport", "port1", "port2",
                "port3", "port4", "scheduler", "yourkit"]
+# The stock client printed times in whole seconds (Python 2 integer division of the milliseconds).
+WHOLE_SECOND_ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d")
+WHOLE_SECOND_EVENT = re.compile(r"\t   \d{4}-\d\d-\d\d \d\d:\d\d:\d\d [A-Z]+: .*")
 MAX_BATCH = "2147483647"  # Integer.MAX_VALUE, as Heron passes it
 
 HELLO = """
@@ -291,6 +295,8 @@ def test_status_json_has_the_stock_shape_and_no_match_is_json_with_exit_0(aurora
     pretty = aurora.ok("job", "status", HELLO_KEY)
     assert pretty.stdout.startswith("Active tasks (1):\n\tTask role: www-data, env: devel, name: hello, instance: 0, "
                                     "status: RUNNING on 127.0.0.1")
+    events = [line for line in pretty.stdout.splitlines() if line.startswith("\t   ")]
+    assert events and all(WHOLE_SECOND_EVENT.fullmatch(line) for line in events), events
 
 
 def test_list_matches_wildcards(aurora):
@@ -338,6 +344,8 @@ def test_update_start_wait_info_and_the_exit_code_of_a_rolled_back_update(aurora
     update_id = lines[2].rsplit("/", 1)[1]
     info = json.loads(aurora.ok("update", "info", HELLO_KEY, update_id, "--write-json").stdout)
     assert info["updateId"] == update_id and info["job"] == HELLO_KEY and info["status"] == "ROLLED_FORWARD"
+    # As the stock client: "started" in milliseconds, "last_modified" formatted.
+    assert isinstance(info["started"], int) and WHOLE_SECOND_ISO.fullmatch(info["last_modified"])
     assert {e["action"] for e in info["instance_update_events"]} == {"INSTANCE_UPDATING", "INSTANCE_UPDATED"}
     [tag] = info["metadata"]
     assert list(tag) == ["org.apache.aurora.client.update_id"]  # it tags the update, not the tasks:
@@ -346,6 +354,11 @@ def test_update_start_wait_info_and_the_exit_code_of_a_rolled_back_update(aurora
                                          "Job is unchanged by proposed update."]
     listed = json.loads(aurora.ok("update", "list", "devcluster/www-data", "--write-json").stdout)
     assert [(u["id"], u["status"]) for u in listed] == [(update_id, "ROLLED_FORWARD")]
+    assert all(WHOLE_SECOND_ISO.fullmatch(u["started"]) and WHOLE_SECOND_ISO.fullmatch(u["last_modified"])
+               for u in listed)
+    text_info = aurora.ok("update", "info", HELLO_KEY, update_id).stdout
+    assert re.search(r"Started \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d, last activity: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$",
+                     text_info, re.MULTILINE), text_info
 
     scheduler.control(never_start=["www-data/devel/hello"])
     failed = aurora("update", "start", "--bind", "command=sleep 602", *binds, HELLO_KEY, str(aurora.hello), "--wait")

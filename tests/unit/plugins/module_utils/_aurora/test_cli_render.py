@@ -70,7 +70,9 @@ def jobs_with(idl, rounds):
 def test_instance_ranges_and_timestamps():
     assert render.instance_ranges([5, 0, 2, 1]) == "[0-2], [5]"
     assert render.instance_ranges([]) == ""
-    assert render.timestamp(1_500_000_000_123) == "2017-07-14T02:40:00.123000"
+    # Whole seconds, as the stock client's Python 2 integer division gave them.
+    assert render.timestamp(1_500_000_000_123) == "2017-07-14T02:40:00"
+    assert render.timestamp(1_500_000_000_999) == "2017-07-14T02:40:00"
 
 
 def test_task_json_names_statuses_and_keeps_every_field(idl):
