@@ -11,10 +11,11 @@ short_description: Create, update, kill or restart an Apache Aurora job through 
 description:
   - Brings one Aurora job to the wanted state by talking to the Aurora scheduler's Thrift API directly, from
     Python 3. The Python 2 only C(aurora) command line client is not used.
-  - With O(state=present) the job's C(.aurora) config is evaluated on the controller with the O(bindings), and
-    converted to the job configuration the scheduler takes. The scheduler validates it (C(populateJobConfig)) and
-    says which instances it would add, remove or change (C(getJobUpdateDiff)); nothing is sent that changes
-    state when nothing differs, so a second run reports no change.
+  - With O(state=present) the job's C(.aurora) config is evaluated where the module runs (the managed host, or
+    the controller with C(delegate_to=localhost)) with the O(bindings), and converted to the job configuration
+    the scheduler takes. The scheduler validates it (C(populateJobConfig)) and says which instances it would add,
+    remove or change (C(getJobUpdateDiff)); nothing is sent that changes state when nothing differs, so a second
+    run reports no change.
   - A config is Python code and is run as such, with the rights of the user running the module, also in check
     mode; see O(config). Only use configs you would run as a script.
   - When a wait runs out of time the task fails with the status of every instance that did not get there and
@@ -62,7 +63,13 @@ options:
     type: str
   config:
     description:
-      - Path of the C(.aurora) config on the controller. C(include()) in it is relative to its directory.
+      - Path of the C(.aurora) config on the host that runs the module, which reads and evaluates it there. This
+        is not a controller path; unlike the C(src) of M(ansible.builtin.copy) it is not looked up in the C(files/)
+        directory of the role or playbook. For a config kept beside the playbook, run the task with
+        C(delegate_to=localhost) and give the path as C("{{ playbook_dir }}/files/job.aurora") or C(role_path), or
+        copy the config (and what it includes) to the host first.
+      - A relative path is relative to the working directory of the module on that host, which is seldom what you
+        mean; give an absolute path. C(include()) in the config is relative to the config's directory.
       - Required with O(state=present) unless O(config_content) is given.
       - A C(.aurora) config is Python. It is run, with the rights of the user that runs the module, every time the
         module reads it, in check mode too and with O(state=absent) or O(state=restarted). Only the names of
@@ -74,7 +81,9 @@ options:
     type: path
   config_content:
     description:
-      - The text of a C(.aurora) config, instead of O(config). C(include()) is relative to the working directory.
+      - The text of a C(.aurora) config, instead of O(config), for example C("{{ lookup('file', 'job.aurora') }}"),
+        which reads a controller file (from C(files/)) and sends its text to the host that runs the module.
+      - C(include()) in it is relative to the working directory of the module on that host.
       - It is Python and runs as O(config) does.
     type: str
   config_timeout:
@@ -142,14 +151,22 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Run the hello world service, with its config on the controller
+- name: Run the hello world service, with its config beside the playbook, evaluated on the controller
   heron.aurora.aurora_job:
     cluster: devcluster
-    config: files/hello_world.aurora
+    config: "{{ playbook_dir }}/files/hello_world.aurora"
     name: hello_world
     environment: devel
     bindings:
       version: "1.4"
+  delegate_to: localhost
+
+- name: The same config, read on the controller and evaluated on the managed host
+  heron.aurora.aurora_job:
+    cluster: devcluster
+    config_content: "{{ lookup('ansible.builtin.file', 'hello_world.aurora') }}"
+    name: hello_world
+    environment: devel
 
 - name: Submit a Heron topology's job as the heron CLI would, against a scheduler found in ZooKeeper
   heron.aurora.aurora_job:
@@ -237,12 +254,12 @@ diagnosis:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import AuroraError
-from ansible_collections.heron.aurora.plugins.module_utils._aurora.job_state import AuroraJobRunner
-from ansible_collections.heron.aurora.plugins.module_utils._aurora.module import (
+from ansible_collections.heron.aurora.plugins.module_utils._ansible.aurora import (
     connection_argument_spec,
     fail_from,
 )
+from ansible_collections.heron.aurora.plugins.module_utils._ansible.aurora_job_state import AuroraJobRunner
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import AuroraError
 
 
 def argument_spec() -> dict:

@@ -84,12 +84,12 @@ jobs:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import AuroraError
-from ansible_collections.heron.aurora.plugins.module_utils._aurora.module import (
+from ansible_collections.heron.aurora.plugins.module_utils._ansible.aurora import (
     connection_argument_spec,
     connection_options,
     fail_from,
 )
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import AuroraError
 
 
 def main() -> None:

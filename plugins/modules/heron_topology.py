@@ -316,6 +316,11 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.heron.aurora.plugins.module_utils._ansible.aurora import (
+    connection_argument_spec,
+    connection_options,
+)
+from ansible_collections.heron.aurora.plugins.module_utils._ansible.aurora import fail_from as fail_from_aurora
 from ansible_collections.heron.aurora.plugins.module_utils._ansible.heron_state import (
     fail_from,
     zookeeper_argument_spec,
@@ -327,11 +332,6 @@ from ansible_collections.heron.aurora.plugins.module_utils._ansible.storage impo
     build_backend,
 )
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import AuroraError
-from ansible_collections.heron.aurora.plugins.module_utils._aurora.module import (
-    connection_argument_spec,
-    connection_options,
-)
-from ansible_collections.heron.aurora.plugins.module_utils._aurora.module import fail_from as fail_from_aurora
 from ansible_collections.heron.aurora.plugins.module_utils._common.seconds import seconds_error
 from ansible_collections.heron.aurora.plugins.module_utils._heron.cli.heron import HeronCli
 from ansible_collections.heron.aurora.plugins.module_utils._heron.cli.runner import CommandError

@@ -7,13 +7,18 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import urllib.error
 import uuid
 from pathlib import Path
 
 import pytest
+
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.client import ConnectionOptions, SchedulerClient
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.jobs import AuroraJobs
 
 AURORA = Path(__file__).parents[1] / "standins" / "bin" / "aurora"
 HERON_AURORA = Path(__file__).parents[1] / "unit/plugins/module_utils/_aurora/fixtures/heron.aurora"
@@ -28,6 +33,9 @@ HERON_BINDINGS = {
 }
 HERON_PORTS = ["ckptmgr_port", "http", "metricscachemgr_serverport", "metricscachemgr_statsport", "port1", "port2",
                "port3", "port4", "scheduler", "yourkit"]
+# The stock client printed times in whole seconds (Python 2 integer division of the milliseconds).
+WHOLE_SECOND_ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d")
+WHOLE_SECOND_EVENT = re.compile(r"\t   \d{4}-\d\d-\d\d \d\d:\d\d:\d\d [A-Z]+: .*")
 MAX_BATCH = "2147483647"  # Integer.MAX_VALUE, as Heron passes it
 
 HELLO = """
@@ -186,6 +194,28 @@ def test_heron_restart_of_one_container_and_of_the_whole_topology(aurora):
     assert after[0] != middle[0] and after[1] != middle[1]
 
 
+@pytest.mark.parametrize("old_task_end", ["FAILED", "LOST"])
+def test_heron_restart_counts_only_the_tasks_it_started(aurora, scheduler, old_task_end):
+    # The scheduler may end a RESTARTING task FAILED or LOST instead of KILLED (its state machine allows both) and
+    # reschedules the instance all the same: the replacement runs, so the restart succeeded.
+    aurora.env["AURORA_WATCH_SECS"] = "2"
+    aurora.create_hello(count=2)
+    before = {t["assignedTask"]["taskId"] for t in aurora.active(HELLO_KEY).values()}
+    scheduler.control(restart_ends={"www-data/devel/hello": old_task_end})
+    result = aurora("job", "restart", HELLO_KEY, "--verbose", "--batch-size", MAX_BATCH)
+    assert result.returncode == 0, (result.stdout, result.stderr)
+    assert result.stdout.strip() == f"Job {HELLO_KEY} restarted successfully"
+    status = aurora.status(HELLO_KEY)
+    ended = {t["assignedTask"]["taskId"]: t["status"] for t in status["inactive"]}
+    assert {ended.get(task_id) for task_id in before} == {old_task_end}
+    assert all(t["status"] == "RUNNING" and t["assignedTask"]["taskId"] not in before for t in status["active"])
+
+
+def test_the_stand_in_refuses_a_restart_end_the_scheduler_does_not_allow(scheduler):
+    with pytest.raises(urllib.error.HTTPError, match="400"):
+        scheduler.control(restart_ends={"www-data/devel/hello": "RUNNING"})
+
+
 def test_heron_restart_of_a_crash_looping_container_fails(tmp_path, zookeeper, make_aurora_scheduler):
     scheduler = make_aurora_scheduler(zk=zookeeper.hosts, zk_path=f"/aurora-{uuid.uuid4().hex[:8]}/scheduler",
                                       run_processes=True)
@@ -197,6 +227,53 @@ def test_heron_restart_of_a_crash_looping_container_fails(tmp_path, zookeeper, m
     assert result.returncode == 4, (result.stdout, result.stderr)
     assert "1 failed instances observed ([0])" in result.stderr
     assert "restarted successfully" not in result.stdout
+
+
+# --- tiers ------------------------------------------------------------------------------------------------
+
+TIERED = """
+task = Task(name='main', processes=[Process(name='main', cmdline='sleep 600')],
+            resources=Resources(cpu=0.1, ram=32*MB, disk=16*MB))
+jobs = [Service(cluster='devcluster', role='www-data', environment='devel', name='tiered', task=task, %s)]
+"""
+TIERED_KEY = "devcluster/www-data/devel/tiered"
+
+
+def tier_of(aurora, scheduler, config_text: str) -> tuple:
+    """Create the job of TIERED with ``config_text`` for the job's extra fields; (tier, production) of its task as
+    the scheduler holds it, and as the executor data the client wrote says."""
+    config = aurora.root / "tiered.aurora"
+    config.write_text(TIERED % config_text)
+    aurora.ok("job", "create", "--wait-until", "RUNNING", TIERED_KEY, str(config))
+    [task] = aurora.active(TIERED_KEY).values()
+    task_config = task["assignedTask"]["task"]
+    jobs = AuroraJobs(SchedulerClient.from_options(ConnectionOptions(scheduler_url=scheduler.url)))
+    [job] = [j for j in jobs.job_configurations("www-data") if j.key.name == "tiered"]
+    data = json.loads(job.taskConfig.executorConfig.data)
+    same = aurora.ok("job", "diff", TIERED_KEY, str(config))
+    assert same.stdout.splitlines() == ["This job update will:", "not change instances: [0]"]
+    return (task_config["tier"], task_config["production"]), (data.get("tier"), data.get("production"))
+
+
+@pytest.mark.parametrize(("fields", "expected"), [
+    ("production=False", ("preemptible", False)),
+    ("production=True", ("preferred", True)),    # without a tier the scheduler would put it in its default tier
+    ("tier='preferred'", ("preferred", True)),   # a tier sets production
+    ("tier='revocable', production=True", ("revocable", False)),
+])
+def test_create_sends_the_tier_and_production_the_stock_client_does(aurora, scheduler, fields, expected):
+    scheduled, executor = tier_of(aurora, scheduler, fields)
+    assert scheduled == expected
+    assert executor == expected
+    assert "getTierConfigs" in scheduler.control()["calls"]
+
+
+def test_a_production_default_tier_does_not_turn_a_job_production(aurora, scheduler):
+    scheduler.control(tiers={"default": "preferred", "tiers": {
+        "preferred": {"preemptible": False, "revocable": False},
+        "preemptible": {"preemptible": True, "revocable": False}}})
+    scheduled, executor = tier_of(aurora, scheduler, "production=False")
+    assert scheduled == executor == ("preemptible", False)
 
 
 # --- other verbs -------------------------------------------------------------------------------------------
@@ -218,6 +295,8 @@ def test_status_json_has_the_stock_shape_and_no_match_is_json_with_exit_0(aurora
     pretty = aurora.ok("job", "status", HELLO_KEY)
     assert pretty.stdout.startswith("Active tasks (1):\n\tTask role: www-data, env: devel, name: hello, instance: 0, "
                                     "status: RUNNING on 127.0.0.1")
+    events = [line for line in pretty.stdout.splitlines() if line.startswith("\t   ")]
+    assert events and all(WHOLE_SECOND_EVENT.fullmatch(line) for line in events), events
 
 
 def test_list_matches_wildcards(aurora):
@@ -265,6 +344,8 @@ def test_update_start_wait_info_and_the_exit_code_of_a_rolled_back_update(aurora
     update_id = lines[2].rsplit("/", 1)[1]
     info = json.loads(aurora.ok("update", "info", HELLO_KEY, update_id, "--write-json").stdout)
     assert info["updateId"] == update_id and info["job"] == HELLO_KEY and info["status"] == "ROLLED_FORWARD"
+    # As the stock client: "started" in milliseconds, "last_modified" formatted.
+    assert isinstance(info["started"], int) and WHOLE_SECOND_ISO.fullmatch(info["last_modified"])
     assert {e["action"] for e in info["instance_update_events"]} == {"INSTANCE_UPDATING", "INSTANCE_UPDATED"}
     [tag] = info["metadata"]
     assert list(tag) == ["org.apache.aurora.client.update_id"]  # it tags the update, not the tasks:
@@ -273,6 +354,11 @@ def test_update_start_wait_info_and_the_exit_code_of_a_rolled_back_update(aurora
                                          "Job is unchanged by proposed update."]
     listed = json.loads(aurora.ok("update", "list", "devcluster/www-data", "--write-json").stdout)
     assert [(u["id"], u["status"]) for u in listed] == [(update_id, "ROLLED_FORWARD")]
+    assert all(WHOLE_SECOND_ISO.fullmatch(u["started"]) and WHOLE_SECOND_ISO.fullmatch(u["last_modified"])
+               for u in listed)
+    text_info = aurora.ok("update", "info", HELLO_KEY, update_id).stdout
+    assert re.search(r"Started \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d, last activity: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$",
+                     text_info, re.MULTILINE), text_info
 
     scheduler.control(never_start=["www-data/devel/hello"])
     failed = aurora("update", "start", "--bind", "command=sleep 602", *binds, HELLO_KEY, str(aurora.hello), "--wait")

@@ -186,6 +186,27 @@ def test_restarted_always_restarts_the_instances_given(job, scheduler, run_modul
     assert everything["tasks"][0]["task_id"] != first[0]
 
 
+def test_restarted_does_not_count_the_end_of_the_task_it_restarted(job, scheduler, run_module):
+    job()
+    scheduler.control(restart_ends={"www-data/devel/hello": "FAILED"})
+    result = run_module("aurora_job", {"scheduler_url": scheduler.url, "state": "restarted",
+                                       "job_key": "devcluster/www-data/devel/hello", "watch_secs": 2,
+                                       "wait_timeout": 60})
+    assert not result.get("failed"), result
+    assert [(t["instance_id"], t["status"]) for t in result["tasks"]] == [(0, "RUNNING"), (1, "RUNNING")]
+
+
+def test_a_production_job_gets_a_production_tier(job, scheduler):
+    # No tier in the config: the stock client's rule picks "preferred" for production=True; the scheduler alone
+    # would put the job in its default tier, preemptible, and drop production.
+    config = CONFIG.replace("update_config=", "production=True, update_config=")
+    result = job(check_mode=True, diff=True, config_content=config)
+    after = result["diff"]["after"]["task"]
+    assert (after["tier"], after["production"]) == ("preferred", True)
+    assert after["executorConfig"]["data"]["tier"] == "preferred"
+    assert "createJob" not in calls(scheduler)
+
+
 def test_restarting_a_job_that_does_not_run_fails(scheduler, run_module):
     result = run_module("aurora_job", {"scheduler_url": scheduler.url, "state": "restarted",
                                        "job_key": "devcluster/www-data/devel/nothing"})

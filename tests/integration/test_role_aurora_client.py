@@ -75,7 +75,7 @@ def test_role_installs_an_aurora_command_that_submits_jobs(tmp_path, aurora_sche
 
     # The whole package tree, subpackages included, and only its Python files.
     assert python_files(tmp_path / INSTALLED_PACKAGE) == python_files(SOURCE_PACKAGE)
-    assert "config/loader.py" in python_files(tmp_path / INSTALLED_PACKAGE)
+    assert {"config/loader.py", "cli/__main__.py"} <= python_files(tmp_path / INSTALLED_PACKAGE)
 
     launcher = (tmp_path / "bin" / "aurora").read_text()
     assert SECRET not in launcher and "HERON_AURORA_TEST_LITERAL" not in launcher

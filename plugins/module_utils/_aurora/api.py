@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: heron.aurora contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The Aurora scheduler API (our IDL in api.thrift) loaded with thriftpy2, and its binary encoding.
+"""The Aurora scheduler API (our IDL, api_idl.API_THRIFT) loaded with thriftpy2, and its binary encoding.
 
 The client side of the wire: calls are encoded and replies decoded here. The server side used by the tests
 lives with the tests, built on the same loaded IDL, so the two cannot disagree about the wire format.
@@ -10,7 +10,6 @@ lives with the tests, built on the same loaded IDL, so the two cannot disagree a
 from __future__ import annotations
 
 import io
-import os
 import sys
 import traceback
 from types import ModuleType
@@ -28,12 +27,12 @@ else:
     HAS_THRIFTPY2 = True
     THRIFTPY2_IMPORT_ERROR = None
 
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.api_idl import API_THRIFT
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import (
     AuroraMissingLibrary,
     AuroraProtocolError,
 )
 
-IDL_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "api.thrift")
 # thriftpy2 only registers modules whose name ends in "_thrift".
 THRIFT_MODULE_NAME = "heron_aurora_api_thrift"
 CONTENT_TYPE = "application/vnd.apache.thrift.binary"
@@ -61,11 +60,6 @@ def load_api() -> ModuleType:
     loaded = sys.modules.get(THRIFT_MODULE_NAME)
     if loaded is not None:
         return loaded
-    if os.path.exists(IDL_FILE):
-        return thriftpy2.load(IDL_FILE, module_name=THRIFT_MODULE_NAME)
-    # An AnsiballZ payload carries only Python files, so a module run by Ansible finds the IDL here.
-    from ansible_collections.heron.aurora.plugins.module_utils._aurora.api_idl import API_THRIFT
-
     return thriftpy2.load_fp(io.StringIO(API_THRIFT), module_name=THRIFT_MODULE_NAME)
 
 
@@ -88,18 +82,6 @@ def enum_value(enum: Any, name: str) -> int:
 
 def binary_protocol(buffer: Any) -> Any:
     return TBinaryProtocol(buffer)
-
-
-def encode_struct(struct: Any) -> bytes:
-    buffer = TMemoryBuffer()
-    struct.write(binary_protocol(buffer))
-    return buffer.getvalue()
-
-
-def decode_struct(struct_class: Any, data: bytes) -> Any:
-    struct = struct_class()
-    struct.read(binary_protocol(TMemoryBuffer(data)))
-    return struct
 
 
 def encode_call(method: str, kwargs: dict, seqid: int = 0) -> bytes:

@@ -1,9 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: heron.aurora contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""A copy of api.thrift for runs where only Python files travel with the module (Ansible's AnsiballZ payload).
+"""Our subset of the Aurora scheduler's Thrift IDL, as the text api.py loads (thriftpy2.load_fp).
 
-Generated: run tests/unit/plugins/module_utils/_aurora/test_api_wire.py --write-embedded-idl after editing api.thrift.
+Generated from scripts/aurora_api.thrift: edit that file, then run python3 scripts/embed_aurora_idl.py.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ API_THRIFT = r'''// Copyright: heron.aurora contributors
 // Written for this collection; the field ids, types, enum values and method argument ids are those of
 // the scheduler (API version of Aurora 0.23), which is what makes these messages readable by it.
 // Fields we never send or read are left out: Thrift skips unknown field ids on read.
-// Any change here must keep tests/unit/plugins/module_utils/_aurora/test_api_wire.py passing.
+// The client loads the copy in plugins/module_utils/_aurora/api_idl.py: after a change here run
+// python3 scripts/embed_aurora_idl.py, and keep tests/unit/plugins/module_utils/_aurora/test_api_wire.py passing.
 
 namespace py heron_aurora_api
 

@@ -18,13 +18,17 @@ from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import
     AuroraTimeout,
     AuroraUpdateFailed,
 )
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.instances import (
+    MAX_INSTANCES,
+    ids_in_ranges,
+    parse_instances,
+)
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.tiers import TierConfigs, tier_configs
 
 # Job key parts, as the scheduler checks them (Java's \w: ASCII only). Always used with fullmatch: match and
 # search accept a trailing newline before $.
 GOOD_IDENTIFIER = re.compile(r"^[\w\-.]+$", re.ASCII)
 WAIT_TARGETS = ("PENDING", "RUNNING", "FINISHED")
-# Instance ids are below this: ranges are checked against it before they are expanded into ids.
-MAX_INSTANCES = 10000
 POLL_SECS = 1.0
 UPDATE_DONE = frozenset(("ROLLED_FORWARD", "ROLLED_BACK", "ABORTED", "ERROR", "FAILED"))
 # The scheduler's LIVE_STATES: a task that got this far has started, whatever happened next.
@@ -45,24 +49,6 @@ class JobKey:
 
     def thrift(self, idl: Any) -> Any:
         return idl.JobKey(role=self.role, environment=self.environment, name=self.name)
-
-
-def parse_instances(text: str) -> list[int]:
-    """'0-2,5' -> [0, 1, 2, 5]; ids must be below MAX_INSTANCES."""
-    instances: set[int] = set()
-    for part in str(text).split(","):
-        part = part.strip()
-        match = re.fullmatch(r"(\d+)(?:-(\d+))?", part, re.ASCII)
-        if not match:
-            raise AuroraInvalidParameter(f"instances {text!r}: {part!r} is not N or N-M")
-        first, last = int(match.group(1)), int(match.group(2) or match.group(1))
-        if last < first:
-            raise AuroraInvalidParameter(f"instances {text!r}: range {part} runs backwards")
-        if last >= MAX_INSTANCES:
-            raise AuroraInvalidParameter(f"instances {text!r}: {part} goes past {MAX_INSTANCES - 1}, the highest "
-                                         "instance id this client takes")
-        instances.update(range(first, last + 1))
-    return sorted(instances)
 
 
 def parse_job_key(text: str) -> tuple[JobKey, list[int] | None]:
@@ -178,7 +164,7 @@ def readable_task(config: Any) -> dict:
 
 
 def ids_of(groups: Iterable[Any]) -> list[int]:
-    return sorted({i for group in groups or [] for r in group.instances or [] for i in range(r.first, r.last + 1)})
+    return sorted({i for group in groups or [] for i in ids_in_ranges(group.instances)})
 
 
 class AuroraJobs:
@@ -201,6 +187,14 @@ class AuroraJobs:
         query = idl.TaskQuery(jobKeys={key.thrift(idl)}, statuses=statuses)
         method = "getTasksStatus" if with_configs else "getTasksWithoutConfigs"
         return list(self.client.call(method, query=query).result.scheduleStatusResult.tasks or [])
+
+    def task_ids(self, key: JobKey) -> frozenset[str]:
+        """The ids of every task the scheduler holds for the job now, active or ended."""
+        return frozenset(t.assignedTask.taskId for t in self.tasks(key))
+
+    def tier_configs(self) -> TierConfigs:
+        response = self.client.call("getTierConfigs")
+        return tier_configs(response.result.getTierConfigResult if response.result else None)
 
     def job_configurations(self, role: str | None = None) -> list[Any]:
         """The JobConfiguration of every job the scheduler knows, of ``role`` or of all roles."""
@@ -360,21 +354,25 @@ class AuroraJobs:
             self._sleep(POLL_SECS)
 
     def watch_running(self, key: JobKey, instances: Iterable[int], watch_secs: float, timeout: float,
-                      interval: float = POLL_SECS) -> list[int]:
+                      interval: float = POLL_SECS, existing: Iterable[str] | None = None) -> list[int]:
         """Watch freshly (re)started instances until each has kept one task RUNNING for ``watch_secs``; return
         those that did not: a task of theirs failed or was lost after the watch began, or the task seen RUNNING
         was replaced. Failures are read from the task history, so a task that crashes between two polls (a
-        crash loop is RUNNING for a moment at each retry) is caught all the same."""
+        crash loop is RUNNING for a moment at each retry) is caught all the same.
+
+        Only tasks started by the change being watched count. ``existing`` are the ids of the tasks there before
+        it (task_ids() before a restart): a restarted task goes RESTARTING and then ends KILLED, FAILED, LOST or
+        FINISHED, as the scheduler's state machine allows, and none of that is a failure of its replacement.
+        Without it, the tasks that had ended when the watch began are left out."""
         pending = set(instances)
-        ended_before = self._ended_task_ids(key)
+        ignored = frozenset(existing) if existing is not None else self._ended_task_ids(key)
         running_since: dict[int, tuple[str, float]] = {}
         failed: list[int] = []
         deadline = self._clock() + timeout
         while True:
-            tasks = self.tasks(key)
+            tasks = [t for t in self.tasks(key) if t.assignedTask.taskId not in ignored]
             newest = latest_per_instance(tasks)
-            crashed = {t.assignedTask.instanceId for t in tasks
-                       if self._status(t) in CRASHED_STATES and t.assignedTask.taskId not in ended_before}
+            crashed = {t.assignedTask.instanceId for t in tasks if self._status(t) in CRASHED_STATES}
             now = self._clock()
             for instance in sorted(pending):
                 task = newest.get(instance)

@@ -6,32 +6,13 @@ import uuid
 from typing import Any
 
 from ansible_collections.heron.aurora.plugins.module_utils._aurora import api
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.instances import ids_in_ranges, thrift_ranges
 from ansible_collections.heron.aurora.tests.unit.utils.aurora import wire
 
 from .state import Rejected, StandInScheduler, UpdateRun, java_key, key_text
 
 # Calls that change no state (besides every get...): after any other call the leader saves its state.
 READ_ONLY_CALLS = frozenset({"populateJobConfig", "pulseJobUpdate"})
-
-
-def _ranges(instances: list[int]) -> list[Any]:
-    idl = api.load_api()
-    ranges, start, previous = [], None, None
-    for instance in sorted(instances):
-        if start is None:
-            start = previous = instance
-        elif instance == previous + 1:
-            previous = instance
-        else:
-            ranges.append(idl.Range(first=start, last=previous))
-            start = previous = instance
-    if start is not None:
-        ranges.append(idl.Range(first=start, last=previous))
-    return ranges
-
-
-def _range_ids(ranges: Any) -> set[int]:
-    return {i for r in ranges or [] for i in range(r.first, r.last + 1)}
 
 
 class SchedulerApi:
@@ -93,7 +74,7 @@ class SchedulerApi:
     def getTasksWithoutConfigs(self, query):  # noqa: N802
         tasks = []
         for task in self._matching_tasks(query or self.idl.TaskQuery()):
-            copy = api.decode_struct(self.idl.ScheduledTask, api.encode_struct(task))
+            copy = wire.copy_struct(task)
             copy.assignedTask.task.executorConfig = None
             tasks.append(copy)
         return self.state.response(result=self.idl.Result(
@@ -123,7 +104,7 @@ class SchedulerApi:
         for instance, task in self.state.active_tasks(key_text(job)).items():
             config = task.assignedTask.task
             groups.setdefault(wire.canonical(config), (config, []))[1].append(instance)
-        summary = idl.ConfigSummary(key=job, groups=[idl.ConfigGroup(config=c, instances=_ranges(i))
+        summary = idl.ConfigSummary(key=job, groups=[idl.ConfigGroup(config=c, instances=thrift_ranges(idl, i))
                                                      for c, i in groups.values()])
         return self.state.response(result=idl.Result(configSummaryResult=idl.ConfigSummaryResult(summary=summary)))
 
@@ -134,13 +115,11 @@ class SchedulerApi:
 
     def getTierConfigs(self):  # noqa: N802
         idl = self.idl
-        tiers = [
-            idl.TierConfig(name=name, settings={"preemptible": str(name != "preferred").lower(),
-                                                "revocable": str(name == "revocable").lower()})
-            for name in ("preemptible", "preferred", "revocable")
-        ]
+        tiers = [idl.TierConfig(name=name, settings={"preemptible": str(preemptible).lower(),
+                                                     "revocable": str(revocable).lower()})
+                 for name, (preemptible, revocable) in self.state.tiers.items()]
         return self.state.response(result=idl.Result(getTierConfigResult=idl.GetTierConfigResult(
-            defaultTierName="preemptible", tiers=tiers)))
+            defaultTierName=self.state.default_tier, tiers=tiers)))
 
     def populateJobConfig(self, description):  # noqa: N802
         job = self.state.validate_job(description)
@@ -151,7 +130,7 @@ class SchedulerApi:
         """Instances of the job by what an update to ``request`` would do with them."""
         config = self.state.populate(request.taskConfig, request.instanceCount)
         active = self.state.active_tasks(key_text(config.job))
-        scope = _range_ids(request.settings.updateOnlyTheseInstances) if request.settings else set()
+        scope = ids_in_ranges(request.settings.updateOnlyTheseInstances) if request.settings else set()
         diff: dict[str, dict] = {"add": {}, "remove": {}, "update": {}, "unchanged": {}}
         for instance in sorted(set(active) | set(range(request.instanceCount))):
             if scope and instance not in scope:
@@ -172,7 +151,7 @@ class SchedulerApi:
     def getJobUpdateDiff(self, request):  # noqa: N802
         idl = self.idl
         diff = self._diff(request)
-        groups = {kind: [idl.ConfigGroup(config=c, instances=_ranges(i)) for c, i in entries.values()]
+        groups = {kind: [idl.ConfigGroup(config=c, instances=thrift_ranges(idl, i)) for c, i in entries.values()]
                   for kind, entries in diff.items()}
         return self.state.response(result=idl.Result(getJobUpdateDiffResult=idl.GetJobUpdateDiffResult(**groups)))
 
@@ -212,7 +191,7 @@ class SchedulerApi:
             instructions = idl.JobUpdateInstructions(
                 initialState=[], settings=update.request.settings,
                 desiredState=idl.InstanceTaskConfig(task=update.request.taskConfig,
-                                                    instances=_ranges(range(update.request.instanceCount))))
+                                                    instances=thrift_ranges(idl, range(update.request.instanceCount))))
             details.append(idl.JobUpdateDetails(
                 update=idl.JobUpdate(summary=self.state.update_summary(update), instructions=instructions),
                 updateEvents=list(update.events), instanceEvents=list(update.instance_events)))

@@ -140,7 +140,10 @@ class StandInServer:
             def do_POST(self):  # noqa: N802
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 if self.path == "/standin/control":
-                    return self._send(200, server.control(json.loads(body or b"{}")), "application/json")
+                    try:
+                        return self._send(200, server.control(json.loads(body or b"{}")), "application/json")
+                    except ValueError as refused:
+                        return self._send(400, str(refused).encode())
                 if self.path != "/api":
                     return self._send(404, b"not found")
                 return self._send(*server.api_call(self.headers, body))
@@ -188,6 +191,9 @@ class StandInServer:
             self.scheduler.never_start.update(switches.get("never_start", []))
             for key in switches.get("allow_start", []):
                 self.scheduler.never_start.discard(key)
+            self.scheduler.set_restart_ends(switches.get("restart_ends", {}))
+            if "tiers" in switches:
+                self.scheduler.set_tiers(switches["tiers"])
         return json.dumps({"calls": list(self.switches.calls)}).encode()
 
     # --- lifecycle -----------------------------------------------------------------------------------

@@ -15,9 +15,18 @@ from harness.service import free_port
 
 GOOD_IDENTIFIER = re.compile(r"^[\w\-.]+$", re.ASCII)
 ALLOWED_ENVIRONMENTS = re.compile(r"^(prod|devel|test|staging\d*)$")
-TIERS = {"preemptible": False, "preferred": True, "revocable": False}
-DEFAULT_TIER = "preemptible"
+# The scheduler's stock tiers.json, in its order: name -> (preemptible, revocable); "default" names the default.
+STOCK_TIERS = {"preferred": (False, False), "preemptible": (True, False), "revocable": (True, True)}
+STOCK_DEFAULT_TIER = "preemptible"
 THROTTLE_SECS = 1.0
+# Where the scheduler's TaskStateMachine lets a RESTARTING task go; from each it reschedules the instance.
+RESTARTING_ENDS = {"KILLED": "Task killed by the stand-in scheduler.",
+                   "FAILED": "Task failed while it was being restarted (stand-in switch restart_ends).",
+                   "LOST": "Task lost while it was being restarted (stand-in switch restart_ends).",
+                   "FINISHED": "Task finished while it was being restarted (stand-in switch restart_ends)."}
+# A switched RESTARTING task stays so this long before it ends, as a real one does while its executor stops it:
+# the client sees it RESTARTING first, then ended.
+RESTARTING_GRACE_SECS = 1.0
 
 
 class Rejected(Exception):
@@ -78,6 +87,9 @@ class StandInScheduler:
         self.tasks: dict[str, Any] = {}         # task id -> ScheduledTask
         self.updates: list[UpdateRun] = []
         self.never_start: set[str] = set()      # key texts whose tasks stay PENDING
+        self.restart_ends: dict[str, str] = {}  # key text -> how its RESTARTING tasks end (default KILLED)
+        self.tiers: dict[str, tuple[bool, bool]] = dict(STOCK_TIERS)
+        self.default_tier = STOCK_DEFAULT_TIER
         self.runners: dict[str, Any] = {}       # task id -> ProcessRunner
         self.wake_at: dict[str, float] = {}     # task id -> monotonic time of its next step (THROTTLED)
         self.outcomes: dict[str, tuple[bool, str]] = {}
@@ -85,13 +97,13 @@ class StandInScheduler:
     # --- persistence (a new leader takes over the state of the old one) ----------------------------
     def snapshot(self) -> dict:
         with self.lock:
-            return {"jobs": {k: api.encode_struct(v) for k, v in self.jobs.items()},
-                    "tasks": [api.encode_struct(t) for t in self.tasks.values()]}
+            return {"jobs": {k: wire.encode_struct(v) for k, v in self.jobs.items()},
+                    "tasks": [wire.encode_struct(t) for t in self.tasks.values()]}
 
     def restore(self, snapshot: dict) -> None:
         with self.lock:
-            self.jobs = {k: api.decode_struct(self.idl.JobConfiguration, v) for k, v in snapshot["jobs"].items()}
-            tasks = [api.decode_struct(self.idl.ScheduledTask, t) for t in snapshot["tasks"]]
+            self.jobs = {k: wire.decode_struct(self.idl.JobConfiguration, v) for k, v in snapshot["jobs"].items()}
+            tasks = [wire.decode_struct(self.idl.ScheduledTask, t) for t in snapshot["tasks"]]
             self.tasks = {t.assignedTask.taskId: t for t in tasks}
 
     # --- responses ----------------------------------------------------------------------------------
@@ -109,12 +121,16 @@ class StandInScheduler:
 
     def populate(self, task: Any, instance_count: int) -> Any:
         idl = self.idl
-        populated = api.decode_struct(idl.TaskConfig, api.encode_struct(task))
-        if populated.tier is not None and populated.tier not in TIERS:
-            raise Rejected("INVALID_REQUEST", f"Invalid tier '{populated.tier}'.")
+        populated = wire.copy_struct(task)
+        # As ConfigurationManager.validateAndPopulate: no tier means the default tier, and production is always
+        # the tier's (neither preemptible nor revocable), whatever the client sent.
+        if populated.tier is not None and not GOOD_IDENTIFIER.fullmatch(populated.tier):
+            raise Rejected("INVALID_REQUEST", f"Tier contains illegal characters: {populated.tier}")
         if populated.tier is None:
-            populated.tier = "preferred" if populated.production else DEFAULT_TIER
-        populated.production = TIERS[populated.tier]
+            populated.tier = self.default_tier
+        if populated.tier not in self.tiers:
+            raise Rejected("INVALID_REQUEST", f"Invalid tier '{populated.tier}' in TaskConfig.")
+        populated.production = not any(self.tiers[populated.tier])
         self.check_key(populated.job)
         if populated.executorConfig is None or not populated.executorConfig.name:
             raise Rejected("INVALID_REQUEST", "Executor name may not be left unset.")
@@ -147,7 +163,7 @@ class StandInScheduler:
                                               f"{ALLOWED_ENVIRONMENTS.pattern}")
         if job.owner is not None and job.owner.user and not GOOD_IDENTIFIER.match(job.owner.user):
             raise Rejected("INVALID_REQUEST", f"Job user contains illegal characters: {job.owner.user}")
-        populated = api.decode_struct(self.idl.JobConfiguration, api.encode_struct(job))
+        populated = wire.copy_struct(job)
         populated.taskConfig = self.populate(job.taskConfig, job.instanceCount)
         if populated.cronSchedule and populated.taskConfig.isService:
             raise Rejected("INVALID_REQUEST", "A service task may not be run on a cron schedule")
@@ -188,6 +204,28 @@ class StandInScheduler:
             self.transition(task, "PENDING")
         self.tasks[task_id] = task
         return task
+
+    def set_restart_ends(self, ends: dict) -> None:
+        """How the RESTARTING tasks of each job (key text) end from now on; only what the state machine allows."""
+        for key, end in ends.items():
+            if end not in RESTARTING_ENDS:
+                raise ValueError(f"restart_ends[{key!r}]: {end!r} is not one of {sorted(RESTARTING_ENDS)}, where "
+                                 "the scheduler lets a RESTARTING task go")
+        self.restart_ends.update(ends)
+
+    def set_tiers(self, configuration: dict) -> None:
+        """Another tiers.json: {"default": NAME, "tiers": {NAME: {"preemptible": bool, "revocable": bool}}},
+        checked as the scheduler checks its file at startup."""
+        tiers = configuration.get("tiers") or {}
+        default = configuration.get("default")
+        if not tiers or default not in tiers:
+            raise ValueError("tiers: needs a non-empty 'tiers' map and a 'default' that is one of them")
+        for name, settings in tiers.items():
+            if not isinstance(settings, dict) or not all(isinstance(settings.get(k), bool)
+                                                         for k in ("preemptible", "revocable")):
+                raise ValueError(f"tiers[{name!r}] needs boolean preemptible and revocable")
+        self.tiers = {name: (s["preemptible"], s["revocable"]) for name, s in tiers.items()}
+        self.default_tier = default
 
     def kill(self, task: Any, message: str) -> None:
         if self.status_name(task) in api.ACTIVE_STATES and self.status_name(task) != "KILLING":
@@ -237,12 +275,17 @@ class StandInScheduler:
             self.transition(task, "FINISHED" if success else "FAILED", message)
             self._reschedule(task, failed=not success)
             return True
+        if status == "RESTARTING" and key in self.restart_ends:
+            ends_at = self.wake_at.setdefault(task_id, time.monotonic() + RESTARTING_GRACE_SECS)
+            if time.monotonic() < ends_at:
+                return False
         if status in ("KILLING", "RESTARTING"):
             runner = self.runners.pop(task_id, None)
             if runner is not None:
                 runner.stop()
             self.outcomes.pop(task_id, None)
-            self.transition(task, "KILLED", "Task killed by the stand-in scheduler.")
+            end = self.restart_ends.get(key, "KILLED") if status == "RESTARTING" else "KILLED"
+            self.transition(task, end, RESTARTING_ENDS[end])
             if status == "RESTARTING":
                 self.new_task(assigned.task, assigned.instanceId, ancestor=task_id)
             return True

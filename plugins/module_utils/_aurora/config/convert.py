@@ -13,6 +13,7 @@ except ImportError:  # the loader reports the missing library before anything he
     Empty = None
 
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import AuroraConfigError
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.instances import thrift_ranges
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.jobs import is_identifier
 
 MB = 1024 * 1024
@@ -114,24 +115,6 @@ def image(api: Any, value: Any) -> Any:
                                         imageId=plain(unwrapped.image_id(), "image.image_id")))
 
 
-def instance_ranges(api: Any, instances: list[int]) -> set:
-    """Sorted instance ids as closed Ranges: [0, 1, 2, 5] -> {Range(0, 2), Range(5, 5)}."""
-    ranges = set()
-    ordered = sorted(set(instances))
-    start = previous = None
-    for instance in ordered:
-        if start is None:
-            start = previous = instance
-        elif instance == previous + 1:
-            previous = instance
-        else:
-            ranges.add(api.Range(first=start, last=previous))
-            start = previous = instance
-    if start is not None:
-        ranges.add(api.Range(first=start, last=previous))
-    return ranges
-
-
 def update_settings(api: Any, update_config: Any, instances: list[int] | None = None) -> Any:
     """UpdateConfig as JobUpdateSettings, with the consistency rules of the stock client."""
     from ansible_collections.heron.aurora.plugins.module_utils._aurora.config import schema
@@ -181,7 +164,7 @@ def update_settings(api: Any, update_config: Any, instances: list[int] | None = 
         minWaitInInstanceRunningMs=watch_secs * 1000,
         rollbackOnFailure=values["rollback_on_failure"],
         waitForBatchCompletion=wait_for_batch,
-        updateOnlyTheseInstances=instance_ranges(api, instances) if instances else None,
+        updateOnlyTheseInstances=thrift_ranges(api, instances) if instances else None,
         blockIfNoPulsesAfterMs=pulse_secs * 1000 if pulse_secs else None,
         slaAware=values["sla_aware"],
         updateStrategy=thrift_strategy,

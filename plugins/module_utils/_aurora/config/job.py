@@ -23,7 +23,7 @@ else:
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.api import AURORA_EXECUTOR_NAME
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.config import convert
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import AuroraConfigError
-from ansible_collections.heron.aurora.plugins.module_utils._aurora.jobs import MAX_INSTANCES
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.instances import MAX_INSTANCES
 
 THERMOS_PORTS = "thermos.ports"
 # Left in the config for the executor to fill in on the agent.
@@ -157,6 +157,13 @@ class AuroraJobConfig:
         check = interpolated.bind(TYPE_CHECK_CONTEXT).check()
         if not check.ok():
             raise AuroraConfigError(f"the job is not fully specified: {check.message()}")
+
+    def apply_tiers(self, tiers: Any) -> None:
+        """Fill in the tier, or the production flag, from the scheduler's tiers (a tiers.TierConfigs) as the
+        stock client does on every load, so that both the TaskConfig and the executor data carry them."""
+        tier, production = tiers.choose(convert.optional(self.raw.tier(), "tier"),
+                                        bool(convert.plain(self.raw.production(), "production")))
+        self.raw = self.raw(tier=tier, production=production)
 
     # --- conversion -------------------------------------------------------------------------------
     def executor_data(self) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from ansible_collections.heron.aurora.plugins.module_utils._aurora.module import connection_argument_spec
+from ansible_collections.heron.aurora.plugins.module_utils._ansible.aurora import connection_argument_spec
 from ansible_collections.heron.aurora.plugins.modules import aurora_job, aurora_job_info
 
 FRAGMENT_OPTIONS = set(connection_argument_spec())

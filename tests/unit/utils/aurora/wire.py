@@ -16,6 +16,23 @@ from ansible_collections.heron.aurora.plugins.module_utils._aurora import api
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import AuroraProtocolError
 
 
+def encode_struct(struct: Any) -> bytes:
+    buffer = TMemoryBuffer()
+    struct.write(api.binary_protocol(buffer))
+    return buffer.getvalue()
+
+
+def decode_struct(struct_class: Any, data: bytes) -> Any:
+    struct = struct_class()
+    struct.read(api.binary_protocol(TMemoryBuffer(data)))
+    return struct
+
+
+def copy_struct(struct: Any) -> Any:
+    """A deep copy through the wire: what the other side of a call would hold."""
+    return decode_struct(type(struct), encode_struct(struct))
+
+
 def decode_call(data: bytes) -> tuple[str, int, Any]:
     """Read a CALL message: (method name, sequence id, arguments struct)."""
     proto = api.binary_protocol(TMemoryBuffer(data))

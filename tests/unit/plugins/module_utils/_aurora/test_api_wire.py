@@ -3,12 +3,13 @@ field ids, names and types of the reference table below, and nothing the table d
 
 The table is written from section 6 of heron-aurora-facts.md; the structs that section does not spell out
 (job summaries, update details, results) were checked against apache/aurora's api.thrift at its last commit.
-Run this file as a script with --write-embedded-idl to refresh api_idl.py after changing api.thrift.
+The client loads the embedded copy (api_idl.py) of the authored source scripts/aurora_api.thrift; after changing
+that file, run python3 scripts/embed_aurora_idl.py.
 """
 
 from __future__ import annotations
 
-import io
+import subprocess
 import sys
 from pathlib import Path
 
@@ -17,8 +18,6 @@ import thriftpy2
 from thriftpy2.thrift import TType
 
 from ansible_collections.heron.aurora.plugins.module_utils._aurora import api
-
-# Absolute, not relative: this file also runs as a script (see the end).
 from ansible_collections.heron.aurora.tests.unit.utils.aurora import wire
 
 STRUCTS = {
@@ -249,7 +248,7 @@ def test_job_key_bytes_are_thrift_binary(idl):
     # Field header (type 11 = string, id), 4-byte length, bytes; 0 ends the struct.
     expected = (b"\x0b\x00\x01\x00\x00\x00\x01r" b"\x0b\x00\x02\x00\x00\x00\x01e"
                 b"\x0b\x00\x03\x00\x00\x00\x01n" b"\x00")
-    assert api.encode_struct(idl.JobKey(role="r", environment="e", name="n")) == expected
+    assert wire.encode_struct(idl.JobKey(role="r", environment="e", name="n")) == expected
 
 
 def test_call_message_uses_the_strict_binary_header(idl):
@@ -293,40 +292,18 @@ def test_a_reply_to_another_method_is_refused(idl):
         api.decode_reply("createJob", wire.encode_exception("createJob", 0, "no such thing"))
 
 
-IDL_SOURCE = Path(api.IDL_FILE)
-EMBEDDED = IDL_SOURCE.with_name("api_idl.py")
-EMBEDDED_HEADER = '''# -*- coding: utf-8 -*-
-# Copyright: heron.aurora contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""A copy of api.thrift for runs where only Python files travel with the module (Ansible's AnsiballZ payload).
-
-Generated: run tests/unit/plugins/module_utils/_aurora/test_api_wire.py --write-embedded-idl after editing api.thrift.
-"""
-
-from __future__ import annotations
-
-'''
+ROOT = Path(__file__).resolve().parents[5]
+IDL_SOURCE = ROOT / "scripts" / "aurora_api.thrift"
+EMBEDDER = ROOT / "scripts" / "embed_aurora_idl.py"
 
 
-def embedded_idl_text() -> str:
-    source = IDL_SOURCE.read_text()
-    assert "'''" not in source
-    return EMBEDDED_HEADER + "API_THRIFT = r'''" + source + "'''\n"
+def test_embedded_idl_is_the_thrift_source():
+    proc = subprocess.run([sys.executable, str(EMBEDDER), "--check"],  # noqa: S603 - fixed argv
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
 
 
-def test_embedded_idl_is_a_copy_of_api_thrift():
-    assert EMBEDDED.read_text() == embedded_idl_text(), (
-        "api_idl.py is stale: run python tests/unit/plugins/module_utils/_aurora/test_api_wire.py --write-embedded-idl")
-
-
-def test_embedded_idl_loads_to_the_same_types():
-    from ansible_collections.heron.aurora.plugins.module_utils._aurora.api_idl import API_THRIFT
-
-    copy = thriftpy2.load_fp(io.StringIO(API_THRIFT), module_name="heron_aurora_embedded_copy_thrift")
+def test_the_thrift_source_loads_to_the_same_types():
+    source = thriftpy2.load(str(IDL_SOURCE), module_name="heron_aurora_authored_source_thrift")
     for name in list(STRUCTS) + list(UNIONS):
-        assert fields_of(getattr(copy, name)) == (STRUCTS.get(name) or UNIONS[name])
-
-
-if __name__ == "__main__" and "--write-embedded-idl" in sys.argv:
-    EMBEDDED.write_text(embedded_idl_text())
-    print(f"wrote {EMBEDDED}")
+        assert fields_of(getattr(source, name)) == (STRUCTS.get(name) or UNIONS[name])

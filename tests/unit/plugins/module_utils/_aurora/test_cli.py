@@ -11,7 +11,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from ansible_collections.heron.aurora.plugins.module_utils._aurora import api, cli, cli_args
+from ansible_collections.heron.aurora.plugins.module_utils._aurora import api
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.cli import arguments, command
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import (
     AuroraApiError,
     AuroraAuthError,
@@ -34,14 +35,14 @@ def idl():
 
 
 def parse(*argv: str) -> argparse.Namespace:
-    return cli.build_parser().parse_args(list(argv))
+    return command.build_parser().parse_args(list(argv))
 
 
 def run(argv, jobs=None, environ=None):
     """main() with captured output; every cluster gets ``jobs``."""
     out, err = io.StringIO(), io.StringIO()
-    code = cli.main(list(argv), stdout=out, stderr=err, environ=environ or {},
-                    jobs_factory=(lambda cluster: jobs) if jobs is not None else None, sleep=lambda _s: None)
+    code = command.main(list(argv), stdout=out, stderr=err, environ=environ or {},
+                        jobs_factory=(lambda cluster: jobs) if jobs is not None else None, sleep=lambda _s: None)
     return code, out.getvalue(), err.getvalue()
 
 
@@ -83,7 +84,10 @@ class ScriptedJobs:
     def restart(self, key, instances):
         self.calls.append(("restart", list(instances)))
 
-    def watch_running(self, key, instances, watch_secs, timeout, interval=1.0):
+    def task_ids(self, key):
+        return frozenset(f"task-{i}" for i in self._active)
+
+    def watch_running(self, key, instances, watch_secs, timeout, interval=1.0, existing=None):
         self.calls.append(("watch", list(instances), watch_secs, interval))
         return self.watch_failures.pop(0) if self.watch_failures else []
 
@@ -104,18 +108,18 @@ class ScriptedJobs:
 # --- arguments ---------------------------------------------------------------------------------------
 
 def test_argument_types():
-    assert cli_args.job_key(KEY) == JOB
-    assert cli_args.instance_spec(f"{KEY}/0-2,5") == (JOB, [0, 1, 2, 5])
-    assert cli_args.instance_spec(KEY) == (JOB, None)
-    assert cli_args.task_instance(f"{KEY}/3") == (JOB, 3)
-    assert cli_args.partial_job_key("devcluster/heron") == ("devcluster", "heron", "*", "*")
-    assert not cli_args.partial_job_key("devcluster").fully_bound and cli_args.partial_job_key(KEY).fully_bound
-    assert cli_args.binding("TOPOLOGY_ARGUMENTS=--a=b --c") == ("TOPOLOGY_ARGUMENTS", "--a=b --c")
-    for parse_type, bad in ((cli_args.job_key, "a/b/c"), (cli_args.job_key, "a/b c/d/e"),
-                            (cli_args.instance_spec, f"{KEY}/x"), (cli_args.instance_spec, f"{KEY}/3-1"),
-                            (cli_args.task_instance, KEY), (cli_args.task_instance, f"{KEY}/one"),
-                            (cli_args.partial_job_key, "a/b/c/d/e"), (cli_args.binding, "novalue"),
-                            (cli_args.binding, "bad name=1"), (cli_args.positive_int, "0")):
+    assert arguments.job_key(KEY) == JOB
+    assert arguments.instance_spec(f"{KEY}/0-2,5") == (JOB, [0, 1, 2, 5])
+    assert arguments.instance_spec(KEY) == (JOB, None)
+    assert arguments.task_instance(f"{KEY}/3") == (JOB, 3)
+    assert arguments.partial_job_key("devcluster/heron") == ("devcluster", "heron", "*", "*")
+    assert not arguments.partial_job_key("devcluster").fully_bound and arguments.partial_job_key(KEY).fully_bound
+    assert arguments.binding("TOPOLOGY_ARGUMENTS=--a=b --c") == ("TOPOLOGY_ARGUMENTS", "--a=b --c")
+    for parse_type, bad in ((arguments.job_key, "a/b/c"), (arguments.job_key, "a/b c/d/e"),
+                            (arguments.instance_spec, f"{KEY}/x"), (arguments.instance_spec, f"{KEY}/3-1"),
+                            (arguments.task_instance, KEY), (arguments.task_instance, f"{KEY}/one"),
+                            (arguments.partial_job_key, "a/b/c/d/e"), (arguments.binding, "novalue"),
+                            (arguments.binding, "bad name=1"), (arguments.positive_int, "0")):
         with pytest.raises(argparse.ArgumentTypeError):
             parse_type(bad)
 
@@ -169,11 +173,11 @@ def test_verbose_anywhere_and_argument_errors_exit_2():
     (AuroraConfigError("broken"), 3, "broken"),
     (AuroraInvalidParameter("no such instance"), 6, "no such instance"),
     (AuroraMissingLibrary("kazoo"), 4, "pip install kazoo"),
-    (cli.CommandError(4, "custom"), 4, "custom"),
+    (command.CommandError(4, "custom"), 4, "custom"),
 ])
 def test_every_error_type_gives_the_stock_exit_code(error, code, text):
     err = io.StringIO()
-    assert cli.report(cli.Output(io.StringIO(), err), error) == code
+    assert command.report(command.Output(io.StringIO(), err), error) == code
     assert text in err.getvalue()
 
 
@@ -184,9 +188,9 @@ def test_settings_from_the_environment(tmp_path):
     assert code == 3 and "Unknown cluster: other" in err
     code, _out, err = run(["job", "killall", KEY], environ={**environ, "AURORA_RETRY_BUDGET": "soon"})
     assert code == 6 and "AURORA_RETRY_BUDGET='soon' is not a number of seconds" in err
-    session = cli.Session({"AURORA_WAIT_TIMEOUT": "30"})
+    session = command.Session({"AURORA_WAIT_TIMEOUT": "30"})
     assert session.wait_timeout(None) == 30 and session.wait_timeout(5) == 5
-    assert cli.Session({}).wait_timeout(None) == float("inf")
+    assert command.Session({}).wait_timeout(None) == float("inf")
     (tmp_path / "clusters.json").write_text("[{")
     code, _out, err = run(["job", "killall", KEY], environ=environ)
     assert code == 3 and "not valid JSON" in err
@@ -349,6 +353,6 @@ def test_list_filters_by_patterns(idl):
 def test_update_wait_polls_fast_first_then_every_5_seconds(idl):
     jobs = ScriptedJobs(idl, update_states=["ROLLING_FORWARD"] * 5 + ["ROLLED_FORWARD"])
     slept = []
-    code = cli.main(["update", "wait", KEY, "some-id"], stdout=io.StringIO(), stderr=io.StringIO(), environ={},
-                    jobs_factory=lambda _cluster: jobs, sleep=slept.append)
+    code = command.main(["update", "wait", KEY, "some-id"], stdout=io.StringIO(), stderr=io.StringIO(), environ={},
+                        jobs_factory=lambda _cluster: jobs, sleep=slept.append)
     assert code == 0 and slept == [1, 2, 4, 5, 5]

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.heron.aurora.plugins.module_utils._aurora import api, cli_render
+from ansible_collections.heron.aurora.plugins.module_utils._aurora import api
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.cli import render
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import (
     AuroraInvalidParameter,
     AuroraTimeout,
@@ -67,13 +68,15 @@ def jobs_with(idl, rounds):
 
 
 def test_instance_ranges_and_timestamps():
-    assert cli_render.instance_ranges([5, 0, 2, 1]) == "[0-2], [5]"
-    assert cli_render.instance_ranges([]) == ""
-    assert cli_render.timestamp(1_500_000_000_123) == "2017-07-14T02:40:00.123000"
+    assert render.instance_ranges([5, 0, 2, 1]) == "[0-2], [5]"
+    assert render.instance_ranges([]) == ""
+    # Whole seconds, as the stock client's Python 2 integer division gave them.
+    assert render.timestamp(1_500_000_000_123) == "2017-07-14T02:40:00"
+    assert render.timestamp(1_500_000_000_999) == "2017-07-14T02:40:00"
 
 
 def test_task_json_names_statuses_and_keeps_every_field(idl):
-    plain = cli_render.task_json(idl, task(idl, 3, "FINISHED", "t-3"))
+    plain = render.task_json(idl, task(idl, 3, "FINISHED", "t-3"))
     assert plain["status"] == "FINISHED" and plain["taskEvents"] == [{"timestamp": 1000, "status": "FINISHED"}]
     assert plain["assignedTask"]["instanceId"] == 3
     assert plain["assignedTask"]["task"]["isService"] is False and plain["assignedTask"]["task"]["production"] is True
@@ -83,10 +86,10 @@ def test_task_diff_is_a_unified_diff_of_the_readable_configs(idl):
     old = task(idl, 0, "RUNNING", "a").assignedTask.task
     new = task(idl, 0, "RUNNING", "a").assignedTask.task
     new.executorConfig = idl.ExecutorConfig(name="AuroraExecutor", data='{"a": "y", "b": 1}')
-    text = cli_render.task_diff(old, new)
+    text = render.task_diff(old, new)
     assert text.startswith("--- scheduler\n+++ config\n")
     assert '-      "a": "x",' in text and '+      "a": "y",' in text
-    assert cli_render.task_diff(old, old) == ""
+    assert render.task_diff(old, old) == ""
 
 
 def test_inspect_text_layout():
@@ -94,7 +97,7 @@ def test_inspect_text_layout():
            "constraints": {"rack": "r1"}, "production": False,
            "task": {"name": "run", "constraints": [{"order": ["fetch", "run"]}],
                     "processes": [{"name": "fetch", "cmdline": "curl a\ncurl b", "ephemeral": True}]}}
-    assert cli_render.inspect_text(job, True).splitlines() == [
+    assert render.inspect_text(job, True).splitlines() == [
         "Job level information", "  name:       'wc'", "  role:       'heron'", "  contact:    'ops@example.org'",
         "  cluster:    'devcluster'", "  instances:  '2'", "  constraints:", "    'rack': 'r1'", "  service:    True",
         "  production: False", "", "Task level information", "  name: 'run'", "  constraints:", "  fetch < run", "",
@@ -135,6 +138,30 @@ def test_watch_running_catches_a_crash_between_two_polls_but_not_an_old_one(idl)
     jobs, _client, clock = jobs_with(idl, rounds)
     assert jobs.watch_running(KEY, [0, 1], watch_secs=3, timeout=60, interval=1) == [1]
     assert clock.now == 3
+
+
+@pytest.mark.parametrize("old_end", ["KILLED", "FAILED", "LOST", "FINISHED"])
+def test_watch_running_leaves_out_the_end_of_the_restarted_task(idl, old_end):
+    # restartShards moved a0 to RESTARTING; the scheduler may end it in any of these (TaskStateMachine's
+    # RESTARTING rule) and reschedules the instance as a1. Only a1 is the restart's task.
+    rounds = [
+        [task(idl, 0, "RESTARTING", "a0")],
+        [task(idl, 0, old_end, "a0"), task(idl, 0, "PENDING", "a1", started=5000)],
+        [task(idl, 0, old_end, "a0"), task(idl, 0, "RUNNING", "a1", started=5000)],
+    ]
+    jobs, _client, clock = jobs_with(idl, rounds)
+    assert jobs.watch_running(KEY, [0], watch_secs=2, timeout=60, interval=1, existing={"a0"}) == []
+    assert clock.now == 4
+
+
+def test_watch_running_still_fails_a_restarted_instance_whose_new_task_fails(idl):
+    rounds = [
+        [task(idl, 0, "RESTARTING", "a0")],
+        [task(idl, 0, "FAILED", "a0"), task(idl, 0, "FAILED", "a1", started=5000),
+         task(idl, 0, "THROTTLED", "a2", started=6000)],
+    ]
+    jobs, _client, _clock = jobs_with(idl, rounds)
+    assert jobs.watch_running(KEY, [0], watch_secs=2, timeout=60, interval=1, existing={"a0"}) == [0]
 
 
 def test_watch_running_gives_up_after_the_timeout(idl):

@@ -133,7 +133,7 @@ def test_heron_job_is_stable_across_loads(idl):
     first = load_job(str(HERON_AURORA), bindings=HERON_BINDINGS).job_configuration(idl, owner="a")
     second = load_job(str(HERON_AURORA), bindings=HERON_BINDINGS).job_configuration(idl, owner="a")
     assert first == second
-    assert api.encode_struct(first) == api.encode_struct(second)
+    assert wire.encode_struct(first) == wire.encode_struct(second)
 
 
 def test_heron_job_travels_on_the_wire(heron_job, idl):

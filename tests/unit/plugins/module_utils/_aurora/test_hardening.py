@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from ansible_collections.heron.aurora.plugins.module_utils._aurora import cli
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.cli import command
 
 KEY = "devcluster/heron/devel/WordCountTopology"
 
@@ -25,7 +25,7 @@ def command_home(tmp_path, monkeypatch):
 
 def run(argv, environ=None):
     out, err = io.StringIO(), io.StringIO()
-    code = cli.main(list(argv), stdout=out, stderr=err, environ=environ or {}, sleep=lambda _s: None)
+    code = command.main(list(argv), stdout=out, stderr=err, environ=environ or {}, sleep=lambda _s: None)
     return code, out.getvalue(), err.getvalue()
 
 
@@ -293,7 +293,7 @@ def test_command_reports_a_bug_of_ours_in_one_line_with_the_unknown_error_code()
         raise RuntimeError("a bug")
 
     out, err = io.StringIO(), io.StringIO()
-    assert cli.main(["job", "list", "devcluster"], stdout=out, stderr=err, environ={}, jobs_factory=broken) == 20
+    assert command.main(["job", "list", "devcluster"], stdout=out, stderr=err, environ={}, jobs_factory=broken) == 20
     assert err.getvalue() == "Unknown error: RuntimeError (run with --verbose for the traceback)\n"
 
 
@@ -307,7 +307,7 @@ def test_command_reports_a_bug_of_ours_in_one_line_with_the_unknown_error_code()
 ])
 def test_instance_ranges_are_bounded_before_they_are_expanded(text, message):
     from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import AuroraInvalidParameter
-    from ansible_collections.heron.aurora.plugins.module_utils._aurora.jobs import parse_instances
+    from ansible_collections.heron.aurora.plugins.module_utils._aurora.instances import parse_instances
 
     with pytest.raises(AuroraInvalidParameter, match=message):
         parse_instances(text)

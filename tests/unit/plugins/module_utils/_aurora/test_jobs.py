@@ -8,15 +8,17 @@ import pytest
 
 from ansible_collections.heron.aurora.plugins.module_utils._aurora import api
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import AuroraInvalidParameter
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.instances import parse_instances
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.jobs import (
     JobKey,
     last_message,
     latest_per_instance,
     normalized_task,
-    parse_instances,
     parse_job_key,
     readable_task,
 )
+
+from ....utils.aurora import wire
 
 
 @pytest.fixture
@@ -46,7 +48,7 @@ def task(idl, data, owner="alice", ports=("http",)):
 
 def test_normalized_task_ignores_owner_json_layout_and_set_order(idl):
     ours = task(idl, json.dumps({"a": 1, "b": [1, 2]}), owner="alice")
-    theirs = api.decode_struct(idl.TaskConfig, api.encode_struct(task(idl, '{"b": [1, 2], "a": 1}', owner="bob")))
+    theirs = wire.copy_struct(task(idl, '{"b": [1, 2], "a": 1}', owner="bob"))
     assert normalized_task(ours) == normalized_task(theirs)
     assert normalized_task(ours) != normalized_task(task(idl, json.dumps({"a": 2, "b": [1, 2]})))
     assert normalized_task(ours) != normalized_task(task(idl, json.dumps({"a": 1, "b": [2, 1]})))

@@ -8,7 +8,7 @@ It takes the stock client's command lines (``aurora job create|kill|killall|rest
 codes, so that programs which drive the stock client (Heron's Aurora scheduler among them) run unchanged.
 
 Run it as ``python3 -m ansible_collections.heron.aurora.plugins.module_utils._aurora.cli ARGS`` with the directory
-holding ``ansible_collections`` on PYTHONPATH; docs/aurora-cli.md tells how the heron_cli role installs it.
+holding ``ansible_collections`` on PYTHONPATH; docs/aurora-cli.md tells how the aurora_client role installs it.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import time
 import traceback
 from typing import Any, Callable, Mapping, Sequence, TextIO
 
-from ansible_collections.heron.aurora.plugins.module_utils._aurora.cli_args import CommandError, api_failure
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.cli.arguments import CommandError, api_failure
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.loader import CONFIG_TIME_LIMIT_SECS
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import (
     EXIT_API_ERROR,
@@ -174,7 +174,7 @@ def add_verbose(parser: argparse.ArgumentParser, top_level: bool = False) -> Non
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from ansible_collections.heron.aurora.plugins.module_utils._aurora import cli_job, cli_update
+    from ansible_collections.heron.aurora.plugins.module_utils._aurora.cli import job, update
 
     parser = argparse.ArgumentParser(prog=PROG,
                                      description="Aurora client command line (Python 3, heron.aurora collection)")
@@ -182,7 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_verbose(parser, top_level=True)
     nouns = parser.add_subparsers(dest="noun", title="commands", metavar="{job,update}")
     nouns.required = True
-    for module in (cli_job, cli_update):
+    for module in (job, update):
         noun = nouns.add_parser(module.NOUN, help=module.HELP, description=module.HELP)
         add_verbose(noun)
         verbs = noun.add_subparsers(dest="verb", title="subcommands")
@@ -255,7 +255,3 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         output.debug(traceback.format_exc())
         output.err(f"Unknown error: {type(error).__name__} (run with --verbose for the traceback)")
         return EXIT_UNKNOWN_ERROR
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -9,9 +9,10 @@ import argparse
 import uuid
 from typing import Any, Callable, NamedTuple
 
-from ansible_collections.heron.aurora.plugins.module_utils._aurora import api, cli_args, cli_render
-from ansible_collections.heron.aurora.plugins.module_utils._aurora.cli_args import CommandError, api_failure
-from ansible_collections.heron.aurora.plugins.module_utils._aurora.cli_job import (
+from ansible_collections.heron.aurora.plugins.module_utils._aurora import api
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.cli import arguments, render
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.cli.arguments import CommandError, api_failure
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.cli.job import (
     check_active,
     page_url,
     show_update_diff,
@@ -82,7 +83,7 @@ def wait_for_update(ctx: Any, jobs: Any, key: JobKey, update_id: str, exit_code:
 
 
 def jobspec_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("jobspec", type=cli_args.job_key, metavar="CLUSTER/ROLE/ENV/NAME",
+    parser.add_argument("jobspec", type=arguments.job_key, metavar="CLUSTER/ROLE/ENV/NAME",
                         help="Fully specified job key, in CLUSTER/ROLE/ENV/NAME format")
 
 
@@ -99,32 +100,33 @@ def id_argument(parser: argparse.ArgumentParser) -> None:
 # --- start -------------------------------------------------------------------------------------------
 
 def start_options(parser: argparse.ArgumentParser) -> None:
-    cli_args.add_config_options(parser)
-    cli_args.add_open_browser(parser)
+    arguments.add_config_options(parser)
+    arguments.add_open_browser(parser)
     parser.add_argument("--healthcheck-interval-seconds", dest="healthcheck_interval_seconds",
-                        type=cli_args.positive_int, default=3,
+                        type=arguments.positive_int, default=3,
                         help="Accepted for compatibility: the scheduler watches the update's instances")
     message_option(parser)
     parser.add_argument("--strict", action="store_true", default=False,
                         help="Fail when an instance given is not active in the job")
-    cli_args.add_key_and_config_file(parser, with_instances=True)
+    arguments.add_key_and_config_file(parser, with_instances=True)
     parser.add_argument("--wait", action="store_true", default=False, help="Wait until the update completes")
 
 
 def start(ctx: Any) -> int:
     options = ctx.options
     key, instances = options.instance_spec
-    config = cli_args.load_config(ctx, key, options.config_file)
+    config = arguments.load_config(ctx, key, options.config_file)
     if config.raw.has_cron_schedule():
         raise CommandError(EXIT_COMMAND_FAILURE, 'Cron jobs may only be updated with "aurora cron schedule" command')
     jobs = ctx.jobs(key.cluster)
     if instances is not None and options.strict:
         check_active(jobs, key, instances)
+    arguments.apply_tiers(config, jobs)
     try:
         request = config.update_request(jobs.idl, instances=instances,
                                         update_metadata=[(CLIENT_UPDATE_ID, str(uuid.uuid4()))])
     except AuroraConfigError as error:
-        raise cli_args.config_error(error) from None
+        raise arguments.config_error(error) from None
     show_update_diff(ctx, jobs, request)
     try:
         update_id = jobs.start_update(request, message=options.message)
@@ -207,7 +209,7 @@ def wait(ctx: Any) -> int:
 
 
 def info_options(parser: argparse.ArgumentParser) -> None:
-    cli_args.add_json_write(parser)
+    arguments.add_json_write(parser)
     jobspec_argument(parser)
     id_argument(parser)
 
@@ -227,7 +229,7 @@ def info(ctx: Any) -> int:
     if ctx.options.write_json:
         result: dict[str, Any] = {
             "updateId": summary.key.id, "job": str(key), "started": summary.state.createdTimestampMs,
-            "last_modified": cli_render.timestamp(summary.state.lastModifiedTimestampMs), "status": status,
+            "last_modified": render.timestamp(summary.state.lastModifiedTimestampMs), "status": status,
             "update_events": [], "instance_update_events": []}
         if summary.metadata is not None:
             result["metadata"] = [{item.key: item.value} for item in metadata]
@@ -240,23 +242,23 @@ def info(ctx: Any) -> int:
             result["instance_update_events"].append({
                 "instance": event.instanceId, "timestamp": event.timestampMs,
                 "action": api.enum_name(idl.JobUpdateAction, event.action)})
-        ctx.out(cli_render.pretty_json(result))
+        ctx.out(render.pretty_json(result))
         return EXIT_OK
     ctx.out(f"Job: {key}, UpdateID: {summary.key.id}")
-    ctx.out(f"Started {cli_render.timestamp(summary.state.createdTimestampMs)}, "
-            f"last activity: {cli_render.timestamp(summary.state.lastModifiedTimestampMs)}")
+    ctx.out(f"Started {render.timestamp(summary.state.createdTimestampMs)}, "
+            f"last activity: {render.timestamp(summary.state.lastModifiedTimestampMs)}")
     ctx.out(f"Current status: {status}")
     if details.updateEvents:
         ctx.out("Update events:")
         for event in details.updateEvents:
             ctx.out(f"  Status: {api.enum_name(idl.JobUpdateStatus, event.status)} at "
-                    f"{cli_render.timestamp(event.timestampMs)}")
+                    f"{render.timestamp(event.timestampMs)}")
             if event.message:
                 ctx.out(f"      message: {event.message}")
     if details.instanceEvents:
         ctx.out("Instance events:")
         for event in details.instanceEvents:
-            ctx.out(f"  Instance {event.instanceId} at {cli_render.timestamp(event.timestampMs)}: "
+            ctx.out(f"  Instance {event.instanceId} at {render.timestamp(event.timestampMs)}: "
                     f"{api.enum_name(idl.JobUpdateAction, event.action)}")
     if summary.metadata is not None:
         ctx.out("Metadata:")
@@ -286,7 +288,7 @@ def list_options(parser: argparse.ArgumentParser) -> None:
                         help="Update state to filter by; may be given several times.")
     parser.add_argument("--user", default=None, metavar="username",
                         help="The name of the user who initiated the update")
-    cli_args.add_json_write(parser)
+    arguments.add_json_write(parser)
 
 
 COLUMNS = (("JOB", 47), ("UPDATE ID", 36), ("STATUS", 15), ("CREATED BY", 11), ("STARTED", 19),
@@ -316,11 +318,11 @@ def list_updates(ctx: Any) -> int:
     for summary in summaries:
         job = summary.key.job
         rows.append({"job": f"{scope.cluster}/{job.role}/{job.environment}/{job.name}", "id": summary.key.id,
-                     "user": summary.user, "started": cli_render.timestamp(summary.state.createdTimestampMs),
-                     "last_modified": cli_render.timestamp(summary.state.lastModifiedTimestampMs),
+                     "user": summary.user, "started": render.timestamp(summary.state.createdTimestampMs),
+                     "last_modified": render.timestamp(summary.state.lastModifiedTimestampMs),
                      "status": api.enum_name(jobs.idl.JobUpdateStatus, summary.state.status)})
     if options.write_json:
-        ctx.out(cli_render.pretty_json(rows))
+        ctx.out(render.pretty_json(rows))
         return EXIT_OK
     if rows:
         ctx.out(_row(tuple(name for name, _width in COLUMNS)))

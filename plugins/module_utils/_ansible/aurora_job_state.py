@@ -17,12 +17,12 @@ from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import
     AuroraInvalidParameter,
     AuroraTasksFailed,
 )
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.instances import parse_instances
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.jobs import (
     AuroraJobs,
     JobKey,
     job_key_option,
     make_job_key,
-    parse_instances,
     readable_task,
 )
 
@@ -58,6 +58,11 @@ class AuroraJobRunner:
 
         params, selectors = self.params, self.selectors()
         path = params.get("config")
+        if path and not os.path.isfile(path):
+            raise AuroraInvalidParameter(
+                f"config {path}: no such file on the host that runs the module (working directory {os.getcwd()}). "
+                "config is read there, not on the controller: give an absolute path on that host, or run the task "
+                "with delegate_to: localhost for a controller file, or pass its text as config_content")
         base_dir = os.path.dirname(os.path.abspath(path)) if path else os.getcwd()
         return load_job(path=path, content=params.get("config_content"), bindings=params.get("bindings"),
                         base_dir=base_dir, time_limit=params["config_timeout"], **selectors)
@@ -74,8 +79,8 @@ class AuroraJobRunner:
         return make_job_key(**selectors)
 
     def connect(self, key: JobKey) -> AuroraJobs:
+        from ansible_collections.heron.aurora.plugins.module_utils._ansible.aurora import connection_options
         from ansible_collections.heron.aurora.plugins.module_utils._aurora.client import SchedulerClient
-        from ansible_collections.heron.aurora.plugins.module_utils._aurora.module import connection_options
 
         options = connection_options(self.params, cluster=self.params.get("cluster") or key.cluster)
         factory = self.client_factory or SchedulerClient.from_options
@@ -115,6 +120,8 @@ class AuroraJobRunner:
     def present(self, jobs: AuroraJobs, key: JobKey) -> None:
         idl = jobs.idl
         instances = instances_option(self.params.get("instances"))
+        self.job_config.job_configuration(idl)  # a config that cannot convert fails before the scheduler is asked
+        self.job_config.apply_tiers(jobs.tier_configs())
         configuration = self.job_config.job_configuration(idl)
         populated = jobs.populate(configuration)
         count = configuration.instanceCount
@@ -162,13 +169,15 @@ class AuroraJobRunner:
             raise
         self.result["update"]["status"] = status
 
-    def wait(self, jobs: AuroraJobs, key: JobKey, instances: Any, started: bool = True) -> None:
+    def wait(self, jobs: AuroraJobs, key: JobKey, instances: Any, started: bool = True,
+             existing: frozenset[str] | None = None) -> None:
         """Wait for wait_until. Instances this run started are, with watch_secs, watched instead: RUNNING once
-        proves nothing for a task that crash-loops, it must keep running."""
+        proves nothing for a task that crash-loops, it must keep running. ``existing``: the tasks there before
+        this run changed anything (a restart's old tasks), which the watch leaves out."""
         instances = list(instances)
         try:
             if started and self.params["wait_until"] == "RUNNING" and self.params["watch_secs"]:
-                self.watch(jobs, key, instances)
+                self.watch(jobs, key, instances, existing)
             else:
                 self.result["tasks"] = jobs.wait_for_tasks(key, self.params["wait_until"], self.remaining(),
                                                            instances)
@@ -176,9 +185,9 @@ class AuroraJobRunner:
             self.result["tasks"] = jobs.task_summaries(key, instances)
             raise
 
-    def watch(self, jobs: AuroraJobs, key: JobKey, instances: list[int]) -> None:
+    def watch(self, jobs: AuroraJobs, key: JobKey, instances: list[int], existing: frozenset[str] | None) -> None:
         watch_secs = self.params["watch_secs"]
-        stopped = jobs.watch_running(key, instances, watch_secs, self.remaining())
+        stopped = jobs.watch_running(key, instances, watch_secs, self.remaining(), existing=existing)
         self.result["tasks"] = jobs.task_summaries(key, instances)
         if stopped:
             raise AuroraTasksFailed(f"{key}: instances {stopped} stopped running within {watch_secs} s of starting",
@@ -213,5 +222,6 @@ class AuroraJobRunner:
         if self.check_mode:
             self.result["tasks"] = jobs.task_summaries(key, targets)
             return
+        existing = jobs.task_ids(key)
         jobs.restart(key, targets)
-        self.wait(jobs, key, targets)
+        self.wait(jobs, key, targets, existing=existing)

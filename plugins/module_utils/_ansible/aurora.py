@@ -1,8 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: heron.aurora contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What the aurora_* modules share: the connection options (doc fragment heron.aurora._aurora) and turning the
-errors of module_utils._aurora into fail_json results."""
+"""The Ansible glue of the aurora_* modules: the connection options (doc fragment heron.aurora._aurora) as an
+argument spec and as the library's ConnectionOptions, and the errors of module_utils._aurora as fail_json results."""
 
 from __future__ import annotations
 

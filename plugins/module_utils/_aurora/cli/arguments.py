@@ -17,12 +17,8 @@ from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import
     AuroraConfigError,
     AuroraInvalidParameter,
 )
-from ansible_collections.heron.aurora.plugins.module_utils._aurora.jobs import (
-    WAIT_TARGETS,
-    JobKey,
-    make_job_key,
-    parse_instances,
-)
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.instances import parse_instances
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.jobs import WAIT_TARGETS, JobKey, make_job_key
 
 JOB_UPDATING_HINT = ("Error: job is locked by an active update.\n"
                      "      Run 'aurora update abort' or wait for the active update to finish.")
@@ -244,6 +240,19 @@ def load_config(ctx: Any, key: JobKey, path: str) -> Any:
     except AuroraConfigError as error:
         raise config_error(error) from None
     return config
+
+
+def apply_tiers(config: Any, jobs: Any) -> None:
+    """The stock client's tier rule with the scheduler's tiers (tiers.py): before a config is sent, never for
+    inspect. Not getting them fails as the stock client's config load does."""
+    try:
+        tiers = jobs.tier_configs()
+    except AuroraApiError as error:
+        raise api_failure(EXIT_INVALID_CONFIGURATION, "Error getting tier configurations.", error) from None
+    try:
+        config.apply_tiers(tiers)
+    except AuroraConfigError as error:
+        raise config_error(error) from None
 
 
 def config_error(error: AuroraConfigError) -> CommandError:

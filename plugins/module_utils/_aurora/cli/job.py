@@ -10,8 +10,9 @@ from collections import Counter
 from fnmatch import fnmatch
 from typing import Any, Iterable
 
-from ansible_collections.heron.aurora.plugins.module_utils._aurora import api, cli_args, cli_render
-from ansible_collections.heron.aurora.plugins.module_utils._aurora.cli_args import CommandError, api_failure
+from ansible_collections.heron.aurora.plugins.module_utils._aurora import api
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.cli import arguments, render
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.cli.arguments import CommandError, api_failure
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import (
     EXIT_API_ERROR,
     EXIT_COMMAND_FAILURE,
@@ -58,7 +59,7 @@ def check_active(jobs: Any, key: JobKey, instances: Iterable[int]) -> set[int]:
 def check_optional_config(ctx: Any, key: JobKey) -> None:
     """--config: the stock client loads it (for hooks), so a broken one fails the command the same way."""
     if ctx.options.config:
-        cli_args.load_config(ctx, key, ctx.options.config)
+        arguments.load_config(ctx, key, ctx.options.config)
 
 
 def batches(instances: list[int], size: int) -> Iterable[list[int]]:
@@ -69,24 +70,25 @@ def batches(instances: list[int], size: int) -> Iterable[list[int]]:
 # --- create --------------------------------------------------------------------------------------------
 
 def create_options(parser: argparse.ArgumentParser) -> None:
-    cli_args.add_config_options(parser)
-    cli_args.add_wait_until(parser)
-    cli_args.add_open_browser(parser)
-    cli_args.add_key_and_config_file(parser)
+    arguments.add_config_options(parser)
+    arguments.add_wait_until(parser)
+    arguments.add_open_browser(parser)
+    arguments.add_key_and_config_file(parser)
 
 
 def create(ctx: Any) -> int:
     options = ctx.options
     key = options.jobspec
-    config = cli_args.load_config(ctx, key, options.config_file)
+    config = arguments.load_config(ctx, key, options.config_file)
     if config.raw.has_cron_schedule():
         raise CommandError(EXIT_COMMAND_FAILURE,
                            'Cron jobs may only be scheduled with "aurora cron schedule" command')
     jobs = ctx.jobs(key.cluster)
+    arguments.apply_tiers(config, jobs)
     try:
         configuration = config.job_configuration(jobs.idl)
     except AuroraConfigError as error:
-        raise cli_args.config_error(error) from None
+        raise arguments.config_error(error) from None
     try:
         jobs.create(configuration)
     except AuroraApiError as error:
@@ -102,9 +104,9 @@ def create(ctx: Any) -> int:
 # --- kill and killall ----------------------------------------------------------------------------------
 
 def kill_common_options(parser: argparse.ArgumentParser) -> None:
-    cli_args.add_open_browser(parser)
-    cli_args.add_optional_config(parser)
-    parser.add_argument("--batch-size", type=cli_args.positive_int, default=1,
+    arguments.add_open_browser(parser)
+    arguments.add_optional_config(parser)
+    parser.add_argument("--batch-size", type=arguments.positive_int, default=1,
                         help="Number of instances to be operate on in one iteration")
     parser.add_argument("--max-total-failures", type=int, default=0,
                         help="Maximum number of instance failures to be tolerated in total before aborting.")
@@ -115,7 +117,7 @@ def kill_common_options(parser: argparse.ArgumentParser) -> None:
 
 def kill_options(parser: argparse.ArgumentParser) -> None:
     kill_common_options(parser)
-    parser.add_argument("instance_spec", type=cli_args.instance_spec, metavar="CLUSTER/ROLE/ENV/NAME[/INSTANCES]",
+    parser.add_argument("instance_spec", type=arguments.instance_spec, metavar="CLUSTER/ROLE/ENV/NAME[/INSTANCES]",
                         help="Fully specified job instance key; the instances are required for kill")
     parser.add_argument("--strict", action="store_true", default=False,
                         help="Fail when an instance given is not active in the job")
@@ -123,7 +125,7 @@ def kill_options(parser: argparse.ArgumentParser) -> None:
 
 def killall_options(parser: argparse.ArgumentParser) -> None:
     kill_common_options(parser)
-    parser.add_argument("jobspec", type=cli_args.job_key, metavar="CLUSTER/ROLE/ENV/NAME",
+    parser.add_argument("jobspec", type=arguments.job_key, metavar="CLUSTER/ROLE/ENV/NAME",
                         help="Fully specified job key, in CLUSTER/ROLE/ENV/NAME format")
 
 
@@ -209,28 +211,28 @@ def killall(ctx: Any) -> int:
 # --- restart -------------------------------------------------------------------------------------------
 
 def restart_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--batch-size", type=cli_args.positive_int, default=1,
+    parser.add_argument("--batch-size", type=arguments.positive_int, default=1,
                         help="Number of instances to be operate on in one iteration")
-    cli_args.add_open_browser(parser)
-    cli_args.add_optional_config(parser)
+    arguments.add_open_browser(parser)
+    arguments.add_optional_config(parser)
     parser.add_argument("--force", action="store_true", default=False,
                         help="Accepted for compatibility (the restart asks no questions)")
     parser.add_argument("--healthcheck-interval-seconds", dest="healthcheck_interval_seconds",
-                        type=cli_args.positive_int, default=3,
+                        type=arguments.positive_int, default=3,
                         help="Number of seconds between checks of the restarted instances")
-    parser.add_argument("instance_spec", type=cli_args.instance_spec, metavar="CLUSTER/ROLE/ENV/NAME[/INSTANCES]",
+    parser.add_argument("instance_spec", type=arguments.instance_spec, metavar="CLUSTER/ROLE/ENV/NAME[/INSTANCES]",
                         help="Fully specified job instance key; without INSTANCES every active instance")
     parser.add_argument("--max-total-failures", type=int, default=0,
                         help="Maximum number of instance failures to be tolerated in total before aborting.")
     parser.add_argument("--strict", action="store_true", default=False,
                         help="Fail when an instance given is not active in the job")
-    parser.add_argument("--watch-secs", type=cli_args.non_negative_int, default=None,
+    parser.add_argument("--watch-secs", type=arguments.non_negative_int, default=None,
                         help="Minimum number of seconds a instance must remain in RUNNING state before considered "
                              "a success. Default: $AURORA_WATCH_SECS, else 30")
-    parser.add_argument("--max-per-instance-failures", type=cli_args.non_negative_int, default=0,
+    parser.add_argument("--max-per-instance-failures", type=arguments.non_negative_int, default=0,
                         help="Maximum number of restarts per instance during restart. Increments total failure "
                              "count when this limit is exceeded.")
-    cli_args.add_wait_timeout(parser)
+    arguments.add_wait_timeout(parser)
 
 
 def restart(ctx: Any) -> int:
@@ -264,10 +266,11 @@ def restart(ctx: Any) -> int:
         batch, queue = queue[:options.batch_size], queue[options.batch_size:]
         ctx.debug(f"Restarting instances: {batch}")
         try:
+            existing = jobs.task_ids(key)
             jobs.restart(key, batch)
         except AuroraApiError as error:
             raise api_failure(EXIT_API_ERROR, f"Error restarting job {key}:", error) from None
-        failed = jobs.watch_running(key, batch, watch_secs, timeout, interval)
+        failed = jobs.watch_running(key, batch, watch_secs, timeout, interval, existing=existing)
         failures.update(failed)
         queue += [i for i in failed if i not in over_limit()]
     if len(over_limit()) > options.max_total_failures:
@@ -281,12 +284,12 @@ def restart(ctx: Any) -> int:
 # --- add -----------------------------------------------------------------------------------------------
 
 def add_options(parser: argparse.ArgumentParser) -> None:
-    cli_args.add_open_browser(parser)
-    cli_args.add_optional_config(parser)
-    cli_args.add_wait_until(parser)
-    parser.add_argument("task_instance", type=cli_args.task_instance, metavar="CLUSTER/ROLE/ENV/NAME/INSTANCE",
+    arguments.add_open_browser(parser)
+    arguments.add_optional_config(parser)
+    arguments.add_wait_until(parser)
+    parser.add_argument("task_instance", type=arguments.task_instance, metavar="CLUSTER/ROLE/ENV/NAME/INSTANCE",
                         help="The instance whose task config the new instances copy")
-    parser.add_argument("instance_count", type=cli_args.positive_int, help="Number of instances to add.")
+    parser.add_argument("instance_count", type=arguments.positive_int, help="Number of instances to add.")
 
 
 def add(ctx: Any) -> int:
@@ -308,17 +311,17 @@ def add(ctx: Any) -> int:
 # --- status and list -----------------------------------------------------------------------------------
 
 def status_options(parser: argparse.ArgumentParser) -> None:
-    cli_args.add_json_write(parser)
-    parser.add_argument("jobspec", type=cli_args.partial_job_key, metavar="cluster[/role[/env[/name]]]",
+    arguments.add_json_write(parser)
+    parser.add_argument("jobspec", type=arguments.partial_job_key, metavar="cluster[/role[/env[/name]]]",
                         help="A jobkey, optionally containing wildcards")
 
 
 def list_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("jobspec", type=cli_args.partial_job_key, metavar="cluster[/role[/env[/name]]]",
+    parser.add_argument("jobspec", type=arguments.partial_job_key, metavar="cluster[/role[/env[/name]]]",
                         help="A jobkey, optionally containing wildcards")
 
 
-def matching_jobs(ctx: Any, pattern: cli_args.PartialJobKey) -> list[JobKey]:
+def matching_jobs(ctx: Any, pattern: arguments.PartialJobKey) -> list[JobKey]:
     """The jobs a key with wildcards names: a key without any names just that job, as with the stock client;
     otherwise the scheduler's jobs of the cluster(s), filtered by shell patterns."""
     if pattern.fully_bound:
@@ -360,16 +363,16 @@ def status(ctx: Any) -> int:
             is_active = api.enum_name(jobs.idl.ScheduleStatus, task.status) in api.ACTIVE_STATES
             (active if is_active else inactive).append(task)
         if options.write_json:
-            rendered.append(cli_render.job_status_json(jobs.idl, key, active, inactive))
+            rendered.append(render.job_status_json(jobs.idl, key, active, inactive))
         else:
-            rendered.append(cli_render.job_status_text(jobs.idl, active, inactive))
+            rendered.append(render.job_status_text(jobs.idl, active, inactive))
     if not rendered:
         if options.write_json:
-            ctx.out(cli_render.compact_json({"jobspec": str(options.jobspec), "error": "No matching jobs found"}))
+            ctx.out(render.compact_json({"jobspec": str(options.jobspec), "error": "No matching jobs found"}))
             return EXIT_OK  # a script that asked for JSON got a valid answer
         ctx.err(f"Found no jobs matching {options.jobspec}")
         return EXIT_INVALID_PARAMETER
-    ctx.out(cli_render.pretty_json(rendered) if options.write_json else "".join(rendered))
+    ctx.out(render.pretty_json(rendered) if options.write_json else "".join(rendered))
     return EXIT_OK
 
 
@@ -382,10 +385,10 @@ def list_jobs(ctx: Any) -> int:
 # --- diff and inspect ----------------------------------------------------------------------------------
 
 def diff_options(parser: argparse.ArgumentParser) -> None:
-    cli_args.add_config_options(parser)
-    parser.add_argument("--from", dest="rename_from", type=cli_args.job_key, default=None,
+    arguments.add_config_options(parser)
+    parser.add_argument("--from", dest="rename_from", type=arguments.job_key, default=None,
                         metavar="cluster/role/env/name", help="If specified, the job key to diff against.")
-    cli_args.add_key_and_config_file(parser, with_instances=True)
+    arguments.add_key_and_config_file(parser, with_instances=True)
 
 
 def _instances(group: list) -> list[int]:
@@ -403,30 +406,31 @@ def show_update_diff(ctx: Any, jobs: Any, request: Any, local_task: Any = None) 
     ctx.out("This job update will:")
     for kind, header in (("add", "add instances:"), ("remove", "remove instances:")):
         if groups[kind]:
-            ctx.out(f"{header} {cli_render.instance_ranges(_instances(groups[kind]))}")
+            ctx.out(f"{header} {render.instance_ranges(_instances(groups[kind]))}")
     if local_task is not None:
         for ids, remote in groups["update"]:
-            ctx.out(f"update instances: {cli_render.instance_ranges(ids)}")
+            ctx.out(f"update instances: {render.instance_ranges(ids)}")
             ctx.out("with diff:\n")
-            ctx.out(cli_render.task_diff(remote, local_task))
+            ctx.out(render.task_diff(remote, local_task))
             ctx.out("")
     elif groups["update"]:
-        ctx.out(f"update instances: {cli_render.instance_ranges(_instances(groups['update']))}")
+        ctx.out(f"update instances: {render.instance_ranges(_instances(groups['update']))}")
     if groups["unchanged"]:
-        ctx.out(f"not change instances: {cli_render.instance_ranges(_instances(groups['unchanged']))}")
+        ctx.out(f"not change instances: {render.instance_ranges(_instances(groups['unchanged']))}")
 
 
 def diff(ctx: Any) -> int:
     options = ctx.options
     key, instances = options.instance_spec
-    config = cli_args.load_config(ctx, key, options.config_file)
+    config = arguments.load_config(ctx, key, options.config_file)
     target = options.rename_from or key
     jobs = ctx.jobs(target.cluster)
+    arguments.apply_tiers(config, jobs)
     try:
         configuration = config.job_configuration(jobs.idl)
         request = config.update_request(jobs.idl, instances=instances)
     except AuroraConfigError as error:
-        raise cli_args.config_error(error) from None
+        raise arguments.config_error(error) from None
     request.taskConfig.job = target.thrift(jobs.idl)
     try:
         local_task = jobs.populate(configuration)
@@ -438,28 +442,28 @@ def diff(ctx: Any) -> int:
 
 
 def inspect_options(parser: argparse.ArgumentParser) -> None:
-    cli_args.add_config_options(parser)
-    cli_args.add_json_write(parser)
+    arguments.add_config_options(parser)
+    arguments.add_json_write(parser)
     parser.add_argument("--raw", action="store_true", default=False,
                         help="Show the job as the scheduler receives it (JobConfiguration, as JSON)")
-    cli_args.add_key_and_config_file(parser)
+    arguments.add_key_and_config_file(parser)
 
 
 def inspect(ctx: Any) -> int:
     """Load the config and show the job; the scheduler is not asked."""
     options = ctx.options
-    config = cli_args.load_config(ctx, options.jobspec, options.config_file)
+    config = arguments.load_config(ctx, options.jobspec, options.config_file)
     if options.write_json:
         ctx.out(config.raw.json_dumps())
         return EXIT_OK
     try:
         configuration = config.job_configuration(api.load_api())
     except AuroraConfigError as error:
-        raise cli_args.config_error(error) from None
+        raise arguments.config_error(error) from None
     if options.raw:
-        ctx.out(cli_render.pretty_json(api.to_plain(configuration)))
+        ctx.out(render.pretty_json(api.to_plain(configuration)))
         return EXIT_OK
-    ctx.out(cli_render.inspect_text(config.raw.interpolate()[0].get(), configuration.taskConfig.isService))
+    ctx.out(render.inspect_text(config.raw.interpolate()[0].get(), configuration.taskConfig.isService))
     return EXIT_OK
 
 

@@ -5,7 +5,8 @@
 // Written for this collection; the field ids, types, enum values and method argument ids are those of
 // the scheduler (API version of Aurora 0.23), which is what makes these messages readable by it.
 // Fields we never send or read are left out: Thrift skips unknown field ids on read.
-// Any change here must keep tests/unit/plugins/module_utils/_aurora/test_api_wire.py passing.
+// The client loads the copy in plugins/module_utils/_aurora/api_idl.py: after a change here run
+// python3 scripts/embed_aurora_idl.py, and keep tests/unit/plugins/module_utils/_aurora/test_api_wire.py passing.
 
 namespace py heron_aurora_api
 

@@ -12,6 +12,7 @@ import json
 from typing import Any, Iterable
 
 from ansible_collections.heron.aurora.plugins.module_utils._aurora import api
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.instances import spans
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.jobs import JobKey, readable_task
 
 
@@ -23,21 +24,21 @@ def compact_json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), sort_keys=False)
 
 
+def whole_seconds(millis: int | None) -> int:
+    """Milliseconds since the epoch as the stock client (Python 2, integer division) turned them into seconds."""
+    return (millis or 0) // 1000
+
+
 def timestamp(millis: int | None) -> str:
-    """Milliseconds since the epoch as an ISO date and time in UTC, without zone, as the stock client shows."""
-    moment = datetime.datetime.fromtimestamp((millis or 0) / 1000, tz=datetime.timezone.utc)
+    """Milliseconds since the epoch as an ISO date and time in UTC, without zone or fraction, as the stock client
+    shows them."""
+    moment = datetime.datetime.fromtimestamp(whole_seconds(millis), tz=datetime.timezone.utc)
     return moment.replace(tzinfo=None).isoformat()
 
 
 def instance_ranges(instances: Iterable[int]) -> str:
     """[0, 1, 2, 5] -> '[0-2], [5]'."""
-    spans: list[list[int]] = []
-    for instance in sorted(set(instances)):
-        if spans and instance == spans[-1][1] + 1:
-            spans[-1][1] = instance
-        else:
-            spans.append([instance, instance])
-    return ", ".join(f"[{first}]" if first == last else f"[{first}-{last}]" for first, last in spans)
+    return ", ".join(f"[{first}]" if first == last else f"[{first}-{last}]" for first, last in spans(instances))
 
 
 # --- job status ------------------------------------------------------------------------------------
@@ -83,7 +84,7 @@ def _task_text(idl: Any, task: Any) -> str:
         lines.append(f"\t  failure count: {task.failureCount} (max {config.maxTaskFailures})")
     lines.append("\t  events:")
     for event in sorted(task.taskEvents or [], key=lambda e: e.timestamp or 0):
-        when = datetime.datetime.fromtimestamp((event.timestamp or 0) / 1000)
+        when = datetime.datetime.fromtimestamp(whole_seconds(event.timestamp))
         lines.append(f"\t   {when} {api.enum_name(idl.ScheduleStatus, event.status)}: {event.message}")
     if config.metadata:
         lines.append("\t  metadata:")
