@@ -160,12 +160,12 @@ def submit(options: argparse.Namespace, context: Context) -> None:
                                     context.environment, getpass.getuser(), RELEASE_VERSION)
         except znodes.PackingError as exc:
             raise HeronError(str(exc)) from None
+        packing_class = context.packing_class()  # what the plan above was computed with: RoundRobinPacking
         log(f"Launching topology: '{sub.name}'{mode}")
         if options.dry_run:
-            dryrun.emit(dryrun.submit(options.dry_run_format, sub.name, context.packing_class(), sub.packing_plan))
+            dryrun.emit(dryrun.submit(options.dry_run_format, sub.name, packing_class, sub.packing_plan))
             log(f"Successfully launched topology '{sub.name}' in dry-run mode")
             return
-        context.packing_class()
         uploader = make_uploader(context, sub.name)
         try:
             if context.zk.exists(context.path("topologies", sub.name)):
