@@ -140,16 +140,21 @@ def test_update_component_parallelism(chain, heron_sample_jars):
 
 def test_stale_topology_without_execution_state(chain, heron_sample_jars):
     """The trap of a partial kill: the topologies node left without its execution state. submit says it already
-    exists and kill refuses, as Heron does, so only cleaning the znodes gets out of it."""
+    exists; kill goes through with a warning, as Heron lets it, and removes what is left; so does a kill of a
+    topology that is not there at all (aurora job killall exits 0 for a missing job)."""
     ok(chain.heron("submit", LOCATION, str(heron_sample_jars["v1"]), CLASS, TOPOLOGY))
     chain.wait_for(lambda: running_with_plan(chain, "RUNNING"), "the physical plan")
     ok(chain.aurora("job", "killall", JOB_KEY, "--batch-size", "2147483647"))
     chain._read(lambda client: client.delete(f"{chain.state_root}/executionstate/{TOPOLOGY}"))
     again = chain.heron("submit", LOCATION, str(heron_sample_jars["v1"]), CLASS, TOPOLOGY)
     assert again.returncode == 1 and f"Topology '{TOPOLOGY}' already exists" in again.stderr
-    refused = chain.heron("kill", LOCATION, TOPOLOGY)
-    assert refused.returncode == 1 and f"Failed to get execution state for topology {TOPOLOGY}" in refused.stderr
-    assert f"topologies/{TOPOLOGY}" in chain.znodes()
+    cleaned = ok(chain.heron("kill", LOCATION, TOPOLOGY))
+    assert f"Topology execution state for '{TOPOLOGY}' is not found" in cleaned.stderr
+    assert chain.znodes() == []
+    gone = ok(chain.heron("kill", LOCATION, TOPOLOGY))
+    assert f"Topology {TOPOLOGY} does not exist. Cleaned up potential stale state." in gone.stderr
+    refused = chain.heron("activate", LOCATION, TOPOLOGY)
+    assert refused.returncode == 1 and f"Topology '{TOPOLOGY}' does not exist" in refused.stderr
 
 
 def test_health_on_the_http_port_and_the_tmaster_names(chain, heron_sample_jars):

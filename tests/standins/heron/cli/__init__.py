@@ -203,15 +203,20 @@ def launch(context: Context, sub: znodes.Submission, uploader, package: Path, de
 
 # --- runtime verbs -----------------------------------------------------------------------------------------
 def kill(options: argparse.Namespace, context: Context) -> None:
+    """``aurora job killall``, then every znode of the topology deleted, the topologies node last; as with Heron,
+    also when the topology or its execution state is missing (which is how Heron cleans up after a partial submit
+    or kill: killall exits 0 for a job that is gone)."""
     name = options.topology_name
-    validate_runtime(context, name)
+    exists = validate_runtime(context, name, kill=True)
     if not context.killall(name):
-        raise HeronError(f"Failed to kill topology '{name}' with aurora")
+        raise HeronError(f"Failed to kill topology '{name}' with scheduler, please re-try the kill command later")
     for directory in ZNODE_DIRS:
         try:
             context.zk.delete(context.path(directory, name))
         except NoNodeError:
             pass
+    if not exists:
+        log(f"WARNING: Topology {name} does not exist. Cleaned up potential stale state.")
     log(f"Topology '{name}' killed successfully")
 
 

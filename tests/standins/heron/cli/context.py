@@ -112,19 +112,28 @@ class Context:
             self._zk.close()
 
 
-def validate_runtime(context: Context, name: str) -> None:
-    """What Heron checks before kill, activate, deactivate, restart and update: the topology exists, its execution
-    state too, and it was submitted to this cluster, role and environment."""
-    if not context.zk.exists(context.path("topologies", name)):
-        raise HeronError(f"Topology '{name}' does not exist")
+def validate_runtime(context: Context, name: str, kill: bool = False) -> bool:
+    """What Heron's RuntimeManager checks before kill, activate, deactivate, restart and update: the topology
+    exists, its execution state too, and it was submitted to this cluster, role and environment. For kill a missing
+    topology or execution state is only a warning (Heron lets kill through to clean up after a partial submit or
+    kill); a mismatched cluster/role/environ stops kill too. Returns whether the topology node exists."""
+    exists = bool(context.zk.exists(context.path("topologies", name)))
+    if not exists:
+        if not kill:
+            raise HeronError(f"Topology '{name}' does not exist")
+        log(f"WARNING: Topology '{name}' is not found or not running")
     if not context.zk.exists(context.path("executionstate", name)):
-        raise HeronError(f"Failed to get execution state for topology {name}")
+        if not kill:
+            raise HeronError(f"Failed to get execution state for topology {name}")
+        log(f"WARNING: Topology execution state for '{name}' is not found")
+        return exists
     execution = context.read("executionstate", name, "heron.proto.system.ExecutionState")
     submitted = "/".join((execution.cluster, execution.role, execution.environ))
     asked = "/".join((context.cluster, context.role, context.environment))
     if submitted != asked:
         raise HeronError(f"cluster/role/environ does not match. Topology '{name}' is running at {submitted}, "
                          f"not {asked}")
+    return exists
 
 
 def live_state(context: Context, name: str) -> str | None:
