@@ -283,7 +283,10 @@ desired_fingerprint:
   type: str
 containers: {description: "Heron containers (the Aurora job has one more, container 0).", returned: always, type: int}
 instances: {description: "Spout and bolt instances in the packing plan.", returned: always, type: int}
-component_parallelism: {description: "Parallelism of each spout and bolt.", returned: always, type: dict}
+component_parallelism:
+  description: Parallelism of each spout and bolt, as the packing plan has it (C(heron update) rewrites only that).
+  returned: always
+  type: dict
 tmanager:
   description: Where the TManager listens (C(host), C(controller_port), ...); null when it has not registered.
   returned: always

@@ -98,7 +98,9 @@ topologies:
     spouts: {description: "Names of the spouts.", type: list, elements: str, returned: always}
     bolts: {description: "Names of the bolts.", type: list, elements: str, returned: always}
     component_parallelism:
-      description: Parallelism of each spout and bolt (their config key C(topology.component.parallelism)).
+      description:
+        - Parallelism of each spout and bolt, its instances in the packing plan (which C(heron update) rewrites),
+          else its config key C(topology.component.parallelism) in the definition.
       type: dict
       returned: always
       sample: {word: 1, count: 2}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import urllib.request
@@ -15,7 +16,9 @@ import uuid
 from pathlib import Path
 
 import pytest
+import yaml
 
+from ansible_collections.heron.aurora.plugins.module_utils._heron.state import messages
 from harness.collection import COLLECTIONS_ROOT, ensure_collection_path
 from harness.hdfs import HDFS_COMMAND
 from standins.heron.chain import CLUSTER, ENVIRONMENT, HERON, ROLE, Chain
@@ -24,6 +27,8 @@ TOPOLOGY = "WordCount"
 JOB_KEY = f"{CLUSTER}/{ROLE}/{ENVIRONMENT}/{TOPOLOGY}"
 LOCATION = f"{CLUSTER}/{ROLE}/{ENVIRONMENT}"
 CLASS = "heron.aurora.sample.WordCount"
+ROUND_ROBIN = "org.apache.heron.packing.roundrobin.RoundRobinPacking"
+AWS_AGENT_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION")
 
 
 @pytest.fixture
@@ -57,15 +62,17 @@ def test_submit_control_and_kill(chain, heron_sample_jars):
 
     ok(chain.heron("deactivate", LOCATION, TOPOLOGY))
     assert chain.info()[0]["state"] == "PAUSED"
-    again = chain.heron("deactivate", LOCATION, TOPOLOGY)
-    assert again.returncode == 1 and "already PAUSED" in again.stderr
+    # As Heron's TManagerUtils: a topology already in the wanted state is a warning, not a call to the TManager.
+    again = ok(chain.heron("deactivate", LOCATION, TOPOLOGY))
+    assert "already in state PAUSED" in again.stderr and "TManager answered" not in again.stderr
     ok(chain.heron("activate", LOCATION, TOPOLOGY))
     assert chain.info()[0]["state"] == "RUNNING"
 
     second = chain.heron("submit", LOCATION, jar, CLASS, TOPOLOGY)
     assert second.returncode == 1 and f"Topology '{TOPOLOGY}' already exists" in second.stderr
     elsewhere = chain.heron("deactivate", f"{CLUSTER}/{ROLE}/prod", TOPOLOGY)
-    assert elsewhere.returncode == 1 and "cluster/role/environ not matched" in elsewhere.stderr
+    assert elsewhere.returncode == 1, elsewhere.stderr
+    assert f"Topology '{TOPOLOGY}' is running at {LOCATION}, not {CLUSTER}/{ROLE}/prod" in elsewhere.stderr
     assert chain.info()[0]["state"] == "RUNNING"
 
     ok(chain.heron("kill", LOCATION, TOPOLOGY))
@@ -112,7 +119,7 @@ def test_update_component_parallelism(chain, heron_sample_jars):
     ok(chain.heron("submit", LOCATION, str(heron_sample_jars["v1"]), CLASS, TOPOLOGY))
     chain.wait_for(lambda: running_with_plan(chain, "RUNNING"), "the physical plan")
     done = ok(chain.heron("update", LOCATION, TOPOLOGY, "--component-parallelism", "count:4"))
-    assert "deactivated successfully" in done.stderr and "activated successfully" in done.stderr
+    assert "DEACTIVATE completed successfully" in done.stderr and "ACTIVATE completed successfully" in done.stderr
 
     def updated():
         topology = running_with_plan(chain, "RUNNING")
@@ -121,9 +128,11 @@ def test_update_component_parallelism(chain, heron_sample_jars):
     topology = chain.wait_for(updated, "the physical plan of the update")
     assert topology["containers"] == 2 and topology["instances"] == 5, topology
     assert topology["component_parallelism"] == {"word": 1, "count": 4}, topology
-    same = ok(chain.heron("update", LOCATION, TOPOLOGY, "--component-parallelism", "count:4"))
-    assert "nothing to update" in same.stderr
-    for bad, message in (("nope:2", "Invalid component name"), ("count:0", "Invalid --component-parallelism")):
+    same = chain.heron("update", LOCATION, TOPOLOGY, "--component-parallelism", "count:4")
+    assert same.returncode == 1 and "is the same as the current topology parallelism" in same.stderr
+    for bad, message in (("nope:2", "Invalid component name in update request: nope"),
+                         ("count:0", "Invalid --component-parallelism"),
+                         ("count", "Invalid syntax for component parallelism")):
         refused = chain.heron("update", LOCATION, TOPOLOGY, "--component-parallelism", bad)
         assert refused.returncode == 1 and message in refused.stderr, refused.stderr
     ok(chain.heron("kill", LOCATION, TOPOLOGY))
@@ -131,16 +140,21 @@ def test_update_component_parallelism(chain, heron_sample_jars):
 
 def test_stale_topology_without_execution_state(chain, heron_sample_jars):
     """The trap of a partial kill: the topologies node left without its execution state. submit says it already
-    exists and kill refuses, as Heron does, so only cleaning the znodes gets out of it."""
+    exists; kill goes through with a warning, as Heron lets it, and removes what is left; so does a kill of a
+    topology that is not there at all (aurora job killall exits 0 for a missing job)."""
     ok(chain.heron("submit", LOCATION, str(heron_sample_jars["v1"]), CLASS, TOPOLOGY))
     chain.wait_for(lambda: running_with_plan(chain, "RUNNING"), "the physical plan")
     ok(chain.aurora("job", "killall", JOB_KEY, "--batch-size", "2147483647"))
     chain._read(lambda client: client.delete(f"{chain.state_root}/executionstate/{TOPOLOGY}"))
     again = chain.heron("submit", LOCATION, str(heron_sample_jars["v1"]), CLASS, TOPOLOGY)
     assert again.returncode == 1 and f"Topology '{TOPOLOGY}' already exists" in again.stderr
-    refused = chain.heron("kill", LOCATION, TOPOLOGY)
-    assert refused.returncode == 1 and f"Failed to get execution state for topology {TOPOLOGY}" in refused.stderr
-    assert f"topologies/{TOPOLOGY}" in chain.znodes()
+    cleaned = ok(chain.heron("kill", LOCATION, TOPOLOGY))
+    assert f"Topology execution state for '{TOPOLOGY}' is not found" in cleaned.stderr
+    assert chain.znodes() == []
+    gone = ok(chain.heron("kill", LOCATION, TOPOLOGY))
+    assert f"Topology {TOPOLOGY} does not exist. Cleaned up potential stale state." in gone.stderr
+    refused = chain.heron("activate", LOCATION, TOPOLOGY)
+    assert refused.returncode == 1 and f"Topology '{TOPOLOGY}' does not exist" in refused.stderr
 
 
 def test_health_on_the_http_port_and_the_tmaster_names(chain, heron_sample_jars):
@@ -214,6 +228,198 @@ def test_missing_conf_dir_and_bad_usage(chain, heron_sample_jars):
                          LOCATION, str(heron_sample_jars["v1"]), CLASS, TOPOLOGY)
     assert broken.returncode == 1 and "-Djava.system.class.loader=no.such.Loader" in broken.stderr, broken.stderr
     assert chain.znodes() == []
+
+
+# v1's packing: word (task 1) and count (tasks 2, 3) dealt over containers 1 and 2, as Heron's table shows it.
+SUBMIT_TABLE = """\
+Total number of containers: 2
+Using packing class: org.apache.heron.packing.roundrobin.RoundRobinPacking
+Container 1
+CPU: 3.0, RAM: 4096 MB, Disk: 14336 MB
+====================================================
+| component | task ID | CPU | RAM (MB) | disk (MB) |
+----------------------------------------------------
+|      word |       1 | 1.0 |     1024 |      1024 |
+|     count |       3 | 1.0 |     1024 |      1024 |
+====================================================
+
+Container 2
+CPU: 2.0, RAM: 3072 MB, Disk: 14336 MB
+====================================================
+| component | task ID | CPU | RAM (MB) | disk (MB) |
+----------------------------------------------------
+|     count |       2 | 1.0 |     1024 |      1024 |
+====================================================
+"""
+
+
+def test_submit_dry_run_prints_the_packing_plan_and_writes_nothing(chain, heron_sample_jars):
+    jar = str(heron_sample_jars["v1"])
+    table = ok(chain.heron("submit", "--dry-run", LOCATION, jar, CLASS, TOPOLOGY))
+    assert table.stdout == SUBMIT_TABLE  # not a terminal: Heron's default format is the plain table
+    assert f"Successfully launched topology '{TOPOLOGY}' in dry-run mode" in table.stderr
+    document = json.loads(ok(chain.heron("submit", "--dry-run", "--dry-run-format", "json", LOCATION, jar, CLASS,
+                                         TOPOLOGY)).stdout)
+    assert document["packingClass"] == ROUND_ROBIN and document["topology"] == TOPOLOGY
+    assert [[(c["component"], c["id"]) for c in container["components"]] for container in document["containers"]] \
+        == [[("word", 1), ("count", 3)], [("count", 2)]]
+    assert document["containers"][0]["resources"] == {"cpu": 3.0, "ram": 4 * 1024 ** 3, "disk": 14 * 1024 ** 3}
+    raw = ok(chain.heron("submit", "--dry-run", "--dry-run-format", "raw", LOCATION, jar, CLASS, TOPOLOGY)).stdout
+    assert raw.startswith(f"Packing class: {ROUND_ROBIN}\nTopology: {TOPOLOGY}\nPacking plan:\n{{plan-id: ")
+    assert "{container-id: 2, instances-list: [{component-name: count, task-id: 2, component-index: 0, " \
+           "instance-resource: {cpu: 1.000000, ram: ByteAmount{1.0 GB (1073741824 bytes)}" in raw
+    colored = ok(chain.heron("submit", "--dry-run", "--dry-run-format", "colored_table", LOCATION, jar, CLASS,
+                             TOPOLOGY)).stdout
+    assert "\x1b[1mContainer 1\x1b[0m\n" in colored and "| \x1b[1mcomponent\x1b[0m |" in colored
+    refused = chain.heron("submit", "--dry-run", "--dry-run-format", "yaml", LOCATION, jar, CLASS, TOPOLOGY)
+    assert refused.returncode == 1
+    assert "Invalid dry-run response format: yaml. Available formats: raw, table, colored_table, json" \
+        in refused.stderr
+    assert chain.znodes() == [] and not chain.uploads.exists() and chain.active_tasks(JOB_KEY) == {}
+
+
+def with_containers(chain: Chain, count: int):
+    topology = running_with_plan(chain, "RUNNING")
+    if topology and topology["containers"] == count and len(topology["physical_plan"]["stmgrs"]) == count:
+        return topology
+    return None
+
+
+def test_update_container_number(chain, heron_sample_jars):
+    """Scale up with aurora job add (the new instance's id read from its stderr), scale down with aurora job kill
+    of the containers the new round-robin plan leaves out; the TManager's physical plan follows, the topology runs
+    again afterwards. --dry-run prints both plans and changes nothing."""
+    ok(chain.heron("submit", LOCATION, str(heron_sample_jars["v1"]), CLASS, TOPOLOGY))
+    chain.wait_for(lambda: with_containers(chain, 2), "the physical plan")
+    done = ok(chain.heron("update", LOCATION, TOPOLOGY, "--container-number", "3", "--dry-run",
+                          "--dry-run-format", "json"))
+    new, old = (json.loads(line) for line in done.stdout.splitlines()[1::2])
+    assert done.stdout.splitlines()[::2] == ["New packing plan:", "Old packing plan:"]
+    assert [len(c["components"]) for c in new["containers"]] == [1, 1, 1] and len(old["containers"]) == 2
+    table = ok(chain.heron("update", LOCATION, TOPOLOGY, "--container-number", "3", "--dry-run")).stdout
+    assert "Container 1 MODIFIED\nCPU: 2.0 (-33.33%), RAM: 3072 MB (-25.00%), Disk: 13312 MB (-7.14%)" in table
+    assert "Container 3 NEW\n" in table and "Using repacking class: " + ROUND_ROBIN in table
+    assert chain.info()[0]["containers"] == 2 and chain.active_tasks(JOB_KEY) == {0: "RUNNING", 1: "RUNNING",
+                                                                                  2: "RUNNING"}
+
+    up = ok(chain.heron("update", LOCATION, TOPOLOGY, "--container-number", "3"))
+    assert f"Running aurora job add --wait-until RUNNING {JOB_KEY}/0 1 --verbose" in up.stderr
+    chain.wait_for(lambda: with_containers(chain, 3), "the physical plan over 3 containers")
+    assert chain.active_tasks(JOB_KEY) == {0: "RUNNING", 1: "RUNNING", 2: "RUNNING", 3: "RUNNING"}
+
+    down = ok(chain.heron("update", "--verbose", LOCATION, TOPOLOGY, "--container-number", "1"))
+    assert f"Running aurora job kill {JOB_KEY}/2,3 --verbose --batch-size 2147483647" in down.stderr
+    topology = chain.wait_for(lambda: with_containers(chain, 1), "the physical plan over 1 container")
+    assert topology["instances"] == 3 and chain.active_tasks(JOB_KEY) == {0: "RUNNING", 1: "RUNNING"}
+    for args, message in ((["--container-number", "4"], "More containers (4) allocated than instances (3)."),
+                          (["--container-number", "1"], "Both component parallelism request and container number "
+                                                        "are the same as in the running topology."),
+                          (["--container-number", "two"], "Invalid syntax for container number (value): two")):
+        refused = chain.heron("update", LOCATION, TOPOLOGY, *args)
+        assert refused.returncode == 1 and message in refused.stderr, refused.stderr
+    ok(chain.heron("kill", LOCATION, TOPOLOGY))
+    assert chain.active_tasks(JOB_KEY) == {}
+
+
+def physical_plan(chain: Chain):
+    data = chain._read(lambda client: client.get(f"{chain.state_root}/pplans/{TOPOLOGY}")[0])
+    return messages.decode(messages.message_class("heron.proto.system.PhysicalPlan"), data)
+
+
+def runtime_keys(config) -> dict:
+    return {pair.key: pair.value for pair in config.kvs if pair.key.endswith(":runtime")}
+
+
+def test_update_runtime_config(chain, heron_sample_jars):
+    """--runtime-config goes to the TManager, which records name:runtime in the physical plan's topology or
+    component config; Heron sends it even with --dry-run; the TManager refuses a component the topology lacks."""
+    ok(chain.heron("submit", LOCATION, str(heron_sample_jars["v1"]), CLASS, TOPOLOGY))
+    chain.wait_for(lambda: running_with_plan(chain, "RUNNING"), "the physical plan")
+    done = ok(chain.heron("update", LOCATION, TOPOLOGY, "--runtime-config", "count:tuple.timeout:30",
+                          "--runtime-config", "topology.debug:true"))
+    assert "Runtime config updated" in done.stderr and f"Successfully update topology: {TOPOLOGY}" in done.stderr
+    plan = physical_plan(chain)
+    count = next(bolt.comp for bolt in plan.topology.bolts if bolt.comp.name == "count")
+    assert runtime_keys(count.config) == {"tuple.timeout:runtime": "30"}
+    assert runtime_keys(plan.topology.topology_config) == {"topology.debug:runtime": "true"}
+    assert runtime_keys(plan.topology.spouts[0].comp.config) == {}
+    again = ok(chain.heron("update", "--dry-run", LOCATION, TOPOLOGY, "--runtime-config", "count:tuple.timeout:45"))
+    assert "in dry-run mode" in again.stderr
+    count = next(bolt.comp for bolt in physical_plan(chain).topology.bolts if bolt.comp.name == "count")
+    assert runtime_keys(count.config) == {"tuple.timeout:runtime": "45"}
+    assert chain.info()[0]["state"] == "RUNNING"
+    for args, message in (
+            (["--runtime-config", "nosuch:k:v"], "Non OK HTTP response 400 from TManager for command "
+                                                 "runtime_config/update"),
+            (["--runtime-config", "debug"], "Invalid syntax for runtime config ([component:]<name:value>): debug"),
+            (["--runtime-config", "a:b", "--component-parallelism", "count:3"], "can't be updated at the same time"),
+            ([], "Missing arguments --component-parallelism or --runtime-config or --container-number")):
+        refused = chain.heron("update", LOCATION, TOPOLOGY, *args)
+        assert refused.returncode == 1 and message in refused.stderr, refused.stderr
+    ok(chain.heron("kill", LOCATION, TOPOLOGY))
+
+
+@pytest.fixture
+def s3_chain(request, monkeypatch, s3_server, tmp_path):
+    """The chain with agents that fetch from S3 with the AWS CLI and credentials of their own (the scheduler and
+    its tasks inherit them); the heron CLI stand-in gets none from its environment, only the conf dir's keys."""
+    if not shutil.which("aws"):
+        pytest.fail("the AWS CLI is missing on PATH: scripts/test links it into .cache/agent-bin")
+    agents = {"AWS_ACCESS_KEY_ID": s3_server.access_key, "AWS_SECRET_ACCESS_KEY": s3_server.secret_key,
+              "AWS_DEFAULT_REGION": s3_server.region, "AWS_CONFIG_FILE": str(tmp_path / "no-aws-config"),
+              "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "no-aws-credentials"), "AWS_EC2_METADATA_DISABLED": "true"}
+    for key, value in agents.items():
+        monkeypatch.setenv(key, value)
+    chain = request.getfixturevalue("heron_chain")
+    for key in AWS_AGENT_VARIABLES:
+        chain.env.pop(key)
+    return chain
+
+
+def test_s3_uploader(s3_chain, s3_server, heron_sample_jars):
+    """Heron's S3 layout (<path_prefix>/<topology>/topology.tar.gz, path-style URL the agents fetch with aws s3
+    cp); a refused launch puts the previous package back and the backup is gone afterwards."""
+    chain, client = s3_chain, s3_server.client()
+    bucket = f"heron-{uuid.uuid4().hex[:10]}"
+    client.create_bucket(Bucket=bucket)
+    chain.write_conf_dir(uploader={"s3": {
+        "bucket": bucket, "path_prefix": "topologies/${CLUSTER}", "access_key": s3_server.access_key,
+        "secret_key": s3_server.secret_key, "region": s3_server.region, "endpoint_uri": s3_server.endpoint_url}})
+    key = f"topologies/{CLUSTER}/{TOPOLOGY}/topology.tar.gz"
+
+    def listed() -> list[str]:
+        return sorted(item["Key"] for item in client.list_objects_v2(Bucket=bucket).get("Contents", []))
+
+    done = ok(chain.heron("submit", LOCATION, str(heron_sample_jars["v1"]), CLASS, TOPOLOGY))
+    assert f"Uploaded topology package to {s3_server.endpoint_url}/{bucket}/{key}" in done.stderr
+    chain.wait_for(lambda: running_with_plan(chain, "RUNNING"), "the physical plan")  # the agents fetched it
+    assert listed() == [key]
+    ok(chain.heron("kill", LOCATION, TOPOLOGY))
+    first = client.get_object(Bucket=bucket, Key=key)["Body"].read()
+
+    refused = chain.heron("submit", f"{CLUSTER}/{ROLE}/qa", str(heron_sample_jars["v1"]), CLASS, TOPOLOGY)
+    assert refused.returncode == 1 and "Job environment qa doesn't match" in refused.stderr
+    assert f"Uploaded topology package to {s3_server.endpoint_url}/{bucket}/{key}" in refused.stderr
+    assert client.get_object(Bucket=bucket, Key=key)["Body"].read() == first and listed() == [key]
+    assert chain.znodes() == []
+
+    uploader_yaml = chain.config_path / CLUSTER / "uploader.yaml"
+    settings = yaml.safe_load(uploader_yaml.read_text())
+    del settings["heron.uploader.s3.bucket"]
+    uploader_yaml.write_text(yaml.safe_dump(settings))
+    missing = chain.heron("submit", LOCATION, str(heron_sample_jars["v1"]), CLASS, TOPOLOGY)
+    assert missing.returncode == 1 and "Missing heron.uploader.s3.bucket config value" in missing.stderr
+    assert chain.znodes() == []
+
+
+def test_http_uploader_against_a_server_that_takes_no_upload(chain, heron_sample_jars, http_server):
+    """Heron's HTTP uploader posts the package as the multipart field 'file' and takes the response body as the
+    package's URI, whatever the status. The harness's nginx serves files and takes no upload: its error page is
+    no URI, so the submit fails before any znode is written, as Heron's would."""
+    chain.write_conf_dir(uploader={"http": {"uri": f"{http_server.base_url}/upload"}})
+    done = chain.heron("submit", LOCATION, str(heron_sample_jars["v1"]), CLASS, TOPOLOGY)
+    assert done.returncode == 1 and "Error uploading package to location: " in done.stderr, done.stderr
+    assert "with a body that is not a URI" in done.stderr and chain.znodes() == []
 
 
 def test_version():

@@ -66,20 +66,38 @@ def _config_value(config, key: str, default: str) -> str:
     return next((pair.value for pair in config.kvs if pair.key == key), default)
 
 
-def round_robin_packing(classes: MessageClasses, topology):
-    """RoundRobinPacking with its defaults: instances dealt to containers 1..topology.stmgrs in turn (task ids from
-    1), CPU and RAM per container the sum of its instances' plus the padding, disk the same for every container
-    (the largest container's instances plus the padding). Components are taken in definition order, spouts first
-    (Heron takes them in the order of a hash map, which this stand-in does not imitate)."""
-    containers = int(_config_value(topology.topology_config, STMGRS_KEY, "1"))
+class PackingError(ValueError):
+    """A packing RoundRobinPacking refuses (its messages)."""
+
+
+def component_parallelism(topology) -> dict[str, int]:
+    """Each component's parallelism as the topology's config gives it, spouts first, in definition order."""
+    components = [spout.comp for spout in topology.spouts] + [bolt.comp for bolt in topology.bolts]
+    return {c.name: int(_config_value(c.config, PARALLELISM_KEY, "1")) for c in components}
+
+
+def round_robin_packing(classes: MessageClasses, topology, containers: int | None = None,
+                        parallelism: dict[str, int] | None = None):
+    """RoundRobinPacking with its defaults: instances dealt to containers 1..N in turn (task ids from 1), CPU and
+    RAM per container the sum of its instances' plus the padding, disk the same for every container (the largest
+    container's instances plus the padding). N is ``containers``, else the topology's topology.stmgrs; the
+    parallelism is ``parallelism`` (a repack), else the topology's. Components are taken in definition order,
+    spouts first (Heron takes them in the order of a hash map, which this stand-in does not imitate)."""
+    if containers is None:
+        containers = int(_config_value(topology.topology_config, STMGRS_KEY, "1"))
+    counts = component_parallelism(topology) if parallelism is None else parallelism
+    total = sum(counts.values())
+    if containers < 1:
+        raise PackingError(f"Invlaid number of container: {containers}")  # sic, Heron's spelling
+    if containers > total:
+        raise PackingError(f"More containers ({containers}) allocated than instances ({total}).")
     plan = classes("heron.proto.system.PackingPlan")(id=topology.id)
     container_plans = [plan.container_plans.add(id=index + 1) for index in range(containers)]
-    components = [spout.comp for spout in topology.spouts] + [bolt.comp for bolt in topology.bolts]
     task_id = 1
-    for component in components:
-        for component_index in range(int(_config_value(component.config, PARALLELISM_KEY, "1"))):
+    for name, count in counts.items():
+        for component_index in range(count):
             instance = container_plans[(task_id - 1) % containers].instance_plans.add(
-                component_name=component.name, task_id=task_id, component_index=component_index)
+                component_name=name, task_id=task_id, component_index=component_index)
             instance.resource.cpu, instance.resource.ram, instance.resource.disk = \
                 INSTANCE_CPU, INSTANCE_RAM, INSTANCE_DISK
             task_id += 1

@@ -30,7 +30,7 @@ def topology_view(nodes: TopologyNodes) -> dict:
         **_execution(execution),
         "spouts": [spout.comp.name for spout in definition.spouts] if definition is not None else [],
         "bolts": [bolt.comp.name for bolt in definition.bolts] if definition is not None else [],
-        "component_parallelism": _parallelism(definition),
+        "component_parallelism": _parallelism(definition, packing),
         "containers": _containers(packing, definition),
         "instances": _instances(packing, definition),
         "resources": _resources(packing),
@@ -102,7 +102,9 @@ def _config_value(config: Any, key: str) -> str | None:
     return None
 
 
-def _parallelism(definition: Any) -> dict:
+def _parallelism(definition: Any, packing: Any = None) -> dict:
+    """Each component's parallelism: its instances in the packing plan, which `heron update` rewrites (the
+    topologies node keeps the submitted definition), else its config in the definition."""
     if definition is None:
         return {}
     components = [spout.comp for spout in definition.spouts] + [bolt.comp for bolt in definition.bolts]
@@ -110,6 +112,12 @@ def _parallelism(definition: Any) -> dict:
     for component in components:
         value = _config_value(component.config, PARALLELISM_KEY)
         found[component.name] = int(value) if value is not None and value.isdigit() else None
+    if packing is not None:
+        packed: dict = {}
+        for container in packing.container_plans:
+            for instance in container.instance_plans:
+                packed[instance.component_name] = packed.get(instance.component_name, 0) + 1
+        found.update({name: packed.get(name, 0) for name in found})
     return found
 
 

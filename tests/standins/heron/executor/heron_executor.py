@@ -11,7 +11,10 @@ the conf dir the topology package carries (heron-conf/, in its working directory
   the old flags), takes the registration of the stream manager of every other container on --server-port, then
   writes the physical plan ``pplans/<name>`` from the topology and packing plan znodes; it serves
   ``/activate?topologyid=ID`` and ``/deactivate?topologyid=ID`` on --tmanager-controller-port by rewriting the
-  physical plan's topology state.
+  physical plan's topology state, and ``/runtime_config/update?topologyid=ID&runtime-config=[component:]name:value``
+  (repeatable) by recording ``name:runtime`` in the plan's topology config or in that component's config, as the
+  TManager does. A physical plan rewritten from a new packing plan starts again from the ``topologies`` node's
+  configs, as a TManager restarted by the packing change would.
   A TManager that finds a physical plan already there (it restarted) keeps that plan's topology state.
 - Every other container plays its stream manager: it finds the TManager in ZooKeeper and registers with it, again
   whenever a new TManager registers (a restart of container 0).
@@ -48,6 +51,8 @@ OLD_PORT_FLAGS = ("master-port", "tmaster-controller-port", "tmaster-stats-port"
 TOPOLOGY_FLAGS = ("topology-name", "topology-id", "topology-defn-file", "state-manager-connection",
                   "state-manager-root", "state-manager-config-file", "cluster", "role", "environment")
 STATE_NUMBERS = {"RUNNING": 1, "PAUSED": 2}
+TOPOLOGY_CONFIG_KEY = "_topology_"  # the TManager's name for the topology level of a runtime config
+RUNTIME_SUFFIX = ":runtime"
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -152,13 +157,22 @@ class Container:
         else:
             self.zk.create(self.path("pplans"), plan.SerializeToString(), makepath=True)
 
+    def check_request(self, topology_id: str) -> tuple[int, str] | None:
+        """The TManager controller's checks of every request: this topology's id, a physical plan to act on."""
+        if not topology_id:
+            return 400, "Missing 'topologyid' argument in the request"
+        if topology_id != self.options.topology_id:
+            return 400, "Topology id does not match"
+        if not self.zk.exists(self.path("pplans")):
+            return 500, "Tmanager still not initialized (physical plan is not available)"
+        return None
+
     def set_state(self, topology_id: str, wanted: str) -> tuple[int, str]:
         """Activate or deactivate as the TManager does: only from the other state, only for its topology id."""
-        if topology_id != self.options.topology_id:
-            return 400, "Wrong topology id"
         with self.lock:
-            if not self.zk.exists(self.path("pplans")):
-                return 500, "Topology is not yet ready: no physical plan"
+            refused = self.check_request(topology_id)
+            if refused:
+                return refused
             plan = self.read("pplans", "heron.proto.system.PhysicalPlan")
             current = messages.state_name(plan.topology.state)
             if current == wanted:
@@ -166,6 +180,38 @@ class Container:
             plan.topology.state = STATE_NUMBERS[wanted]
             self.zk.set(self.path("pplans"), plan.SerializeToString())
         return 200, f"Topology {'activated' if wanted == 'RUNNING' else 'deactivated'}"
+
+    def update_runtime_config(self, topology_id: str, items: list[str]) -> tuple[int, str]:
+        """``runtime_config/update``: each ``[component:]name:value`` is recorded as the key ``name:runtime`` in the
+        physical plan's topology config (no component) or in the component's config, its value replaced when the
+        key is there already, as the TManager's TopologyConfigHelper does; a component the topology lacks is
+        refused before anything changes."""
+        with self.lock:
+            refused = self.check_request(topology_id)
+            if refused:
+                return refused
+            if not items:
+                return 400, "No runtime config is found. Usage: runtime-config=[COMPONENT:]<CONFIG>:<VALUE>."
+            updates: dict[str | None, dict[str, str]] = {}
+            for item in items:
+                segments = item.split(":")
+                if len(segments) not in (2, 3):
+                    return 400, ("Failed to parse runtime configs. Possibly bad format. The expected format is "
+                                 "[COMPONENT:]<CONFIG>:<VALUE>.")
+                component = segments[0] if len(segments) == 3 and segments[0] != TOPOLOGY_CONFIG_KEY else None
+                updates.setdefault(component, {})[segments[-2] + RUNTIME_SUFFIX] = segments[-1]
+            plan = self.read("pplans", "heron.proto.system.PhysicalPlan")
+            topology = plan.topology
+            components = [spout.comp for spout in topology.spouts] + [bolt.comp for bolt in topology.bolts]
+            if set(updates) - {None} - {component.name for component in components}:
+                return 400, "Failed to validate runtime configs"
+            for name, values in updates.items():
+                configs = [topology.topology_config] if name is None else \
+                    [component.config for component in components if component.name == name]
+                for config in configs:
+                    set_config_values(config, values)
+            self.zk.set(self.path("pplans"), plan.SerializeToString())
+        return 200, "Runtime config updated"
 
     # --- other containers: a stream manager -----------------------------------------------------------
     def follow_tmanager(self) -> None:
@@ -191,6 +237,16 @@ class Container:
             except OSError:
                 time.sleep(1)
         print(f"could not register with the TManager at {location.host}:{location.server_port}", file=sys.stderr)
+
+
+def set_config_values(config, values: dict[str, str]) -> None:
+    """Replace the value of each key the config has, append the others."""
+    remaining = dict(values)
+    for pair in config.kvs:
+        if pair.key in remaining:
+            pair.value = remaining.pop(pair.key)
+    for key, value in remaining.items():
+        config.kvs.add(key=key, value=value)
 
 
 def serve(port_number: int, handle) -> ThreadingHTTPServer:
@@ -232,10 +288,13 @@ def main(argv: list[str]) -> int:
     serve(options.shell_port, lambda method, path, query, body: (200, "ok") if path == "/health" else (404, ""))
     if options.shard == 0:
         def controller(method, path, query, body):
+            topology_id = (query.get("topologyid") or [""])[0]
+            if path == "/runtime_config/update":
+                return container.update_runtime_config(topology_id, query.get("runtime-config") or [])
             wanted = {"/activate": "RUNNING", "/deactivate": "PAUSED"}.get(path)
             if wanted is None:
                 return 404, "Not found"
-            return container.set_state((query.get("topologyid") or [""])[0], wanted)
+            return container.set_state(topology_id, wanted)
 
         def registration(method, path, query, body):
             if method != "POST" or path != "/register":

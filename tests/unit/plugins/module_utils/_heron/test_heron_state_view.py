@@ -65,3 +65,17 @@ def test_decode_refuses_a_message_without_its_required_fields():
     with pytest.raises(DecodeError) as caught:
         decode(messages.ExecutionState, partial)
     assert "topology_id" in str(caught.value)
+
+
+def test_parallelism_is_the_packing_plans_after_an_update():
+    """heron update rewrites the packing plan only; the definition keeps the parallelism it was submitted with."""
+    nodes = TopologyNodes("wc")
+    nodes.found["topologies"] = _topology("wc-1")  # word: 3 in its config
+    packing = messages.PackingPlan(id="p")
+    container = packing.container_plans.add(id=1)
+    container.requiredResource.cpu, container.requiredResource.ram, container.requiredResource.disk = 1, 1, 1
+    for index in range(5):
+        instance = container.instance_plans.add(component_name="word", task_id=index, component_index=index)
+        instance.resource.cpu, instance.resource.ram, instance.resource.disk = 1, 1, 1
+    nodes.found["packingplans"] = packing
+    assert topology_view(nodes)["component_parallelism"] == {"word": 5}

@@ -40,7 +40,13 @@ def deployed(state: int = RUNNING, record=V1, topology_id: str = "wc-1", tasks=N
     bolt.comp.name = "count"
     bolt.comp.config.kvs.add(key="topology.component.parallelism", value=str(parallelism))
     nodes.found["topologies"] = topology
-    nodes.found["packingplans"] = messages.PackingPlan(id="p")
+    packing = messages.PackingPlan(id="p")
+    container = packing.container_plans.add(id=1)
+    container.requiredResource.cpu, container.requiredResource.ram, container.requiredResource.disk = 1, 1, 1
+    for index in range(parallelism):
+        instance = container.instance_plans.add(component_name="count", task_id=index, component_index=index)
+        instance.resource.cpu, instance.resource.ram, instance.resource.disk = 1, 1, 1
+    nodes.found["packingplans"] = packing
     nodes.found["executionstate"] = messages.ExecutionState(topology_name="wc", topology_id=topology_id, cluster="c",
                                                             environ=environment, role="r")
     nodes.found["schedulers"] = messages.SchedulerLocation(topology_name="wc", http_endpoint="x")
