@@ -91,6 +91,12 @@ class Chain:
             client.stop()
             client.close()
 
+    def forget_fingerprints(self) -> None:
+        """Remove heron_topology's records of this cluster: they live outside the chain's own state root, at a path
+        every chain on the session's ZooKeeper shares."""
+        self._read(lambda client: client.delete(f"/heron-aurora/{CLUSTER}", recursive=True)
+                   if client.exists(f"/heron-aurora/{CLUSTER}") else None)
+
     def directories(self) -> list[str]:
         return self._read(lambda client: sorted(client.get_children(self.state_root)))
 

@@ -59,7 +59,7 @@ def heron_znodes(zookeeper):
 
 
 @pytest.fixture
-def heron_chain(tmp_path, zookeeper, make_aurora_scheduler, run_module, heron_sample_jars, monkeypatch) -> Chain:
+def heron_chain(tmp_path, zookeeper, make_aurora_scheduler, run_module, heron_sample_jars, monkeypatch):
     """A Chain (chain.py) with its conf dir written (local-FS uploads), on a stand-in scheduler of its own that runs
     the tasks' processes; the agents' ``hdfs`` (the harness's FsShell) is on that scheduler's PATH."""
     monkeypatch.setenv("PATH", f"{HDFS_COMMAND.parent}{os.pathsep}{os.environ['PATH']}")
@@ -67,4 +67,5 @@ def heron_chain(tmp_path, zookeeper, make_aurora_scheduler, run_module, heron_sa
                                       run_processes=True)
     chain = Chain(tmp_path / "heron-chain", zookeeper.hosts, scheduler, run_module)
     chain.write_conf_dir()
-    return chain
+    yield chain
+    chain.forget_fingerprints()

@@ -221,16 +221,15 @@ class TopologyLifecycle:
                            f"{failure}", state=restored.state, rolled_back=True, topology_id=restored.topology_id)
 
     def _clean(self, observed: Observed) -> None:
-        """Remove a topology whatever is left of it: `heron kill` when Heron can, else its Aurora job and then
-        Heron's nodes of this topology (and no other)."""
+        """Remove a topology whatever is left of it: `heron kill` (Heron lets a kill through on partial state), and
+        when that fails, its Aurora job and then Heron's nodes of this topology (and no other)."""
         request = self.request
-        if observed.killable:
-            try:
-                self.cli.kill(request.name)
-                return
-            except CommandFailed as exc:
-                self.warnings.append(f"heron kill could not remove the stale topology, so its nodes are removed "
-                                     f"directly: {exc}")
+        try:
+            self.cli.kill(request.name)
+            return
+        except CommandFailed as exc:
+            self.warnings.append(f"heron kill could not remove the stale topology, so its Aurora job and nodes are "
+                                 f"removed directly: {exc}")
         tasks = observed.aurora_tasks
         if tasks is None:
             tasks = self.aurora.active_tasks(request.job_key)

@@ -52,7 +52,7 @@ class Observed:
 
     @property
     def killable(self) -> bool:
-        """Whether `heron kill` can remove it: Heron needs the topology and its execution state."""
+        """Whether it is a whole deployment to kill (its definition and execution state are there)."""
         return self.submitted and "executionstate" in self.nodes.found
 
     @property
