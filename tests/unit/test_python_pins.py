@@ -1,6 +1,7 @@
 """requirements.txt is the one source of the Python pins. Everything else that names a version says the same:
-the aurora_client role (defaults, argument spec, the Kerberos extra) and the `requirements:` of every module and doc
-fragment. An optional package is pinned in requirements.txt on a line `# optional: NAME>=VERSION`, which pip skips.
+the aurora_client and heron_cli roles (defaults, argument spec, the Kerberos extra) and the `requirements:` of every
+module and doc fragment. An optional package is pinned in requirements.txt on a line `# optional: NAME>=VERSION`,
+which pip skips.
 
 Plain pytest on the files as text (no Ansible, no harness), so that it also runs under `ansible-test units`."""
 
@@ -14,7 +15,8 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-ROLE = ROOT / "roles" / "aurora_client"
+# Each role that installs Python packages: the variable that lists them.
+ROLE_PACKAGES = {"aurora_client": "aurora_client_python_packages", "heron_cli": "heron_cli_python_packages"}
 # NAME, then an optional version specifier (>=1.2, ==1.2, >=1,<2, ...), then an optional remark in parentheses.
 REQUIREMENT = re.compile(r"(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(?P<specifier>[<>=!~][^()]*?)?\s*(?:\(.*\))?")
 OPTIONAL = re.compile(r"#\s*optional:\s*(?P<requirement>.+)")
@@ -76,13 +78,16 @@ def documented_requirements() -> list[tuple[str, str]]:
 
 
 def role_requirements() -> list[tuple[str, str]]:
-    defaults = yaml.safe_load((ROLE / "defaults" / "main.yml").read_text())
-    specs = yaml.safe_load((ROLE / "meta" / "argument_specs.yml").read_text())
-    role_vars = yaml.safe_load((ROLE / "vars" / "main.yml").read_text())
-    spec_default = specs["argument_specs"]["main"]["options"]["aurora_client_python_packages"]["default"]
-    return ([("roles/aurora_client/defaults/main.yml", entry) for entry in defaults["aurora_client_python_packages"]]
-            + [("roles/aurora_client/meta/argument_specs.yml", entry) for entry in spec_default]
-            + [("roles/aurora_client/vars/main.yml", role_vars["aurora_client_kerberos_package"])])
+    found = []
+    for role, variable in ROLE_PACKAGES.items():
+        folder = ROOT / "roles" / role
+        defaults = yaml.safe_load((folder / "defaults" / "main.yml").read_text())
+        specs = yaml.safe_load((folder / "meta" / "argument_specs.yml").read_text())
+        spec_default = specs["argument_specs"]["main"]["options"][variable]["default"]
+        found += [(f"roles/{role}/defaults/main.yml", entry) for entry in defaults[variable]]
+        found += [(f"roles/{role}/meta/argument_specs.yml", entry) for entry in spec_default]
+    role_vars = yaml.safe_load((ROOT / "roles" / "aurora_client" / "vars" / "main.yml").read_text())
+    return found + [("roles/aurora_client/vars/main.yml", role_vars["aurora_client_kerberos_package"])]
 
 
 def check(where: str, requirement: str, pinned: dict[str, str] | None = None) -> None:
@@ -100,21 +105,25 @@ def test_documented_requirements_carry_the_pins_of_requirements_txt(where, requi
 
 
 @pytest.mark.parametrize(("where", "requirement"), role_requirements())
-def test_the_aurora_client_role_installs_the_pins_of_requirements_txt(where, requirement):
+def test_the_roles_install_the_pins_of_requirements_txt(where, requirement):
     check(where, requirement)
 
 
-def test_the_role_defaults_and_its_argument_spec_list_the_same_packages():
+@pytest.mark.parametrize("role", sorted(ROLE_PACKAGES))
+def test_the_role_defaults_and_its_argument_spec_list_the_same_packages(role):
     by_file: dict[str, list[str]] = {}
     for where, requirement in role_requirements():
         by_file.setdefault(where, []).append(requirement)
-    assert by_file["roles/aurora_client/defaults/main.yml"] == by_file["roles/aurora_client/meta/argument_specs.yml"]
+    assert by_file[f"roles/{role}/defaults/main.yml"] == by_file[f"roles/{role}/meta/argument_specs.yml"]
 
 
 def test_the_checks_find_what_they_check():
     """A parser that found nothing would pass every check above."""
     assert {"boto3", "kazoo", "thriftpy2", "requests-kerberos"} <= set(PINS)
     assert len(documented_requirements()) >= 6 and len(role_requirements()) >= 5
+    files = {where for where, requirement in role_requirements()}
+    spec_files = ("defaults/main.yml", "meta/argument_specs.yml")
+    assert files >= {f"roles/{role}/{name}" for role in ROLE_PACKAGES for name in spec_files}
 
 
 @pytest.mark.parametrize(("requirement", "fails"), [
