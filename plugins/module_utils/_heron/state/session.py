@@ -83,9 +83,6 @@ class ZooKeeperSession:
         except NodeExistsError:
             self._wait(self._client.set_async(path, data), "write", path)
 
-    def exists(self, path: str) -> bool:
-        return self._wait(self._client.exists_async(path), "check", path) is not None
-
     def acl(self, path: str) -> list[tuple[str, str, int]] | None:
         """The node's ACL as (scheme, id, permission bits) entries; None when there is no node."""
         try:
