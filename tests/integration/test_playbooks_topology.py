@@ -102,3 +102,10 @@ def test_missing_inputs_fail_before_anything_runs(tmp_path):
     assert "missing required arguments: topology_class, topology_file" in failed.stdout, failed.stdout[-3000:]
     assert "topology_state" in failed.stdout and "running, paused" in failed.stdout
     assert "TASK [Deploy the topology with heron_topology]" not in failed.stdout
+
+    bad_properties = run_playbook(PLAYBOOKS / "submit_topology.yml", {
+        "topology_name": NAME, "topology_file": "/nowhere.jar", "topology_class": "x.Y", "heron_cluster": CLUSTER,
+        "topology_config_properties": "heron.ok=1\nno equals sign here\n"}, inventory=inventory_file)
+    assert bad_properties.returncode != 0
+    assert "one KEY=VALUE per line; not ['no equals sign here']" in bad_properties.stdout, bad_properties.stdout[-3000:]
+    assert "TASK [Deploy the topology with heron_topology]" not in bad_properties.stdout
