@@ -116,7 +116,7 @@ fetch_commands:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.heron.aurora.plugins.module_utils._ansible.heron_config import fail_from
+from ansible_collections.heron.aurora.plugins.module_utils._ansible.heron_errors import fail_from
 from ansible_collections.heron.aurora.plugins.module_utils._heron.config import conf_dir
 
 

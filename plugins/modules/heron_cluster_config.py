@@ -21,8 +21,8 @@ description:
     backticks and semicolons in a URI are taken literally and never run.
   - The executor's flags follow O(heron_version). Releases from 0.20.3 take the tmanager names and earlier ones the
     tmaster names. Releases before 0.17.6 get the C(com.twitter.heron) class names.
-  - Everything is validated before a file is put in place. The files are written to a temporary directory, and
-    C(heron.aurora) is loaded there with the collection's Aurora config loader and every binding Heron passes. It
+  - Everything is validated before a file is put in place. C(heron.aurora) is written to a temporary directory and
+    loaded there with the collection's Aurora config loader and every binding Heron passes. It
     must give exactly one service job of the cluster, with one instance per Heron container
     (C(instances = '{{NUM_CONTAINERS}}')), whose processes run in Heron's order and whose executor gets its shard
     (C(--shard={{mesos.instance}})), Heron's C({{TOPOLOGY_ARGUMENTS}}) and every port this release needs. Every
@@ -585,7 +585,7 @@ fetch_commands:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.heron.aurora.plugins.module_utils._ansible.heron_config import fail_from
+from ansible_collections.heron.aurora.plugins.module_utils._ansible.heron_errors import fail_from
 from ansible_collections.heron.aurora.plugins.module_utils._heron.config import conf_dir
 from ansible_collections.heron.aurora.plugins.module_utils._heron.config import options as conf_options
 

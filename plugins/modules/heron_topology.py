@@ -332,13 +332,17 @@ from ansible_collections.heron.aurora.plugins.module_utils._aurora.module import
     connection_options,
 )
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.module import fail_from as fail_from_aurora
+from ansible_collections.heron.aurora.plugins.module_utils._common.seconds import seconds_error
 from ansible_collections.heron.aurora.plugins.module_utils._heron.cli.heron import HeronCli
 from ansible_collections.heron.aurora.plugins.module_utils._heron.cli.runner import CommandError
 from ansible_collections.heron.aurora.plugins.module_utils._heron.errors import HeronError
 from ansible_collections.heron.aurora.plugins.module_utils._heron.state.session import zookeeper_session
 from ansible_collections.heron.aurora.plugins.module_utils._heron.topology.aurora_jobs import TopologyJobs
 from ansible_collections.heron.aurora.plugins.module_utils._heron.topology.errors import TopologyError
-from ansible_collections.heron.aurora.plugins.module_utils._heron.topology.lifecycle import TopologyLifecycle
+from ansible_collections.heron.aurora.plugins.module_utils._heron.topology.lifecycle import (
+    TopologyLifecycle,
+    desired_fingerprint,
+)
 from ansible_collections.heron.aurora.plugins.module_utils._heron.topology.packages import PackageStore
 from ansible_collections.heron.aurora.plugins.module_utils._heron.topology.request import TopologyRequest
 from ansible_collections.heron.aurora.plugins.module_utils._storage.retry import Deadline
@@ -389,6 +393,13 @@ def topology_request(params: dict) -> TopologyRequest:
         wait=params["wait"], wait_timeout=params["wait_timeout"])
 
 
+def check_timeouts(params: dict) -> None:
+    for option in ("cli_timeout", "package_timeout"):
+        problem = seconds_error(option, params[option])
+        if problem:
+            raise HeronError(problem, option=option)
+
+
 def heron_cli_factory(module: AnsibleModule, request: TopologyRequest):
     params = module.params
 
@@ -397,8 +408,6 @@ def heron_cli_factory(module: AnsibleModule, request: TopologyRequest):
         if not executable:
             raise HeronError("the heron command is not on PATH: install the Heron client (role heron.aurora.heron_cli) "
                              "or set heron_cli to its path", option="heron_cli")
-        if params["cli_timeout"] <= 0:
-            raise HeronError("cli_timeout must be a positive number of seconds", option="cli_timeout")
         return HeronCli(executable, params["config_path"], request.cluster, request.role, request.environment,
                         timeout=params["cli_timeout"])
 
@@ -419,8 +428,6 @@ def package_store(module: AnsibleModule) -> PackageStore | None:
     params = module.params
     if not params["package_store"]:
         return None
-    if params["package_timeout"] <= 0:
-        raise HeronError("package_timeout must be a positive number of seconds", option="package_timeout")
     store_params = dict(params, owner=None, group=None, mode=None)
     return PackageStore(params["package_store"],
                         lambda location: build_backend(location, store_params, Deadline(params["package_timeout"])))
@@ -434,10 +441,12 @@ def main() -> None:
     try:
         request = topology_request(module.params)
         request.validate()
+        check_timeouts(module.params)
+        desired = desired_fingerprint(request)
         packages = package_store(module)
         options = zookeeper_options(module.params)
         with zookeeper_session(options) as session:
-            lifecycle = TopologyLifecycle(request, session, options.root, heron_cli_factory(module, request),
+            lifecycle = TopologyLifecycle(request, desired, session, options.root, heron_cli_factory(module, request),
                                           topology_jobs(module, request), packages, check_mode=module.check_mode)
             result = lifecycle.run()
     except AuroraError as error:

@@ -288,6 +288,7 @@ from ansible_collections.heron.aurora.plugins.module_utils._ansible.storage impo
     S3_ARGUMENT_SPEC,
     build_backend,
 )
+from ansible_collections.heron.aurora.plugins.module_utils._common.seconds import seconds_error
 from ansible_collections.heron.aurora.plugins.module_utils._storage.base import StorageBackend
 from ansible_collections.heron.aurora.plugins.module_utils._storage.errors import MissingLibrary, StorageError
 from ansible_collections.heron.aurora.plugins.module_utils._storage.hashing import SourceDigest, SourceFile
@@ -337,8 +338,9 @@ def main() -> None:
                                 if spec.get(name, {}).get("no_log") and isinstance(value, str) and value.strip())
     for url in [params["dest"], params["endpoint_url"]] + list(params["namenode_url"] or []):
         module.no_log_values.update(embedded_credentials(url))
-    if params["timeout"] <= 0:
-        module.fail_json(msg="timeout must be a positive number of seconds", option="timeout")
+    timeout_error = seconds_error("timeout", params["timeout"])
+    if timeout_error:
+        module.fail_json(msg=timeout_error, option="timeout")
     options = SyncOptions(overwrite=params["overwrite"], versioned=params["versioned"], keep=params["keep"],
                           digest_length=params["version_digest_length"], grace_period=params["grace_period"])
     backend = None

@@ -261,3 +261,16 @@ def test_an_ensemble_with_one_node_down_serves_and_quorum_lost_fails_in_time(
     lost = topology(chain, heron_sample_jars, state="paused", zk_timeout=3)
     assert lost["failed"] and ensemble.hosts in lost["msg"] and lost["commands"] == [], lost
     assert time.monotonic() - started < 60
+
+
+def test_a_wait_that_times_out_says_what_is_missing(chain, heron_sample_jars):
+    ok(topology(chain, heron_sample_jars, wait=True))
+    # A TManager that lost its ZooKeeper session: its ephemeral location is gone, and the restart of container 1
+    # does not bring it back (only container 0 runs the TManager).
+    delete_node(chain, f"{chain.state_root}/tmanagers/{NAME}")
+    started = time.monotonic()
+    failed = topology(chain, heron_sample_jars, state="restarted", container=1, wait=True, wait_timeout=5)
+    assert failed["failed"] and failed["error_type"] == "TopologyNotReady", failed
+    assert "no TManager location" in failed["msg"] and "Aurora tasks: 0: RUNNING" in failed["msg"]
+    assert failed["missing"] == ["no TManager location (container 0 has not registered its TManager)"]
+    assert heron_verbs(failed) == ["restart"] and time.monotonic() - started < 60

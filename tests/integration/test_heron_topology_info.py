@@ -185,6 +185,74 @@ def test_fingerprint_is_reported(run_module, heron_znodes, heron_definition, zoo
         heron_znodes.client.delete(fingerprint_path("devcluster", "heron", "devel", "WordCount"))
 
 
+class RecordingClient:
+    """A started KazooClient whose read requests and the waits for their answers are logged in order."""
+
+    def __init__(self, client: KazooClient) -> None:
+        self.client = client
+        self.log: list[tuple[str, str]] = []
+
+    def get_async(self, path):
+        return self._recorded(self.client.get_async, path)
+
+    def get_children_async(self, path):
+        return self._recorded(self.client.get_children_async, path)
+
+    def _recorded(self, request, path):
+        self.log.append(("send", path))
+        result = request(path)
+        answer = result.get
+
+        def get(*args, **kwargs):
+            self.log.append(("wait", path))
+            return answer(*args, **kwargs)
+
+        result.get = get
+        return result
+
+    def round_trips(self) -> list[list[str]]:
+        """The paths asked for in each batch: requests sent before the first wait for any of them."""
+        batches: list[list[str]] = []
+        previous = "wait"
+        for event, path in self.log:
+            if event == "send":
+                if previous == "wait":
+                    batches.append([])
+                batches[-1].append(path)
+            previous = event
+        return batches
+
+
+def test_a_topologys_znodes_are_read_in_two_round_trips(heron_znodes, heron_definition, zookeeper):
+    from ansible_collections.heron.aurora.plugins.module_utils._heron.state.reader import MESSAGES, HeronState
+    from ansible_collections.heron.aurora.plugins.module_utils._heron.state.session import ZooKeeperSession
+
+    classes = znodes.our_classes
+    for name in ("WordCount", "WordCount2"):
+        heron_znodes.submit(znodes.submission(classes, heron_definition(name=name)))
+    client = KazooClient(hosts=zookeeper.hosts, timeout=10)
+    client.start(timeout=30)
+    try:
+        recording = RecordingClient(client)
+        state = HeronState(ZooKeeperSession(recording, ZooKeeperOptions(hosts=zookeeper.hosts)), heron_znodes.root)
+        assert state.topology_names() == ["WordCount", "WordCount2"]
+        assert recording.round_trips() == [[state.path(directory) for directory in MESSAGES]]
+        recording.log.clear()
+        topologies = state.read_many(["WordCount", "WordCount2"])
+        directories, fingerprints = recording.round_trips()
+        assert directories == [state.path(directory, name) for name in ("WordCount", "WordCount2")
+                               for directory in MESSAGES]
+        assert fingerprints == [fingerprint_path("devcluster", "heron", "devel", name)
+                                for name in ("WordCount", "WordCount2")]
+        assert [sorted(nodes.found) for nodes in topologies] == [
+            ["executionstate", "packingplans", "schedulers", "topologies"]] * 2
+        assert [nodes.fingerprint for nodes in topologies] == [None, None]
+        assert state.read("WordCount2").found.keys() == topologies[1].found.keys()
+    finally:
+        client.stop()
+        client.close()
+
+
 def test_connection_from_the_clusters_statemgr_yaml(run_module, heron_znodes, heron_definition, tmp_path, zookeeper):
     sub = znodes.submission(znodes.our_classes, heron_definition())
     heron_znodes.submit(sub)

@@ -22,6 +22,7 @@ from harness.collection import play_recap, run_playbook
 from standins.heron.installer import build_installer
 
 PLAYBOOK = Path(__file__).parent / "playbooks" / "heron_cli.yml"
+INSTALL_STEP = Path(__file__).resolve().parents[2] / "roles" / "heron_cli" / "files" / "heron_cli_install.py"
 OLD, NEW = "0.20.5-incubating", "0.20.6-incubating"
 CLUSTER = "sandbox"
 
@@ -93,6 +94,7 @@ def test_user_install_from_a_controller_file_with_libraries_and_aurora_command(t
 
     assert succeeded(play(variables, home))["changed"] > 0
     assert succeeded(play(variables, home))["changed"] == 0
+    assert succeeded(play(variables, home, check_mode=True))["changed"] == 0
 
     assert (home / "bin" / "heron").resolve() == home / ".heron" / "bin" / "heron"
     assert installed_version(home) == OLD
@@ -191,3 +193,36 @@ def test_a_wrong_or_missing_variable_fails_at_role_start(home, installers, chang
     assert message in result.stdout, result.stdout[-3000:]
     assert play_recap(result.stdout)["ok"] == 0, "it fails at the first task"
     assert not (home / ".heron").exists() and not (home / "bin").exists() and not (home / ".cache").exists()
+
+
+def run_install_step(home: Path, installer: Path, version: str, **env) -> subprocess.CompletedProcess:
+    """The role's install step as the role runs it, without Ansible."""
+    return subprocess.run([sys.executable, str(INSTALL_STEP), f"--installer={installer}",  # noqa: S603 - no shell
+                           "--flag=--user", f"--version={version}"], capture_output=True, text=True, timeout=120,
+                          env={"HOME": str(home), "PATH": "/usr/bin:/bin", **env}, check=False)
+
+
+def test_the_install_step_puts_the_previous_install_back_and_recovers_an_interrupted_run(home, installers):
+    assert run_install_step(home, installers[OLD], OLD).returncode == 0
+    note = home / ".heron" / "conf" / "mine" / "notes.txt"
+    note.parent.mkdir(parents=True)
+    note.write_text("mine\n")
+
+    for env, version, problem in (({"JAVA_HOME": str(home / "no-java")}, NEW, "exited with 1"),
+                                  ({}, "0.20.7-incubating", f"installed version {NEW}")):
+        failed = run_install_step(home, installers[NEW], version, **env)
+        assert failed.returncode == 1 and problem in failed.stderr, failed.stderr
+        assert "the previous install is back in place" in failed.stderr
+        assert installed_version(home) == OLD and note.read_text() == "mine\n"
+
+    # A run cut short after the rename leaves the previous tree aside: the next run renames it back first.
+    previous = home / ".heron.heron-aurora-previous"
+    (home / ".heron").rename(previous)
+    assert run_install_step(home, installers[NEW], NEW).returncode == 0
+    assert installed_version(home) == NEW and note.read_text() == "mine\n" and not previous.exists()
+
+    # Both trees there: the step cannot tell which one holds what, so it stops and names both.
+    previous.mkdir()
+    refused = run_install_step(home, installers[OLD], OLD)
+    assert refused.returncode == 1 and str(previous) in refused.stderr and str(home / ".heron") in refused.stderr
+    assert installed_version(home) == NEW and previous.exists()

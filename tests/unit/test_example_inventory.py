@@ -1,7 +1,8 @@
 """inventories/example stays usable: ansible-inventory parses it into the groups the playbooks target, its ZooKeeper
 ids are unique, and every variable it sets (group_vars, host_vars and the hosts' own in hosts.yml) is an option of
-one of the collection's roles, with keys its argument spec knows, or one of Ansible's connection variables. A role
-variable renamed or removed therefore fails here instead of being silently ignored by the example."""
+one of the collection's roles, with keys its argument spec knows and a value of its type, or one of Ansible's
+connection variables. A role variable renamed or removed therefore fails here instead of being silently ignored by
+the example."""
 
 from __future__ import annotations
 
@@ -60,6 +61,30 @@ def variable_sources() -> dict[str, dict]:
     return sources
 
 
+# Python types of literal values for each argument spec type; a Jinja2 expression is left to Ansible.
+SPEC_TYPES = {"str": (str,), "path": (str,), "int": (int,), "bool": (bool,), "list": (list,), "dict": (dict,),
+              "float": (int, float), "raw": (object,)}
+
+
+def wrong_types(value, option: dict, where: str) -> list[str]:
+    """Literal values whose type is not the option's, recursively through suboptions and list elements."""
+    if isinstance(value, str) and "{{" in value:
+        return []
+    expected = SPEC_TYPES[option.get("type", "str")]
+    if not isinstance(value, expected) or (isinstance(value, bool) and bool not in expected and object not in expected):
+        return [f"{where}={value!r} (not {option.get('type', 'str')})"]
+    found = []
+    if isinstance(value, list) and option.get("elements"):
+        element = {"type": option["elements"], "options": option.get("options")}
+        for index, item in enumerate(value):
+            found += wrong_types(item, element, f"{where}[{index}]")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if key in (option.get("options") or {}):
+                found += wrong_types(item, option["options"][key], f"{where}.{key}")
+    return found
+
+
 def unknown_keys(value, option: dict, where: str) -> list[str]:
     """Keys of a dict value that the option's suboptions do not name, recursively."""
     suboptions = option.get("options")
@@ -93,6 +118,10 @@ def test_the_checks_find_what_they_check():
     assert {"zookeeper_id", "heron_cli_version", "binary_host_core_src", "aurora_client_clusters"} <= set(
         name for variables in sources.values() for name in variables)
     assert unknown_keys({"cluster": "x", "bogus": 1}, role_options()["heron_cli_cluster_config"], "v") == ["v.bogus"]
+    assert wrong_types(0, role_options()["heron_cli_installer_sha256"], "s") == ["s=0 (not str)"]
+    assert wrong_types(True, role_options()["zookeeper_id"], "z") == ["z=True (not int)"]
+    assert wrong_types({"cluster": 1}, role_options()["heron_cli_cluster_config"], "c") == ["c.cluster=1 (not str)"]
+    assert wrong_types(["a", 1], role_options()["heron_cli_packages"], "p") == ["p[1]=1 (not str)"]
 
 
 @pytest.mark.parametrize("where", sorted(variable_sources()))
@@ -104,3 +133,6 @@ def test_every_variable_is_a_role_option(where):
     bad_keys = [key for name, value in variables.items() if name in options
                 for key in unknown_keys(value, options[name], name)]
     assert not bad_keys, f"inventories/example/{where}: {bad_keys} are not in the roles' argument specs"
+    bad_values = [problem for name, value in variables.items() if name in options
+                  for problem in wrong_types(value, options[name], name)]
+    assert not bad_values, f"inventories/example/{where}: {bad_values}"

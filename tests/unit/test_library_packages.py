@@ -1,4 +1,4 @@
-"""The library packages of module_utils (_storage, _aurora, _heron) import nothing of Ansible, as
+"""The library packages of module_utils (_common, _storage, _aurora, _heron) import nothing of Ansible, as
 docs/architecture.md says: every one of their modules imports in a Python where `ansible` cannot be imported.
 
 The Ansible glue lives in plugins/module_utils/_ansible/. The two glue modules still inside _aurora move out with the
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 MODULE_UTILS = Path(__file__).resolve().parents[2] / "plugins" / "module_utils"
-LIBRARIES = ("_storage", "_aurora", "_heron")
+LIBRARIES = ("_common", "_storage", "_aurora", "_heron")
 GLUE_STILL_IN_AURORA = {"_aurora.module", "_aurora.job_state"}
 
 # Runs in a child Python: refuse every import of `ansible`, then import each module named on the command line.

@@ -1,24 +1,18 @@
 # -*- coding: utf-8 -*-
 # Copyright: heron.aurora contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What the heron_* modules share about Heron's state: the ZooKeeper options (doc fragment heron.aurora._zookeeper)
-and the errors of module_utils._heron turned into fail_json results."""
+"""What the heron_* modules share about Heron's state: the ZooKeeper options (doc fragment heron.aurora._zookeeper),
+and fail_from (of heron_errors, the one for every heron_* module) for the errors of module_utils._heron."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from ansible.module_utils.basic import missing_required_lib
-
-from ansible_collections.heron.aurora.plugins.module_utils._heron.errors import HeronError, HeronMissingLibrary
+from ansible_collections.heron.aurora.plugins.module_utils._ansible.heron_errors import fail_from
+from ansible_collections.heron.aurora.plugins.module_utils._common.seconds import seconds_error
+from ansible_collections.heron.aurora.plugins.module_utils._heron.errors import HeronError
 from ansible_collections.heron.aurora.plugins.module_utils._heron.state import statemgr
 from ansible_collections.heron.aurora.plugins.module_utils._heron.state.session import DEFAULT_TIMEOUT, ZooKeeperOptions
 
-LIBRARY_URLS = {
-    "kazoo": "https://pypi.org/project/kazoo/",
-    "protobuf": "https://pypi.org/project/protobuf/",
-    "PyYAML": "https://pypi.org/project/PyYAML/",
-}
+__all__ = ["fail_from", "zookeeper_argument_spec", "zookeeper_options"]
 
 
 def zookeeper_argument_spec() -> dict:
@@ -38,17 +32,7 @@ def zookeeper_argument_spec() -> dict:
 
 def zookeeper_options(params: dict) -> ZooKeeperOptions:
     """The ZooKeeperOptions of the module's parameters (reading the cluster's statemgr.yaml as needed)."""
-    if params["zk_timeout"] <= 0:
-        raise HeronError(f"zk_timeout must be a positive number of seconds, not {params['zk_timeout']:g}",
-                         option="zk_timeout")
+    problem = seconds_error("zk_timeout", params["zk_timeout"])
+    if problem:
+        raise HeronError(problem, option="zk_timeout")
     return statemgr.zookeeper_options(**{name: params.get(name) for name in zookeeper_argument_spec()})
-
-
-def fail_from(module: Any, error: HeronError, **result: Any) -> None:
-    """fail_json for an error of module_utils._heron, keeping what the module already knows in the result."""
-    if isinstance(error, HeronMissingLibrary):
-        module.fail_json(msg=missing_required_lib(error.library, url=LIBRARY_URLS.get(error.library)),
-                         exception=error.message, **result)
-    if error.option:
-        result["option"] = error.option
-    module.fail_json(msg=str(error), error_type=type(error).__name__, **result)

@@ -19,8 +19,12 @@ class HeronError(Exception):
 
 
 class HeronMissingLibrary(HeronError):
-    """A Python library this part of the package needs is not installed where the module runs."""
+    """A Python library this part of the package needs is not installed where the module runs: ``library`` names
+    it for missing_required_lib, ``purpose`` says what needs it ("to write a Heron conf dir") and ``import_error``
+    is the traceback of the import that failed."""
 
-    def __init__(self, library: str, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, library: str, import_error: str | None = None, purpose: str = "for this operation") -> None:
+        super().__init__(f"the Python library {library} is required {purpose} and is not installed")
         self.library = library
+        self.import_error = import_error
+        self.purpose = purpose

@@ -11,11 +11,11 @@ import hashlib
 import os
 import re
 import stat
-import tempfile
 import threading
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Iterator
 
+from ansible_collections.heron.aurora.plugins.module_utils._common import atomic_file
 from ansible_collections.heron.aurora.plugins.module_utils._storage.errors import (
     DigestMismatch,
     InvalidInput,
@@ -44,7 +44,7 @@ class SourceFile:
         except OSError as exc:
             raise InvalidInput(option, f"{option} '{path}' cannot be read: {exc.strerror}") from None
         if stat.S_ISDIR(info.st_mode):
-            raise InvalidInput(option, f"{option} '{path}' is a directory; heron_upload uploads one file "
+            raise InvalidInput(option, f"{option} '{path}' is a directory; give one file "
                                        "(pack the directory into a tarball first)")
         if not stat.S_ISREG(info.st_mode):
             raise InvalidInput(option, f"{option} '{path}' is not a regular file")
@@ -179,7 +179,7 @@ class VerifiedDownload:
         self.size = 0
         self._digest = hashlib.sha256()
         self._file: BinaryIO | None = None
-        self._temp_path: str | None = None
+        self._replacing: Any = None
 
     def __enter__(self) -> "VerifiedDownload":
         if not os.path.isdir(self.directory):
@@ -188,21 +188,21 @@ class VerifiedDownload:
         if os.path.isdir(self.destination):
             raise StorageError(f"cannot download {self.uri} to '{self.destination}': it is a directory; give the "
                                "path of the file to write")
+        replacing = atomic_file.replacing(self.destination)
         try:
-            fd, self._temp_path = tempfile.mkstemp(prefix=f".{os.path.basename(self.destination)}.", suffix=".tmp",
-                                                   dir=self.directory)
+            self._file = replacing.__enter__()[0]  # (handle, temporary path)
         except OSError as exc:
             raise StorageError(f"cannot download {self.uri}: no temporary file can be created in "
                                f"'{self.directory}': {exc.strerror}") from None
-        self._file = os.fdopen(fd, "wb")
+        self._replacing = replacing
         return self
 
-    def __exit__(self, *exc_info) -> None:
-        if self._file is not None:
-            self._file.close()
-        if self._temp_path is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(self._temp_path)
+    def __exit__(self, exc_type, exc, traceback) -> None:
+        if self._replacing is not None:  # not committed: the temporary file goes, destination stays as it was
+            abandon = exc if exc is not None else StorageError(f"the download of {self.uri} was not committed")
+            with contextlib.suppress(BaseException):
+                self._replacing.__exit__(type(abandon), abandon, None)
+            self._replacing = None
 
     def restart(self) -> None:
         """Forget what was written: a retried transfer starts again from the first byte."""
@@ -226,45 +226,10 @@ class VerifiedDownload:
         actual = self._digest.hexdigest()
         if recorded is not None and actual != recorded:
             raise DigestMismatch(self.uri, recorded, actual)
+        replacing, self._replacing = self._replacing, None
         try:
-            self._file.flush()
-            os.fsync(self._file.fileno())
-            self._file.close()
-            self._file = None
-            give_attributes_of_replaced(self._temp_path, self.destination)
-            os.replace(self._temp_path, self.destination)
+            replacing.__exit__(None, None, None)
         except OSError as exc:
             raise StorageError(f"writing {self.uri} to '{self.destination}' failed, nothing was written there: "
                                f"{exc.strerror or exc}") from None
-        self._temp_path = None
-        fsync_directory(self.directory)
         return actual
-
-
-def give_attributes_of_replaced(temp_path: str, final_path: str) -> None:
-    """Give a temporary file (mkstemp creates it 0600) what the file it replaces had (mode, and owner when run as
-    root), or for a new file the mode open() would give it."""
-    try:
-        previous = os.stat(final_path)
-    except FileNotFoundError:
-        os.chmod(temp_path, 0o666 & ~current_umask())
-    else:
-        os.chmod(temp_path, stat.S_IMODE(previous.st_mode))
-        if os.geteuid() == 0:
-            os.chown(temp_path, previous.st_uid, previous.st_gid)
-
-
-def current_umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def fsync_directory(directory: str) -> None:
-    """Make a rename in ``directory`` durable; some file systems refuse to open a directory for this."""
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)

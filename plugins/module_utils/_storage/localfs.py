@@ -5,14 +5,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import stat
-import tempfile
 import time
 from typing import Any, Callable
 
+from ansible_collections.heron.aurora.plugins.module_utils._common import atomic_file
 from ansible_collections.heron.aurora.plugins.module_utils._storage.base import (
     PutResult,
     StorageBackend,
@@ -28,8 +27,6 @@ from ansible_collections.heron.aurora.plugins.module_utils._storage.hashing impo
     SourceDigest,
     SourceFile,
     VerifiedDownload,
-    fsync_directory,
-    give_attributes_of_replaced,
     iter_chunks,
     sha256_file,
 )
@@ -40,7 +37,7 @@ from ansible_collections.heron.aurora.plugins.module_utils._storage.uri import L
 # check mode, would change). The module builds it from AnsibleModule.set_fs_attributes_if_different.
 AttributeSetter = Callable[[str], bool]
 
-# What tempfile.mkstemp(prefix=".NAME.", suffix=".tmp") creates: eight random characters between them.
+# What atomic_file.replacing leaves behind when killed: .NAME., eight random characters, .tmp.
 TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.[a-z0-9_]{8}\.tmp$")
 MAX_MODE = 0o7777
 # Ansible's symbolic modes: comma-separated clauses such as u=rw, g+r-x, a=X, o=u.
@@ -100,30 +97,18 @@ class LocalFileBackend(StorageBackend):
         return StoredObject(location, info.st_size, sha256_file(location.path), info.st_mtime)
 
     def put(self, source: SourceFile, location: Location, digest: SourceDigest) -> PutResult:
-        directory = location.directory or "/"
         chunks = digest.stream()
         try:
-            fd, temp_path = tempfile.mkstemp(prefix=f".{location.name}.", suffix=".tmp", dir=directory)
-        except OSError as exc:
-            raise StorageError(f"cannot create a temporary file in '{directory}' for dest: {exc.strerror}",
-                               option="dest") from None
-        try:
-            with os.fdopen(fd, "wb") as out:
+            # A replaced file keeps its mode (and, for root, its owner); a new one gets what open() would give it.
+            with atomic_file.replacing(location.path) as (out, temp_path):
                 for chunk in chunks:
                     out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
-            source.check_unchanged(chunks.bytes_read)
-            self._give_new_file_its_attributes(temp_path, location.path)
-            os.replace(temp_path, location.path)
-        except BaseException as exc:
-            with contextlib.suppress(OSError):
-                os.unlink(temp_path)
-            if isinstance(exc, OSError):
-                raise StorageError(f"writing {location.uri} failed, the previous file (if any) is untouched: "
-                                   f"{exc.strerror or exc}") from exc
-            raise
-        fsync_directory(directory)
+                source.check_unchanged(chunks.bytes_read)
+                if self._set_attributes is not None:
+                    self._set_attributes(temp_path)
+        except OSError as exc:
+            raise StorageError(f"writing {location.uri} failed, the previous file (if any) is untouched: "
+                               f"{exc.strerror or exc}") from exc
         return PutResult(chunks.hexdigest, chunks.bytes_read, chunks.bytes_read)
 
     def download(self, location: Location, destination: str) -> StoredObject:
@@ -149,11 +134,6 @@ class LocalFileBackend(StorageBackend):
             sha256 = target.commit(None)
         return StoredObject(location, target.size, sha256, info.st_mtime)
 
-    def _give_new_file_its_attributes(self, temp_path: str, final_path: str) -> None:
-        give_attributes_of_replaced(temp_path, final_path)
-        if self._set_attributes is not None:
-            self._set_attributes(temp_path)
-
     def delete(self, location: Location) -> bool:
         try:
             os.unlink(location.path)
@@ -165,7 +145,7 @@ class LocalFileBackend(StorageBackend):
                 raise InvalidInput("dest", f"dest '{location.uri}' is a directory; "
                                            "heron_upload removes files only") from None
             raise StorageError(f"cannot remove '{location.path}': {exc.strerror}") from exc
-        fsync_directory(location.directory or "/")
+        atomic_file.fsync_directory(location.directory or "/")
         return True
 
     def list_matching(self, location: Location, pattern: re.Pattern,

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
+from ansible_collections.heron.aurora.plugins.module_utils._common.seconds import seconds_error
 from ansible_collections.heron.aurora.plugins.module_utils._storage.base import StorageBackend, StoredObject
 from ansible_collections.heron.aurora.plugins.module_utils._storage.errors import InvalidInput
 from ansible_collections.heron.aurora.plugins.module_utils._storage.hashing import (
@@ -56,9 +57,9 @@ class SyncOptions:
         if not MIN_DIGEST_LENGTH <= self.digest_length <= FULL_DIGEST_LENGTH:
             raise InvalidInput("version_digest_length", f"version_digest_length must be between "
                                                         f"{MIN_DIGEST_LENGTH} and {FULL_DIGEST_LENGTH}")
-        if self.grace_period < 0:
-            raise InvalidInput("grace_period", "grace_period must be 0 or more seconds (the longest a run to this "
-                                               "destination can take)")
+        problem = seconds_error("grace_period", self.grace_period, allow_zero=True)
+        if problem:
+            raise InvalidInput("grace_period", f"{problem} (the longest a run to this destination can take)")
 
 
 def needs_upload(stored: StoredObject | None, size: int, overwrite: str, src_digest: Callable[[], str]) -> bool:

@@ -5,7 +5,7 @@
 Heron's installer deletes its whole base directory (~/.heron for --user, <prefix>/heron for --prefix=) when it finds
 an install there, and with it the cluster conf dirs and anything else kept beside the release. So this script:
 
-1. moves the current base directory aside (a rename next to it: <parent>/.<name>.heron-aurora-previous);
+1. moves the current base directory aside (a rename next to it: <parent>/.heron.heron-aurora-previous);
 2. runs the installer with the flag it was given, so the installer sees no install and deletes nothing;
 3. checks that the release.yaml it installed names the expected version;
 4. records what the installer installed in <base>/.heron-aurora-installed.json;
@@ -128,7 +128,7 @@ def recover(base, previous, bin_dir):
 
 def install(args):
     base, bin_dir = locations(args)
-    previous = os.path.join(os.path.dirname(base), "." + os.path.basename(base) + PREVIOUS_SUFFIX)
+    previous = os.path.join(os.path.dirname(base), "." + os.path.basename(base).lstrip(".") + PREVIOUS_SUFFIX)
     recover(base, previous, bin_dir)
     had_previous = os.path.lexists(base)
     if had_previous:

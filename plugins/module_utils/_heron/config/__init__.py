@@ -6,7 +6,7 @@ template with fetch commands that match where the packages live, its validation 
 
 Modules: options (the model), versions (what changes with the Heron release), uris and fetch (the fetch commands),
 yaml_files, aurora_template (the generator), validation (heron.aurora through the Aurora config loader),
-writer (temporary copy, validation, one atomic rename per changed file) and conf_dir (all of it, for a module).
+writer (one atomic replacement per changed file) and conf_dir (all of it, for a module).
 """
 
 from __future__ import annotations

@@ -1,13 +1,12 @@
 # -*- coding: utf-8 -*-
 # Copyright: heron.aurora contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""A whole conf dir: render every file, validate the lot in a temporary directory, then put the changed files
-in place. Nothing is written at the final path before everything has been validated."""
+"""A whole conf dir: render every file, validate the lot (heron.aurora from a temporary copy), then put the changed
+files in place. Nothing is written at the final path before everything has been validated."""
 
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 from dataclasses import dataclass, field
 
@@ -89,7 +88,9 @@ def render(options: ConfDirOptions) -> tuple[dict[str, bytes], list[str]]:
     return files, missing
 
 
-def _validate(options: ConfDirOptions, files: dict[str, bytes], staging: str) -> list[fetch.FetchCommand]:
+def _validate(options: ConfDirOptions, files: dict[str, bytes]) -> list[fetch.FetchCommand]:
+    """Every file checked from ``files``; heron.aurora from a temporary copy, as the Aurora config loader reads a
+    path (so an include() in an operator's template must be absolute: Heron reads it from the conf dir)."""
     parsed = {name: yaml_files.load(files[name], name) for name in YAML_FILES}
     validation.check_yaml_files(parsed, options.scheduler)
     for name in RELEASE_FILES:
@@ -101,28 +102,19 @@ def _validate(options: ConfDirOptions, files: dict[str, bytes], staging: str) ->
                 yaml_files.load(handle.read(), name)
     if options.scheduler != "aurora":
         return []
-    template = os.path.join(staging, JOB_TEMPLATE)
-    option = "heron_aurora_template" if options.heron_aurora_template else None
-    uris = {fetch.CORE_PACKAGE.binding: options.core_package_uri}
-    if options.fetch_check_topology_uri:
-        uris[fetch.TOPOLOGY_PACKAGE.binding] = options.fetch_check_topology_uri
-    bindings = validation.heron_bindings(options.cluster, options.core_package_uri, options.fetch_check_topology_uri)
-    job = validation.load_template(template, bindings, option)
-    validation.check_template(job, options.version, options.cluster, option)
-    return validation.fetch_commands(job, uris)
+    with tempfile.TemporaryDirectory(prefix="heron-conf-") as staging:
+        template = os.path.join(staging, JOB_TEMPLATE)
+        with open(template, "wb") as handle:
+            handle.write(files[JOB_TEMPLATE])
+        return validation.checked_fetch_commands(
+            template, options.cluster, options.core_package_uri, options.fetch_check_topology_uri, options.version,
+            option="heron_aurora_template" if options.heron_aurora_template else None)
 
 
 def plan(options: ConfDirOptions) -> Plan:
-    """Render and validate the conf dir in a temporary directory; compare with the one in place."""
+    """Render and validate the conf dir; compare with the one in place."""
     files, missing = render(options)
-    staging = tempfile.mkdtemp(prefix="heron-conf-")
-    try:
-        for name, data in files.items():
-            with open(os.path.join(staging, name), "wb") as handle:
-                handle.write(data)
-        commands = _validate(options, files, staging)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    commands = _validate(options, files)
     mode = writer.parse_mode(options.mode)
     changes = []
     for name, data in files.items():
@@ -146,16 +138,10 @@ def template_fetch_commands(path: str, core_package_uri: str, topology_package_u
     template = template_path(path)
     if not os.path.isfile(template):
         raise HeronConfigError(f"there is no heron.aurora at {template}", option="path")
-    cluster = cluster or os.path.basename(os.path.dirname(os.path.abspath(template)))
-    uris = {fetch.CORE_PACKAGE.binding: core_package_uri}
     scheme_of(core_package_uri, "core_package_uri")
     if topology_package_uri:
         scheme_of(topology_package_uri, "topology_package_uri")
-        uris[fetch.TOPOLOGY_PACKAGE.binding] = topology_package_uri
-    all_bindings = validation.heron_bindings(cluster, core_package_uri, topology_package_uri)
-    all_bindings.update({str(k): str(v) for k, v in (bindings or {}).items()})
-    all_bindings.update(uris)
-    job = validation.load_template(template, all_bindings, option="path")
-    if version:
-        validation.check_template(job, HeronVersion.parse(version), cluster, option="path")
-    return validation.fetch_commands(job, uris)
+    return validation.checked_fetch_commands(
+        template, cluster or os.path.basename(os.path.dirname(template)), core_package_uri, topology_package_uri,
+        HeronVersion.parse(version) if version else None, option="path",
+        bindings={str(key): str(value) for key, value in (bindings or {}).items()})

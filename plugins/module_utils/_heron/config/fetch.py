@@ -51,6 +51,14 @@ TOPOLOGY_PACKAGE = Package(TOPOLOGY_PROCESS, "TOPOLOGY_PACKAGE_URI", "topology.t
 PACKAGES = (CORE_PACKAGE, TOPOLOGY_PACKAGE)
 
 
+def package_uris(core_package_uri: str, topology_package_uri: str | None = None) -> dict[str, str]:
+    """{binding name: URI} of the packages given."""
+    uris = {CORE_PACKAGE.binding: core_package_uri}
+    if topology_package_uri:
+        uris[TOPOLOGY_PACKAGE.binding] = topology_package_uri
+    return uris
+
+
 @dataclass(frozen=True)
 class FetchTools:
     """The agents' commands and their settings."""

@@ -48,13 +48,8 @@ _PORT_FLAG = re.compile(r"--([A-Za-z0-9-]+)=\{\{thermos\.ports\[([^\]]+)\]\}\}")
 _FLAG = re.compile(r"(?<![\w-])--([A-Za-z0-9-]+)")
 
 
-def heron_bindings(cluster: str, core_uri: str | None = None, topology_uri: str | None = None) -> dict:
-    bindings = dict(HERON_BINDINGS, CLUSTER=cluster)
-    if core_uri:
-        bindings["CORE_PACKAGE_URI"] = core_uri
-    if topology_uri:
-        bindings["TOPOLOGY_PACKAGE_URI"] = topology_uri
-    return bindings
+def heron_bindings(cluster: str) -> dict:
+    return dict(HERON_BINDINGS, CLUSTER=cluster)
 
 
 def _template_error(message: str, option: str | None) -> HeronConfigError:
@@ -73,7 +68,7 @@ def load_template(path: str, bindings: Mapping[str, str], option: str | None = N
 
         require_pystachio()
     except AuroraMissingLibrary as exc:
-        raise HeronConfigMissingLibrary(exc.library, str(exc)) from None
+        raise HeronConfigMissingLibrary(exc.library, exc.import_error, "to validate heron.aurora") from None
     try:
         jobs = evaluate(path=path)
         if len(jobs) != 1:
@@ -85,16 +80,10 @@ def load_template(path: str, bindings: Mapping[str, str], option: str | None = N
                               "generated)" if option else str(exc), option) from None
 
 
-def _processes(job: Any) -> list:
-    interpolated, _refs = job.raw.interpolate()
-    return list(interpolated.task().processes())
-
-
-def _precedence(job: Any) -> set[tuple[str, str]]:
+def _precedence(task: Any) -> set[tuple[str, str]]:
     """Every (before, after) pair of process names the task's order constraints imply, transitively."""
-    interpolated, _refs = job.raw.interpolate()
     pairs = set()
-    for constraint in interpolated.task().constraints().get() or []:
+    for constraint in task.constraints().get() or []:
         names = list(constraint.get("order") or [])
         pairs.update((a, b) for i, a in enumerate(names) for b in names[i + 1:])
     closed = set(pairs)
@@ -105,9 +94,27 @@ def _precedence(job: Any) -> set[tuple[str, str]]:
         closed |= more
 
 
-def check_template(job: Any, version: HeronVersion, cluster: str, option: str | None = None) -> None:
-    """What Heron needs of its job: one service job of the cluster, the fetches before the executor, and every
-    port the executor of this release takes."""
+def _processes(task: Any) -> dict[str, Any]:
+    return {str(process.name()): process for process in task.processes()}
+
+
+def checked_fetch_commands(template: str, cluster: str, core_package_uri: str, topology_package_uri: str | None = None,
+                           version: HeronVersion | None = None, option: str | None = None,
+                           bindings: Mapping[str, str] | None = None) -> list[fetch.FetchCommand]:
+    """The fetch commands of the heron.aurora at ``template``, the one way both modules use a template: loaded with
+    every binding Heron passes (``bindings`` over them, the package URIs over both), checked as Heron needs its job
+    when ``version`` is given, and its fetch processes with the URIs bound."""
+    uris = fetch.package_uris(core_package_uri, topology_package_uri)
+    job = load_template(template, {**heron_bindings(cluster), **(bindings or {}), **uris}, option)
+    task = job.raw.interpolate()[0].task()  # interpolated once, for every check and the commands
+    if version is not None:
+        check_template(job, task, version, cluster, option)
+    return fetch_commands(task, uris)
+
+
+def check_template(job: Any, task: Any, version: HeronVersion, cluster: str, option: str | None = None) -> None:
+    """What Heron needs of its job (``task``: the job's task, interpolated): one service job of the cluster, the
+    fetches before the executor, and every port the executor of this release takes."""
     try:
         from ansible_collections.heron.aurora.plugins.module_utils._aurora.api import load_api
 
@@ -115,7 +122,7 @@ def check_template(job: Any, version: HeronVersion, cluster: str, option: str | 
         job.job_configuration(load_api(), owner="heron")
         job_cluster = job.cluster
     except AuroraMissingLibrary as exc:
-        raise HeronConfigMissingLibrary(exc.library, str(exc)) from None
+        raise HeronConfigMissingLibrary(exc.library, exc.import_error, "to validate heron.aurora") from None
     except AuroraError as exc:
         raise _template_error(str(exc), option) from None
     if job_cluster != cluster:
@@ -128,13 +135,13 @@ def check_template(job: Any, version: HeronVersion, cluster: str, option: str | 
     if instances != HERON_BINDINGS["NUM_CONTAINERS"]:
         raise _template_error(f"the job runs {instances} instances, not one per Heron container: use instances = "
                               "'{{NUM_CONTAINERS}}', which Heron binds from the packing plan", option)
-    processes = {str(process.name()): process for process in _processes(job)}
+    processes = _processes(task)
     needed = [fetch.CORE_PROCESS, fetch.TOPOLOGY_PROCESS, fetch.EXECUTOR_PROCESS]
     missing = [name for name in needed if name not in processes]
     if missing:
         raise _template_error(f"the task has no process {', '.join(missing)}; Heron's task runs "
                               f"{', '.join(needed)} in that order", option)
-    order = _precedence(job)
+    order = _precedence(task)
     for before, after in zip(needed, needed[1:]):
         if (before, after) not in order:
             raise _template_error(f"{before} must run before {after}: use SequentialTask(...) or "
@@ -167,9 +174,10 @@ def _check_executor_flags(job: Any, cmdline: str, version: HeronVersion, option:
                                   option)
 
 
-def fetch_commands(job: Any, uris: Mapping[str, str]) -> list[fetch.FetchCommand]:
-    """The fetch processes of a loaded job, bound with ``uris`` ({binding name: URI}), as an agent runs them."""
-    processes = {str(process.name()): process for process in _processes(job)}
+def fetch_commands(task: Any, uris: Mapping[str, str]) -> list[fetch.FetchCommand]:
+    """The fetch processes of a job's interpolated ``task``, bound with ``uris`` ({binding name: URI}), as an
+    agent runs them."""
+    processes = _processes(task)
     commands = []
     for package in fetch.PACKAGES:
         uri = uris.get(package.binding)

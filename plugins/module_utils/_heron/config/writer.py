@@ -1,17 +1,18 @@
 # -*- coding: utf-8 -*-
 # Copyright: heron.aurora contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Files of a directory compared with what they should hold, and replaced one by one with an atomic rename."""
+"""Files of a directory compared with what they should hold, and replaced one by one with an atomic rename
+(module_utils._common.atomic_file)."""
 
 from __future__ import annotations
 
 import difflib
 import os
 import stat
-import tempfile
 from dataclasses import dataclass
 from typing import Callable
 
+from ansible_collections.heron.aurora.plugins.module_utils._common import atomic_file
 from ansible_collections.heron.aurora.plugins.module_utils._heron.config.errors import HeronConfigError
 
 DIRECTORY_MODE = 0o755
@@ -84,43 +85,15 @@ class FileChange:
                 "prepared": "".join(line if line.endswith("\n") else line + "\n" for line in lines)}
 
 
-def write_atomically(path: str, data: bytes, mode: int) -> None:
-    """Replace ``path`` with ``data``: written and synced under a temporary name in the same directory, then
-    renamed over it, so a reader sees the old file or the new one, never a part."""
-    directory, name = os.path.split(path)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
-
-
 def apply(directory: str, changes: list[FileChange]) -> list[str]:
     """Put every changed file in place; returns the paths written. A file whose mode alone differs is chmod-ed."""
     os.makedirs(directory, mode=DIRECTORY_MODE, exist_ok=True)
     written = []
     for change in changes:
         if change.content_changed:
-            write_atomically(change.path, change.after, change.mode)
+            atomic_file.write_atomically(change.path, change.after, change.mode)
             written.append(change.path)
         elif change.changed:
             os.chmod(change.path, change.mode)
             written.append(change.path)
-    if written:
-        _sync_directory(directory)
     return written
-
-
-def _sync_directory(directory: str) -> None:
-    descriptor = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)

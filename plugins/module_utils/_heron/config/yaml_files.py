@@ -41,7 +41,7 @@ CKPTMGR_NETWORK = {
 
 def require_yaml() -> None:
     if not HAS_YAML:
-        raise HeronConfigMissingLibrary("PyYAML", "the Python library PyYAML is required to write a Heron conf dir")
+        raise HeronConfigMissingLibrary("PyYAML", YAML_IMPORT_ERROR, "to write a Heron conf dir")
 
 
 def _tunnel_keys(prefix: str, tunnel: Tunnel) -> dict:

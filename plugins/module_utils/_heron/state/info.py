@@ -26,9 +26,5 @@ def topologies_info(options: ZooKeeperOptions, name: str | None = None) -> list[
     messages.require_protobuf()  # before any network: a missing library is the first thing to report
     with zookeeper_session(options) as session:
         state = HeronState(session, options.root)
-        views = []
-        for topology_name in [name] if name else state.topology_names():
-            nodes = state.read(topology_name)
-            if nodes.found or nodes.unreadable:
-                views.append(topology_view(nodes))
-        return views
+        topologies = state.read_many([name] if name else state.topology_names())
+        return [topology_view(nodes) for nodes in topologies if nodes.found or nodes.unreadable]

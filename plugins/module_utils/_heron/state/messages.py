@@ -210,7 +210,7 @@ SchedulerLocation = TManagerLocation = None
 
 def require_protobuf() -> None:
     if PROTOBUF_IMPORT_ERROR is not None:
-        raise HeronMissingLibrary("protobuf", PROTOBUF_IMPORT_ERROR)
+        raise HeronMissingLibrary("protobuf", PROTOBUF_IMPORT_ERROR, "to decode Heron's state")
 
 
 def message_class(full_name: str) -> type:

@@ -6,13 +6,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Mapping, Sequence
 
 from ansible_collections.heron.aurora.plugins.module_utils._heron.state import messages
 from ansible_collections.heron.aurora.plugins.module_utils._heron.state.fingerprint import (
     Fingerprint,
     FingerprintInvalid,
-    read_fingerprint,
+    fingerprint_path,
 )
 from ansible_collections.heron.aurora.plugins.module_utils._heron.state.messages import DecodeError, decode
 from ansible_collections.heron.aurora.plugins.module_utils._heron.state.session import ZooKeeperSession
@@ -61,30 +61,45 @@ class HeronState:
 
     def topology_names(self) -> list[str]:
         """Every name that has a node in one of Heron's directories: leftovers of a partial kill are names too."""
-        names: set[str] = set()
-        for directory in MESSAGES:
-            names.update(self.session.children(self.path(directory)))
-        return sorted(names)
+        listed = self.session.children_many(self.path(directory) for directory in MESSAGES)
+        return sorted({name for names in listed.values() for name in names})
 
     def read(self, name: str) -> TopologyNodes:
+        return self.read_many([name])[0]
+
+    def read_many(self, names: Sequence[str]) -> list[TopologyNodes]:
+        """The nodes of each topology of ``names``, in two round trips however many there are: every directory's
+        node of every name at once, then the fingerprint records of those with an execution state."""
+        data = self.session.get_many(self.path(directory, name) for name in names for directory in MESSAGES)
+        topologies = [self._decode(name, data) for name in names]
+        self._read_fingerprints(topologies)
+        return topologies
+
+    def _decode(self, name: str, data: Mapping[str, bytes | None]) -> TopologyNodes:
         nodes = TopologyNodes(name)
         for directory, full_name in MESSAGES.items():
-            data = self.session.get(self.path(directory, name))
-            if data is None:
+            node_data = data[self.path(directory, name)]
+            if node_data is None:
                 continue
             try:
-                nodes.found[directory] = decode(messages.message_class(full_name), data)
+                nodes.found[directory] = decode(messages.message_class(full_name), node_data)
             except DecodeError as exc:
                 nodes.unreadable[directory] = str(exc)
-        self._read_fingerprint(nodes)
         return nodes
 
-    def _read_fingerprint(self, nodes: TopologyNodes) -> None:
-        execution = nodes.get("executionstate")
-        if execution is None:
-            return  # cluster, role and environment, which locate the record, are only known from it
-        try:
-            nodes.fingerprint = read_fingerprint(self.session, execution.cluster, execution.role, execution.environ,
-                                                 nodes.name)
-        except FingerprintInvalid as exc:
-            nodes.fingerprint_error = str(exc)
+    def _read_fingerprints(self, topologies: list[TopologyNodes]) -> None:
+        # Cluster, role and environment, which locate a record, are only known from the execution state.
+        located = []
+        for nodes in topologies:
+            execution = nodes.get("executionstate")
+            if execution is not None:
+                located.append((fingerprint_path(execution.cluster, execution.role, execution.environ, nodes.name),
+                                nodes))
+        records = self.session.get_many(path for path, _nodes in located)
+        for path, nodes in located:
+            if records[path] is None:
+                continue
+            try:
+                nodes.fingerprint = Fingerprint.from_json(records[path], path)
+            except FingerprintInvalid as exc:
+                nodes.fingerprint_error = str(exc)

@@ -10,9 +10,10 @@ session and on each call, and errors that name the hosts instead of a kazoo trac
 from __future__ import annotations
 
 import contextlib
+import time
 import traceback
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from ansible_collections.heron.aurora.plugins.module_utils._heron.errors import HeronMissingLibrary
 from ansible_collections.heron.aurora.plugins.module_utils._heron.state.errors import (
@@ -57,24 +58,41 @@ class ZooKeeperOptions:
 
 
 class ZooKeeperSession:
-    """The calls the state package makes, each within ``timeout`` seconds; a missing node is None or []."""
+    """The calls the state package makes, each (a batch of reads too) within ``timeout`` seconds; a missing node is
+    None or []."""
 
     def __init__(self, client: Any, options: ZooKeeperOptions) -> None:
         self._client = client
         self.options = options
 
     def get(self, path: str) -> bytes | None:
-        try:
-            data, _stat = self._wait(self._client.get_async(path), "read", path)
-        except NoNodeError:
-            return None
-        return data
+        return self.get_many([path])[path]
+
+    def get_many(self, paths: Iterable[str]) -> dict[str, bytes | None]:
+        """The data of each node of ``paths`` (None where there is none), all asked for at once: one round trip."""
+        return {path: None if found is None else found[0]
+                for path, found in self._collect(paths, self._client.get_async, "read").items()}
 
     def children(self, path: str) -> list[str]:
-        try:
-            return sorted(self._wait(self._client.get_children_async(path), "list", path))
-        except NoNodeError:
-            return []
+        return self.children_many([path])[path]
+
+    def children_many(self, paths: Iterable[str]) -> dict[str, list[str]]:
+        """The children of each node of ``paths``, sorted ([] where there is no node), all asked for at once."""
+        return {path: sorted(found or [])
+                for path, found in self._collect(paths, self._client.get_children_async, "list").items()}
+
+    def _collect(self, paths: Iterable[str], request: Callable[[str], Any], verb: str) -> dict[str, Any]:
+        """Send ``request`` for every path before waiting for any answer, then collect the answers, all within one
+        ``timeout``; a missing node gives None."""
+        pending = [(path, request(path)) for path in dict.fromkeys(paths)]
+        deadline = time.monotonic() + self.options.timeout
+        answers = {}
+        for path, async_result in pending:
+            try:
+                answers[path] = self._wait(async_result, verb, path, max(deadline - time.monotonic(), 0.0))
+            except NoNodeError:
+                answers[path] = None
+        return answers
 
     def create_or_set(self, path: str, data: bytes) -> None:
         """Create ``path`` (and its parents) with ``data``, or replace the data of an existing node."""
@@ -111,9 +129,9 @@ class ZooKeeperSession:
             return False
         return True
 
-    def _wait(self, async_result: Any, verb: str, path: str) -> Any:
+    def _wait(self, async_result: Any, verb: str, path: str, timeout: float | None = None) -> Any:
         try:
-            return async_result.get(timeout=self.options.timeout)
+            return async_result.get(timeout=self.options.timeout if timeout is None else timeout)
         except KazooTimeoutError:
             raise ZooKeeperUnavailable(
                 f"ZooKeeper at {self.options.hosts} did not answer within {self.options.timeout:g} seconds "
@@ -134,7 +152,7 @@ class ZooKeeperSession:
 def zookeeper_session(options: ZooKeeperOptions) -> Iterator[ZooKeeperSession]:
     """A started session for the ``with`` block, closed after it; fails within ``options.timeout`` seconds."""
     if KAZOO_IMPORT_ERROR is not None:
-        raise HeronMissingLibrary("kazoo", KAZOO_IMPORT_ERROR)
+        raise HeronMissingLibrary("kazoo", KAZOO_IMPORT_ERROR, "to reach ZooKeeper")
     client = KazooClient(**_client_arguments(options))
     try:
         client.start(timeout=options.timeout)

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import os
+import traceback
 from typing import Any
 
 from ansible_collections.heron.aurora.plugins.module_utils._heron.errors import HeronMissingLibrary
@@ -81,8 +82,8 @@ def read_statemgr(config_path: str, cluster: str) -> tuple[str, str | None, str 
 def _load_yaml(path: str) -> dict:
     try:
         import yaml
-    except ImportError as exc:
-        raise HeronMissingLibrary("PyYAML", f"the Python library PyYAML is required to read {path}: {exc}") from exc
+    except ImportError:
+        raise HeronMissingLibrary("PyYAML", traceback.format_exc(), f"to read {path}") from None
     try:
         with open(path, encoding="utf-8") as handle:
             loaded: Any = yaml.safe_load(handle)

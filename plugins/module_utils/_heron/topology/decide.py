@@ -40,9 +40,9 @@ class Plan:
 
 def decide(request: TopologyRequest, observed: Observed, desired: Fingerprint | None) -> Plan:
     plan = Plan()
+    _check_location(request, observed)
     if request.state == "absent":
         return _absent(plan, observed)
-    _check_location(request, observed)
     if observed.stale:
         if not request.recover_stale:
             raise TopologyStale(
@@ -119,7 +119,8 @@ def _redeploy_reason(request: TopologyRequest, observed: Observed, desired: Fing
     if record is None:
         return "no fingerprint is recorded for the running topology (it was not deployed by heron_topology)"
     if record.topology_id != observed.topology_id:
-        return f"the fingerprint record describes submission {record.topology_id}, not the running {observed.topology_id}"
+        return (f"the fingerprint record describes submission {record.topology_id}, not the running "
+                f"{observed.topology_id}")
     if record.sha256 != desired.sha256:
         return "the fingerprint changed: " + ", ".join(changed_inputs(record.inputs, desired.inputs))
     return None

@@ -51,8 +51,20 @@ SUBMIT_FAILURES = (CommandError, TopologyError)
 NEW_SUBMISSION = "(a new submission)"
 
 
+def desired_fingerprint(request: TopologyRequest) -> Fingerprint | None:
+    """The fingerprint of what a deploying state asks for (the topology file read and hashed); None otherwise."""
+    if not request.deploys:
+        return None
+    try:
+        digest = sha256_file(SourceFile.open_checked(request.topology_file, option="topology_file").path)
+    except StorageError as exc:
+        raise TopologyInvalid(str(exc), option="topology_file") from None
+    return compute_fingerprint(fingerprint_inputs(digest, request.topology_class, request.topology_args,
+                                                  request.config_properties))
+
+
 class TopologyLifecycle:
-    def __init__(self, request: TopologyRequest, session: ZooKeeperSession, root: str,
+    def __init__(self, request: TopologyRequest, desired: Fingerprint | None, session: ZooKeeperSession, root: str,
                  cli: Callable[[], HeronCli], aurora: TopologyJobs, packages: PackageStore | None = None,
                  check_mode: bool = False, sleep: Callable[[float], None] = time.sleep,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -65,7 +77,7 @@ class TopologyLifecycle:
         self.packages = packages
         self.check_mode = check_mode
         self._sleep, self._clock = sleep, clock
-        self.desired: Fingerprint | None = None
+        self.desired = desired
         self.previous_file: str | None = None
         self.actions: list[str] = []
         self.warnings: list[str] = []
@@ -95,10 +107,6 @@ class TopologyLifecycle:
     # --- the run -------------------------------------------------------------------------------------
     def run(self) -> dict:
         request = self.request
-        if request.deploys:
-            self.desired = compute_fingerprint(fingerprint_inputs(
-                self._topology_file_digest(), request.topology_class, request.topology_args,
-                request.config_properties))
         before = self.observe()
         plan = decide(request, before, self.desired)
         result: dict = {"reasons": plan.reasons}
@@ -114,12 +122,6 @@ class TopologyLifecycle:
         finally:
             shutil.rmtree(work, ignore_errors=True)
         return self._result(result, before, after, after.summary())
-
-    def _topology_file_digest(self) -> str:
-        try:
-            return sha256_file(SourceFile.open_checked(self.request.topology_file, option="topology_file").path)
-        except StorageError as exc:
-            raise TopologyInvalid(str(exc), option="topology_file") from None
 
     def _preflight(self, plan: Plan, before: Observed, work: str) -> None:
         """Everything a change needs, checked before the first command that changes anything."""
@@ -229,7 +231,9 @@ class TopologyLifecycle:
             except CommandFailed as exc:
                 self.warnings.append(f"heron kill could not remove the stale topology, so its nodes are removed "
                                      f"directly: {exc}")
-        tasks = observed.aurora_tasks if observed.aurora_tasks is not None else self.aurora.active_tasks(request.job_key)
+        tasks = observed.aurora_tasks
+        if tasks is None:
+            tasks = self.aurora.active_tasks(request.job_key)
         if tasks:
             self.aurora.kill(request.job_key)
         for directory in HERON_TOPOLOGY_DIRS:

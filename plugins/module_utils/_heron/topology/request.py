@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ansible_collections.heron.aurora.plugins.module_utils._common.seconds import seconds_error
 from ansible_collections.heron.aurora.plugins.module_utils._heron.topology.errors import TopologyInvalid
 
 # Heron refuses a topology name with '.' or '/' (TopologyUtils.verifyTopology) and Aurora takes job key parts of
@@ -77,8 +78,9 @@ class TopologyRequest:
         if self.container is not None and self.container < -1:
             raise TopologyInvalid(f"container {self.container} is not a container index: use 0 (the TManager's), "
                                   "1 and up, or -1 for all", option="container")
-        if self.wait_timeout <= 0:
-            raise TopologyInvalid("wait_timeout must be a positive number of seconds", option="wait_timeout")
+        problem = seconds_error("wait_timeout", self.wait_timeout)
+        if problem:
+            raise TopologyInvalid(problem, option="wait_timeout")
 
     def _validate_deployment(self) -> None:
         for option in ("topology_file", "topology_class"):

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from ansible_collections.heron.aurora.plugins.module_utils._heron.config import conf_dir, fetch, writer
+from ansible_collections.heron.aurora.plugins.module_utils._heron.config import conf_dir, fetch
 from ansible_collections.heron.aurora.plugins.module_utils._heron.config.errors import HeronConfigError
 from ansible_collections.heron.aurora.plugins.module_utils._heron.config.options import ConfDirOptions
 from ansible_collections.heron.aurora.plugins.module_utils._heron.config.uris import scheme_of
@@ -209,20 +209,6 @@ def test_uris_no_fetch_command_can_take(uri, words):
     assert words in str(caught.value) and caught.value.option == "core_package_uri"
 
 
-def test_failed_write_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatch):
-    target = tmp_path / "scheduler.yaml"
-    target.write_bytes(b"old\n")
-
-    def broken_replace(src, dst):
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(os, "replace", broken_replace)
-    with pytest.raises(OSError):
-        writer.write_atomically(str(target), b"new\n", 0o644)
-    assert target.read_bytes() == b"old\n"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["scheduler.yaml"]
-
-
 @pytest.mark.parametrize("version, words", [("0.16.5", "not supported"), ("latest", "not a Heron release number"),
                                             ("", "heron_version is required")])
 def test_heron_versions_that_cannot_be_used(tmp_path, version, words):
@@ -250,3 +236,36 @@ def test_tmaster_era_template_validates_for_an_old_release(tmp_path):
     assert [c.process for c in plan.fetch_commands] == [fetch.CORE_PROCESS]
     refused(tmp_path, "heron_aurora_template", "passes --master-port",
             **conf_dir_options(tmp_path, version="0.20.3-incubating", heron_aurora_template=str(template)))
+
+
+@pytest.fixture
+def evaluations(monkeypatch) -> list:
+    """What each evaluation of a config saw: the files beside it (the Aurora config loader counts as one call)."""
+    from ansible_collections.heron.aurora.plugins.module_utils._aurora.config import loader
+
+    seen = []
+    real_evaluate = loader.evaluate
+
+    def evaluate(path=None, **kwargs):
+        seen.append(sorted(os.listdir(os.path.dirname(path))))
+        return real_evaluate(path=path, **kwargs)
+
+    monkeypatch.setattr(loader, "evaluate", evaluate)
+    return seen
+
+
+def test_a_conf_dir_run_loads_its_template_once_and_stages_only_it(tmp_path, evaluations):
+    plan = conf_dir.plan(ConfDirOptions.from_dict(conf_dir_options(
+        tmp_path, fetch_check_topology_uri="http://pkgs/t/topology.tar.gz")))
+    assert [c.process for c in plan.fetch_commands] == [fetch.CORE_PROCESS, fetch.TOPOLOGY_PROCESS]
+    assert evaluations == [["heron.aurora"]]
+
+
+def test_the_fetch_commands_of_a_template_load_it_once_checked_or_not(tmp_path, evaluations):
+    conf_dir.plan(ConfDirOptions.from_dict(conf_dir_options(tmp_path))).apply()
+    core = "hdfs:///heron/dist/heron-core.tar.gz"
+    checked = conf_dir.template_fetch_commands(str(tmp_path / CLUSTER), core, version="0.20.5-incubating")
+    unchecked = conf_dir.template_fetch_commands(str(tmp_path / CLUSTER), core)
+    assert [c.as_dict() for c in checked] == [c.as_dict() for c in unchecked]
+    assert checked[0].uri == core
+    assert len(evaluations) == 3  # the plan's, then one per call

@@ -99,9 +99,10 @@ def test_stale_state_without_recover_stale_is_refused(observed):
     assert raised.value.option == "recover_stale" and raised.value.details["stale"]["reasons"]
 
 
-def test_a_topology_of_another_environment_is_a_conflict():
+@pytest.mark.parametrize("state", ["running", "absent", "restarted"])
+def test_a_topology_of_another_environment_is_a_conflict(state):
     with pytest.raises(TopologyConflict, match="runs in c/r/other, not in c/r/e"):
-        decide(request(), deployed(environment="other"), V1)
+        decide(request(state), deployed(environment="other"), V1)
 
 
 def test_nothing_to_restart():
