@@ -33,6 +33,7 @@ try:
     )
     from kazoo.handlers.threading import KazooTimeoutError
     from kazoo.retry import KazooRetry
+    from kazoo.security import ACL, Id
 except ImportError:
     KAZOO_IMPORT_ERROR: str | None = traceback.format_exc()
 else:
@@ -100,6 +101,26 @@ class ZooKeeperSession:
         except NodeExistsError:
             self._wait(self._client.set_async(path, data), "write", path)
 
+    def acl(self, path: str) -> list[tuple[str, str, int]] | None:
+        """The node's ACL as (scheme, id, permission bits) entries; None when there is no node."""
+        try:
+            entries, _stat = self._wait(self._client.get_acls_async(path), "read the ACL of", path)
+        except NoNodeError:
+            return None
+        return [(entry.id.scheme, entry.id.id, entry.perms) for entry in entries]
+
+    def create(self, path: str, acl: list[tuple[str, str, int]] | None = None) -> bool:
+        """Create an empty node (its parent must exist), with ``acl`` or ZooKeeper's open ACL; False when it was
+        there already."""
+        try:
+            self._wait(self._client.create_async(path, b"", acl=_kazoo_acl(acl)), "create", path)
+        except NodeExistsError:
+            return False
+        return True
+
+    def set_acl(self, path: str, acl: list[tuple[str, str, int]]) -> None:
+        self._wait(self._client.set_acls_async(path, _kazoo_acl(acl)), "set the ACL of", path)
+
     def delete(self, path: str) -> bool:
         """Delete the node at ``path`` (it must have no children); False when there was none."""
         try:
@@ -153,6 +174,10 @@ def zookeeper_session(options: ZooKeeperOptions) -> Iterator[ZooKeeperSession]:
     finally:
         client.stop()
         client.close()
+
+
+def _kazoo_acl(acl: list[tuple[str, str, int]] | None) -> list | None:
+    return None if acl is None else [ACL(perms, Id(scheme, identity)) for scheme, identity, perms in acl]
 
 
 def _client_arguments(options: ZooKeeperOptions) -> dict:
