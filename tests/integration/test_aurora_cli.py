@@ -356,6 +356,10 @@ def test_update_start_wait_info_and_the_exit_code_of_a_rolled_back_update(aurora
     assert [(u["id"], u["status"]) for u in listed] == [(update_id, "ROLLED_FORWARD")]
     assert all(WHOLE_SECOND_ISO.fullmatch(u["started"]) and WHOLE_SECOND_ISO.fullmatch(u["last_modified"])
                for u in listed)
+    unknown = aurora("update", "info", HELLO_KEY, "no-such-update")
+    assert unknown.returncode == 6 and "There is no update for key: no-such-update" in unknown.stderr, unknown
+    unknown_wait = aurora("update", "wait", HELLO_KEY, "no-such-update")
+    assert unknown_wait.returncode == 6 and "Job update not found." in unknown_wait.stderr, unknown_wait
     text_info = aurora.ok("update", "info", HELLO_KEY, update_id).stdout
     assert re.search(r"Started \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d, last activity: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$",
                      text_info, re.MULTILINE), text_info
