@@ -299,6 +299,30 @@ def test_status_json_has_the_stock_shape_and_no_match_is_json_with_exit_0(aurora
     assert events and all(WHOLE_SECOND_EVENT.fullmatch(line) for line in events), events
 
 
+PORTED = """
+serve = Process(name='main', cmdline='serve {{thermos.ports[http]}} {{thermos.ports[admin]}}')
+task = Task(name='main', processes=[serve], resources=Resources(cpu=0.5, ram=64*MB, disk=32*MB))
+jobs = [Service(cluster='devcluster', role='www-data', environment='devel', name='ported', task=task,
+                constraints={'rack': '!r9'})]
+"""
+
+
+def test_status_shows_ports_and_writes_booleans_as_the_stock_client(aurora):
+    config = aurora.root / "ported.aurora"
+    config.write_text(PORTED)
+    key = "devcluster/www-data/devel/ported"
+    aurora.ok("job", "create", key, str(config))
+    text = aurora.ok("job", "status", key).stdout
+    assert "\t  CPU: 0.5 core(s), RAM: 64 MB, Disk: 32 MB, Port: admin, Port: http\n" in text, text
+    [task] = aurora.status(key)["active"]
+    task_config = task["assignedTask"]["task"]
+    # Thrift's simple JSON writes booleans as 1/0; the stock client turns isService and production back.
+    assert task_config["isService"] is True and task_config["production"] is False
+    [constraint] = task_config["constraints"]
+    assert constraint["constraint"]["value"]["negated"] == 1
+    assert constraint["constraint"]["value"]["negated"] is not True
+
+
 def test_list_matches_wildcards(aurora):
     aurora.create_hello(count=1)
     assert aurora.ok("job", "list", "devcluster").stdout.splitlines() == [HELLO_KEY]
