@@ -323,6 +323,23 @@ def test_status_shows_ports_and_writes_booleans_as_the_stock_client(aurora):
     assert constraint["constraint"]["value"]["negated"] is not True
 
 
+@pytest.mark.parametrize(("fields", "code", "message"), [
+    ("instances=2, update_config=UpdateConfig(max_total_failures=2)", 1,
+     "max_total_failures in update_config must be lesser than the job size"),
+    ("announce=Announcer(portmap={'http': '8080'})", 3,
+     "Error loading configuration: Job must be dedicated in order to specify static ports!"),
+])
+def test_the_stock_config_checks_stop_before_any_call(aurora, scheduler, fields, code, message):
+    config = aurora.root / "checked.aurora"
+    config.write_text(TIERED.replace("name='tiered'", "name='checked'") % fields)
+    before = len(scheduler.control()["calls"])
+    for command in (["job", "create"], ["update", "start"], ["job", "diff"]):
+        result = aurora(*command, "devcluster/www-data/devel/checked", str(config))
+        assert result.returncode == code, (command, result.stdout, result.stderr)
+        assert message in result.stderr
+    assert len(scheduler.control()["calls"]) == before  # nothing was asked of the scheduler
+
+
 def test_list_matches_wildcards(aurora):
     aurora.create_hello(count=1)
     assert aurora.ok("job", "list", "devcluster").stdout.splitlines() == [HELLO_KEY]

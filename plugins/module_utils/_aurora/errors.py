@@ -7,6 +7,7 @@ failure, so that a command line built on this client exits as the stock one did.
 from __future__ import annotations
 
 EXIT_OK = 0
+EXIT_FATAL = 1  # the stock client's die(): sys.exit(1) from its config checks
 EXIT_INVALID_CONFIGURATION = 3
 EXIT_COMMAND_FAILURE = 4
 EXIT_INVALID_COMMAND = 5
@@ -46,6 +47,13 @@ class AuroraConfigError(AuroraError):
     """The .aurora configuration cannot be loaded, has unbound variables or does not convert to a job."""
 
     exit_code = EXIT_INVALID_CONFIGURATION
+
+
+class AuroraUpdateConfigError(AuroraConfigError):
+    """The config's update_config or health_check_config breaks a rule the stock client checks before any call;
+    it stopped with exit code 1 there."""
+
+    exit_code = EXIT_FATAL
 
 
 class AuroraDiscoveryError(AuroraError):
