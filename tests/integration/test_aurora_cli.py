@@ -340,6 +340,19 @@ def test_the_stock_config_checks_stop_before_any_call(aurora, scheduler, fields,
     assert len(scheduler.control()["calls"]) == before  # nothing was asked of the scheduler
 
 
+def test_an_unreachable_zookeeper_is_retried_then_a_network_error(tmp_path):
+    # Nothing listens on the port: each lookup is retried (as the stock client keeps trying to connect) until
+    # AURORA_RETRY_BUDGET is spent; then exit 7, naming ZooKeeper.
+    from harness.service import free_port
+
+    aurora = Aurora(tmp_path)
+    aurora.clusters({"name": "devcluster", "zk": "127.0.0.1", "zk_port": free_port(),
+                     "scheduler_zk_path": "/aurora/scheduler"})
+    result = aurora("job", "list", "devcluster", env={"AURORA_RETRY_BUDGET": "1"})
+    assert result.returncode == 7, (result.stdout, result.stderr)
+    assert "gave up after 1 s of retries; last: cannot reach ZooKeeper at 127.0.0.1:" in result.stderr
+
+
 def test_list_matches_wildcards(aurora):
     aurora.create_hello(count=1)
     # --skip-hooks is taken by every verb of the stock client; there are no hooks here to skip.

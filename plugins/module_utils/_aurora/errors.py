@@ -66,6 +66,10 @@ class AuroraNoLeader(AuroraDiscoveryError):
     """ZooKeeper answered but no scheduler is registered as leader (yet): worth waiting for."""
 
 
+class AuroraZooKeeperUnreachable(AuroraDiscoveryError):
+    """ZooKeeper could not be reached or read: worth waiting for too, as the stock client waits for it."""
+
+
 class AuroraTransportError(AuroraError):
     """The scheduler could not be reached, or kept answering 503 / ERROR_TRANSIENT past the retry budget."""
 
