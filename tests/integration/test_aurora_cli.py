@@ -299,8 +299,65 @@ def test_status_json_has_the_stock_shape_and_no_match_is_json_with_exit_0(aurora
     assert events and all(WHOLE_SECOND_EVENT.fullmatch(line) for line in events), events
 
 
+PORTED = """
+serve = Process(name='main', cmdline='serve {{thermos.ports[http]}} {{thermos.ports[admin]}}')
+task = Task(name='main', processes=[serve], resources=Resources(cpu=0.5, ram=64*MB, disk=32*MB))
+jobs = [Service(cluster='devcluster', role='www-data', environment='devel', name='ported', task=task,
+                constraints={'rack': '!r9'})]
+"""
+
+
+def test_status_shows_ports_and_writes_booleans_as_the_stock_client(aurora):
+    config = aurora.root / "ported.aurora"
+    config.write_text(PORTED)
+    key = "devcluster/www-data/devel/ported"
+    aurora.ok("job", "create", key, str(config))
+    text = aurora.ok("job", "status", key).stdout
+    assert "\t  CPU: 0.5 core(s), RAM: 64 MB, Disk: 32 MB, Port: admin, Port: http\n" in text, text
+    [task] = aurora.status(key)["active"]
+    task_config = task["assignedTask"]["task"]
+    # Thrift's simple JSON writes booleans as 1/0; the stock client turns isService and production back.
+    assert task_config["isService"] is True and task_config["production"] is False
+    [constraint] = task_config["constraints"]
+    assert constraint["constraint"]["value"]["negated"] == 1
+    assert constraint["constraint"]["value"]["negated"] is not True
+
+
+@pytest.mark.parametrize(("fields", "code", "message"), [
+    ("instances=2, update_config=UpdateConfig(max_total_failures=2)", 1,
+     "max_total_failures in update_config must be lesser than the job size"),
+    ("announce=Announcer(portmap={'http': '8080'})", 3,
+     "Error loading configuration: Job must be dedicated in order to specify static ports!"),
+])
+def test_the_stock_config_checks_stop_before_any_call(aurora, scheduler, fields, code, message):
+    config = aurora.root / "checked.aurora"
+    config.write_text(TIERED.replace("name='tiered'", "name='checked'") % fields)
+    before = len(scheduler.control()["calls"])
+    for command in (["job", "create"], ["update", "start"], ["job", "diff"]):
+        result = aurora(*command, "devcluster/www-data/devel/checked", str(config))
+        assert result.returncode == code, (command, result.stdout, result.stderr)
+        assert message in result.stderr
+    assert len(scheduler.control()["calls"]) == before  # nothing was asked of the scheduler
+
+
+def test_an_unreachable_zookeeper_is_retried_then_a_network_error(tmp_path):
+    # Nothing listens on the port: each lookup is retried (as the stock client keeps trying to connect) until
+    # AURORA_RETRY_BUDGET is spent; then exit 7, naming ZooKeeper.
+    from harness.service import free_port
+
+    aurora = Aurora(tmp_path)
+    aurora.clusters({"name": "devcluster", "zk": "127.0.0.1", "zk_port": free_port(),
+                     "scheduler_zk_path": "/aurora/scheduler"})
+    result = aurora("job", "list", "devcluster", env={"AURORA_RETRY_BUDGET": "1"})
+    assert result.returncode == 7, (result.stdout, result.stderr)
+    assert "gave up after 1 s of retries; last: cannot reach ZooKeeper at 127.0.0.1:" in result.stderr
+
+
 def test_list_matches_wildcards(aurora):
     aurora.create_hello(count=1)
+    # --skip-hooks is taken by every verb of the stock client; there are no hooks here to skip.
+    assert aurora.ok("job", "list", "devcluster", "--skip-hooks", "hook_a,hook_b").stdout.splitlines() == [HELLO_KEY]
+    assert aurora.ok("job", "status", HELLO_KEY, "--skip-hooks", "hook_a", "--write-json").returncode == 0
     assert aurora.ok("job", "list", "devcluster").stdout.splitlines() == [HELLO_KEY]
     assert aurora.ok("job", "list", "devcluster/*/dev*/h*").stdout.splitlines() == [HELLO_KEY]
     assert aurora.ok("job", "list", "devcluster/www-data/prod").stdout == ""
@@ -356,6 +413,10 @@ def test_update_start_wait_info_and_the_exit_code_of_a_rolled_back_update(aurora
     assert [(u["id"], u["status"]) for u in listed] == [(update_id, "ROLLED_FORWARD")]
     assert all(WHOLE_SECOND_ISO.fullmatch(u["started"]) and WHOLE_SECOND_ISO.fullmatch(u["last_modified"])
                for u in listed)
+    unknown = aurora("update", "info", HELLO_KEY, "no-such-update")
+    assert unknown.returncode == 6 and "There is no update for key: no-such-update" in unknown.stderr, unknown
+    unknown_wait = aurora("update", "wait", HELLO_KEY, "no-such-update")
+    assert unknown_wait.returncode == 6 and "Job update not found." in unknown_wait.stderr, unknown_wait
     text_info = aurora.ok("update", "info", HELLO_KEY, update_id).stdout
     assert re.search(r"Started \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d, last activity: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$",
                      text_info, re.MULTILINE), text_info

@@ -47,6 +47,7 @@ from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import
     AuroraNoLeader,
     AuroraProtocolError,
     AuroraTransportError,
+    AuroraZooKeeperUnreachable,
 )
 
 AUTH_MODES = ("none", "basic", "kerberos")
@@ -341,7 +342,7 @@ class SchedulerClient:
     def _discovered_url(self) -> str:
         try:
             return self._api_url()
-        except AuroraNoLeader as exc:  # an election in progress
+        except (AuroraNoLeader, AuroraZooKeeperUnreachable) as exc:  # an election, or ZooKeeper down for now
             raise _Retry(str(exc), relocate=True) from None
 
     @staticmethod

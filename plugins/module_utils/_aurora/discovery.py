@@ -34,6 +34,7 @@ from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import
     AuroraInvalidParameter,
     AuroraMissingLibrary,
     AuroraNoLeader,
+    AuroraZooKeeperUnreachable,
 )
 
 DEFAULT_CONFIG_ROOT = "/etc/aurora"
@@ -207,7 +208,8 @@ def leader_from_zookeeper(hosts: str, path: str, timeout: float = ZK_TIMEOUT_SEC
         try:
             zk.start(timeout=timeout)
         except Exception as exc:  # noqa: BLE001 - kazoo's timeout type depends on its handler
-            raise AuroraDiscoveryError(f"cannot reach ZooKeeper at {hosts}: {exc or type(exc).__name__}") from None
+            raise AuroraZooKeeperUnreachable(
+                f"cannot reach ZooKeeper at {hosts}: {exc or type(exc).__name__}") from None
         return _read_leader(zk, hosts, path)
     finally:
         try:
@@ -223,7 +225,7 @@ def _read_leader(zk: Any, hosts: str, path: str) -> str:
     except NoNodeError:
         raise AuroraNoLeader(f"no scheduler has registered in ZooKeeper {hosts}: {path} does not exist") from None
     except KazooException as exc:
-        raise AuroraDiscoveryError(f"cannot list {path} in ZooKeeper {hosts}: {exc}") from None
+        raise AuroraZooKeeperUnreachable(f"cannot list {path} in ZooKeeper {hosts}: {exc}") from None
     problems = []
     for member in members:
         try:

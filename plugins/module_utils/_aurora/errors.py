@@ -7,6 +7,7 @@ failure, so that a command line built on this client exits as the stock one did.
 from __future__ import annotations
 
 EXIT_OK = 0
+EXIT_FATAL = 1  # the stock client's die(): sys.exit(1) from its config checks
 EXIT_INVALID_CONFIGURATION = 3
 EXIT_COMMAND_FAILURE = 4
 EXIT_INVALID_COMMAND = 5
@@ -48,6 +49,13 @@ class AuroraConfigError(AuroraError):
     exit_code = EXIT_INVALID_CONFIGURATION
 
 
+class AuroraUpdateConfigError(AuroraConfigError):
+    """The config's update_config or health_check_config breaks a rule the stock client checks before any call;
+    it stopped with exit code 1 there."""
+
+    exit_code = EXIT_FATAL
+
+
 class AuroraDiscoveryError(AuroraError):
     """No scheduler could be found: unknown cluster, bad clusters.json, no leader in ZooKeeper."""
 
@@ -56,6 +64,10 @@ class AuroraDiscoveryError(AuroraError):
 
 class AuroraNoLeader(AuroraDiscoveryError):
     """ZooKeeper answered but no scheduler is registered as leader (yet): worth waiting for."""
+
+
+class AuroraZooKeeperUnreachable(AuroraDiscoveryError):
+    """ZooKeeper could not be reached or read: worth waiting for too, as the stock client waits for it."""
 
 
 class AuroraTransportError(AuroraError):

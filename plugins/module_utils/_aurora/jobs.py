@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterable
 from ansible_collections.heron.aurora.plugins.module_utils._aurora import api
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import (
     AuroraInvalidParameter,
+    AuroraProtocolError,
     AuroraTimeout,
     AuroraUpdateFailed,
 )
@@ -290,15 +291,21 @@ class AuroraJobs:
     def active_update_id(self, key: JobKey) -> str | None:
         """The id of the job's update in progress (or paused), None without one."""
         summaries = self.update_summaries(key, statuses=api.ACTIVE_UPDATE_STATES)
-        if len(summaries) > 1:
-            raise AuroraInvalidParameter(f"the scheduler reports several active updates for {key}")
+        if len(summaries) > 1:  # the scheduler's job lock allows one: its answer is inconsistent (exit 10)
+            raise AuroraProtocolError(f"The scheduler returned multiple active updates for this job ({key}).")
         return summaries[0].key.id if summaries else None
 
     def update_details(self, key: JobKey, update_id: str) -> Any:
+        """The JobUpdateDetails of the update, None when the scheduler has no such update. Asked as the stock
+        client asks (the key and a query by key): the scheduler answers the query, with an empty list for an
+        unknown update, where the key alone would be refused as INVALID_REQUEST."""
         idl = self.idl
         update_key = idl.JobUpdateKey(job=key.thrift(idl), id=update_id)
-        result = self.client.call("getJobUpdateDetails", key=update_key, query=None).result
-        return result.getJobUpdateDetailsResult.details
+        result = self.client.call("getJobUpdateDetails", key=update_key,
+                                  query=idl.JobUpdateQuery(key=update_key)).result.getJobUpdateDetailsResult
+        if result.detailsList is not None:
+            return result.detailsList[0] if result.detailsList else None
+        return result.details
 
     def change_update(self, key: JobKey, update_id: str, action: str, message: str | None = None) -> None:
         """``action``: pause, resume, abort or rollback the update."""
@@ -308,6 +315,8 @@ class AuroraJobs:
 
     def update_status(self, key: JobKey, update_id: str) -> tuple[str, list[str]]:
         detail = self.update_details(key, update_id)
+        if detail is None:
+            raise AuroraInvalidParameter(f"There is no update {update_id} of {key}")
         status = api.enum_name(self.idl.JobUpdateStatus, detail.update.summary.state.status)
         messages = [e.message for e in detail.updateEvents or [] if e.message]
         return status, messages

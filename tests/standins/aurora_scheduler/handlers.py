@@ -183,11 +183,13 @@ class SchedulerApi:
             updateSummaries=summaries)))
 
     def getJobUpdateDetails(self, key, query):  # noqa: N802
+        # As ReadOnlySchedulerImpl: a query wins and is answered with a list (empty when nothing matches); the
+        # deprecated key alone gets the one update, or INVALID_REQUEST.
         idl = self.idl
-        if key is not None:
-            query = idl.JobUpdateQuery(key=key)
+        if key is None and query is None:
+            raise Rejected("ERROR", "Either key or query must be set.")
         details = []
-        for update in self._updates_matching(query):
+        for update in self._updates_matching(query if query is not None else idl.JobUpdateQuery(key=key)):
             instructions = idl.JobUpdateInstructions(
                 initialState=[], settings=update.request.settings,
                 desiredState=idl.InstanceTaskConfig(task=update.request.taskConfig,
@@ -195,10 +197,13 @@ class SchedulerApi:
             details.append(idl.JobUpdateDetails(
                 update=idl.JobUpdate(summary=self.state.update_summary(update), instructions=instructions),
                 updateEvents=list(update.events), instanceEvents=list(update.instance_events)))
-        if key is not None and not details:
+        if query is not None:
+            return self.state.response(result=idl.Result(getJobUpdateDetailsResult=idl.GetJobUpdateDetailsResult(
+                detailsList=details)))
+        if not details:
             raise Rejected("INVALID_REQUEST", f"Invalid update: {key.id}")
         return self.state.response(result=idl.Result(getJobUpdateDetailsResult=idl.GetJobUpdateDetailsResult(
-            details=details[0] if details else None, detailsList=details)))
+            details=details[0])), details=("The key argument is deprecated, use the query argument instead",))
 
     # --- changes ------------------------------------------------------------------------------------
     def _assert_not_updating(self, key: str) -> None:

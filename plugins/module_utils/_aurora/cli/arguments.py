@@ -16,6 +16,7 @@ from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import
     AuroraApiError,
     AuroraConfigError,
     AuroraInvalidParameter,
+    AuroraUpdateConfigError,
 )
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.instances import parse_instances
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.jobs import WAIT_TARGETS, JobKey, make_job_key
@@ -256,4 +257,6 @@ def apply_tiers(config: Any, jobs: Any) -> None:
 
 
 def config_error(error: AuroraConfigError) -> CommandError:
+    if isinstance(error, AuroraUpdateConfigError):  # the stock client died on these, without the headline
+        return CommandError(error.exit_code, str(error))
     return CommandError(EXIT_INVALID_CONFIGURATION, f"Error loading configuration: {error}")

@@ -173,6 +173,12 @@ def add_verbose(parser: argparse.ArgumentParser, top_level: bool = False) -> Non
                         default=False if top_level else argparse.SUPPRESS)
 
 
+def add_skip_hooks(parser: argparse.ArgumentParser) -> None:
+    # Every verb of the stock client takes it; this client has no command hooks, so there is nothing to skip.
+    parser.add_argument("--skip-hooks", default=None, metavar="hook,hook,...",
+                        help="Accepted as the stock client accepts it; this client runs no command hooks")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from ansible_collections.heron.aurora.plugins.module_utils._aurora.cli import job, update
 
@@ -191,6 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
             verb = verbs.add_parser(name, help=help_text.splitlines()[0], description=help_text)
             add_options(verb)
             add_verbose(verb)
+            add_skip_hooks(verb)
             verb.set_defaults(run=run)
     return parser
 

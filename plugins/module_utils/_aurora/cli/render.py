@@ -43,10 +43,21 @@ def instance_ranges(instances: Iterable[int]) -> str:
 
 # --- job status ------------------------------------------------------------------------------------
 
+def _numeric_booleans(value: Any) -> Any:
+    """Booleans as 1 and 0, as Thrift's simple JSON protocol (what the stock client serializes with) writes them."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _numeric_booleans(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_numeric_booleans(item) for item in value]
+    return value
+
+
 def task_json(idl: Any, task: Any) -> dict:
-    """A ScheduledTask as the stock client's ``job status --write-json`` has it: every field by name,
-    statuses by name, isService and production as booleans."""
-    plain = api.to_plain(task)
+    """A ScheduledTask as the stock client's ``job status --write-json`` has it: every field by name, statuses
+    by name, booleans as 1 and 0 but isService and production, which it turns back into true and false."""
+    plain = _numeric_booleans(api.to_plain(task))
     plain["status"] = api.enum_name(idl.ScheduleStatus, task.status)
     for event in plain.get("taskEvents", []):
         event["status"] = api.enum_name(idl.ScheduleStatus, event.get("status"))
@@ -63,12 +74,13 @@ def job_status_json(idl: Any, key: JobKey, active: list, inactive: list) -> dict
 
 
 def _resources_line(config: Any) -> str:
+    """The stock client's resource line: CPU, RAM, Disk, a 'Port: name' per named port, GPU, in that order."""
     named = readable_task(config)["resources"] if config is not None else {}
     parts = []
     for field, label, unit in (("numCpus", "CPU", " core(s)"), ("ramMb", "RAM", " MB"), ("diskMb", "Disk", " MB"),
-                               ("numGpus", "GPU", " GPU(s)")):
-        if field in named:
-            parts.append(f"{label}: {named[field]}{unit}")
+                               ("ports", "Port", ""), ("numGpus", "GPU", " GPU(s)")):
+        values = named.get(field, []) if field == "ports" else [named[field]] if field in named else []
+        parts += [f"{label}: {value}{unit}" for value in values]
     return ", ".join(parts)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import math
 from typing import Any, Iterable
 
 try:
@@ -22,7 +23,10 @@ else:
 
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.api import AURORA_EXECUTOR_NAME
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.config import convert
-from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import AuroraConfigError
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import (
+    AuroraConfigError,
+    AuroraUpdateConfigError,
+)
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.instances import MAX_INSTANCES
 
 THERMOS_PORTS = "thermos.ports"
@@ -146,6 +150,42 @@ class AuroraJobConfig:
             if unknown:
                 raise AuroraConfigError(f"order() names processes the task does not have: {', '.join(unknown)}")
 
+    def _is_dedicated(self, job: Any) -> bool:
+        return "dedicated" in convert.optional(job.constraints(), "constraints", {})
+
+    def _check_update_config(self, job: Any) -> None:
+        """The stock client's update_config checks (client/config.py), made on every load."""
+        size = convert.plain(job.instances(), "instances")
+        update = convert.plain(job.update_config(), "update_config")
+        health = convert.plain(job.health_check_config(), "health_check_config")
+        max_failures = update["max_total_failures"]
+        if max_failures >= size:
+            raise AuroraUpdateConfigError(
+                f"max_total_failures in update_config must be lesser than the job size. Based on your job size "
+                f"({size}) you should use max_total_failures <= {size - 1}.")
+        threshold = int(math.floor(size * 0.02))
+        if self._is_dedicated(job) and max_failures < threshold:
+            raise AuroraUpdateConfigError(
+                "Since this is a dedicated job, you must set your max_total_failures in your update configuration "
+                f"to no less than 2% of your job size. Based on your job size ({size}) you should use "
+                f"max_total_failures >= {threshold}.")
+        for value, name in ((update["watch_secs"], "watch_secs"),
+                            (health["max_consecutive_failures"], "max_consecutive_failures"),
+                            (health["min_consecutive_successes"], "min_consecutive_successes"),
+                            (health["initial_interval_secs"], "initial_interval_secs"),
+                            (health["interval_secs"], "interval_secs")):
+            if value < 0:
+                raise AuroraUpdateConfigError(f"Invalid value ({value}) specified for {name}. "
+                                              "Value cannot be less than 0.")
+
+    def _check_static_ports(self, job: Any) -> None:
+        """A fixed port number in the announcer's portmap needs a dedicated job (exit 3 with the stock client)."""
+        if not job.has_announce() or self._is_dedicated(job):
+            return
+        portmap = convert.optional(job.announce().portmap(), "announce.portmap", {})
+        if any(str(port).strip().lstrip("+-").isdigit() for port in portmap.values()):
+            raise AuroraConfigError("Job must be dedicated in order to specify static ports!")
+
     def validate(self) -> None:
         check_interpolates(self.raw.bind(TYPE_CHECK_CONTEXT), f"job {self.raw.name()} (with mesos.instance bound)")
         unbound = self.unbound_refs()
@@ -154,6 +194,8 @@ class AuroraJobConfig:
                 f"Config contains unbound variables: {' '.join(unbound)} (bind them with the bindings option)")
         interpolated, _refs = self.raw.interpolate()
         self._check_task(interpolated)
+        self._check_update_config(interpolated)
+        self._check_static_ports(interpolated)
         check = interpolated.bind(TYPE_CHECK_CONTEXT).check()
         if not check.ok():
             raise AuroraConfigError(f"the job is not fully specified: {check.message()}")

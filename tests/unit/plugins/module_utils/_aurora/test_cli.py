@@ -356,3 +356,13 @@ def test_update_wait_polls_fast_first_then_every_5_seconds(idl):
     code = command.main(["update", "wait", KEY, "some-id"], stdout=io.StringIO(), stderr=io.StringIO(), environ={},
                         jobs_factory=lambda _cluster: jobs, sleep=slept.append)
     assert code == 0 and slept == [1, 2, 4, 5, 5]
+
+
+def test_every_verb_takes_skip_hooks_as_the_stock_client():
+    parser = command.build_parser()
+    nouns = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+    for noun, noun_parser in nouns.items():
+        verbs = next(a for a in noun_parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+        for verb, verb_parser in verbs.items():
+            options = {option for action in verb_parser._actions for option in action.option_strings}
+            assert "--skip-hooks" in options, f"{noun} {verb}"

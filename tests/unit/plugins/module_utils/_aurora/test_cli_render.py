@@ -4,10 +4,12 @@ RUNNING wait)."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from ansible_collections.heron.aurora.plugins.module_utils._aurora import api
-from ansible_collections.heron.aurora.plugins.module_utils._aurora.cli import render
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.cli import command, render
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import (
     AuroraInvalidParameter,
     AuroraTimeout,
@@ -188,3 +190,30 @@ def test_the_stock_running_wait_counts_a_crash_between_polls_but_not_a_task_of_a
     jobs, _client, _clock = jobs_with(idl, [[earlier], [earlier, task(idl, 0, "PENDING", "a1", started=5000)]])
     with pytest.raises(AuroraTimeout):
         jobs.wait_for_tasks(KEY, "RUNNING", 10, [0], ended_counts=True)
+
+
+class TwoActiveUpdates:
+    """A scheduler that lists two active updates for one job, which its job lock never allows."""
+
+    def __init__(self, idl) -> None:
+        self.api = idl
+        self.base_url = "http://scheduler:8081"
+
+    def call(self, method, **arguments):
+        idl = self.api
+        assert method == "getJobUpdateSummaries", method
+        summaries = [idl.JobUpdateSummary(key=idl.JobUpdateKey(job=KEY.thrift(idl), id=update_id),
+                                          state=idl.JobUpdateState(status=idl.JobUpdateStatus.ROLLING_FORWARD))
+                     for update_id in ("u1", "u2")]
+        return idl.Response(responseCode=1, result=idl.Result(
+            getJobUpdateSummariesResult=idl.GetJobUpdateSummariesResult(updateSummaries=summaries)))
+
+
+@pytest.mark.parametrize("verb", [["pause"], ["resume"], ["abort"], ["rollback"], ["info"], ["wait"]])
+def test_several_active_updates_exit_10_as_with_the_stock_client(idl, verb):
+    jobs = AuroraJobs(TwoActiveUpdates(idl))
+    err = io.StringIO()
+    code = command.main(["update", *verb, str(KEY)], stdout=io.StringIO(), stderr=err, environ={},
+                        jobs_factory=lambda _cluster: jobs, sleep=lambda _s: None)
+    assert code == 10
+    assert "The scheduler returned multiple active updates for this job" in err.getvalue()

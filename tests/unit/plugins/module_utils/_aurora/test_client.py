@@ -23,6 +23,7 @@ from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import
     AuroraMissingLibrary,
     AuroraProtocolError,
     AuroraTransportError,
+    AuroraZooKeeperUnreachable,
 )
 
 from ....utils.aurora.scripted_endpoint import reply, status
@@ -209,3 +210,39 @@ def test_a_username_without_auth_means_basic(make_endpoint, clock):
                                           sleep=clock.sleep, clock=clock.monotonic)
     client.call("getJobs", ownerRole="a")
     assert endpoint.received[0].headers["Authorization"] == basic("alice", "s3cret")
+
+
+class ZooKeeperDownAtFirst:
+    """A locator whose ZooKeeper cannot be reached for the first ``failures`` lookups, then names ``url``."""
+
+    uses_zookeeper = True
+
+    def __init__(self, url, failures):
+        self._url, self.failures, self.lookups = url, failures, 0
+
+    def url(self):
+        self.lookups += 1
+        if self.lookups <= self.failures:
+            raise AuroraZooKeeperUnreachable("cannot reach ZooKeeper at zk:2181: Connection refused")
+        return self._url
+
+    def refresh(self):
+        pass
+
+
+def test_an_unreachable_zookeeper_is_retried_within_the_budget(make_endpoint, clock, idl):
+    # As the stock client, which keeps trying to connect: a ZooKeeper restart must not fail a Heron submit.
+    endpoint = make_endpoint(reply("OK", result=idl.Result(getJobsResult=idl.GetJobsResult(configs=[]))))
+    locator = ZooKeeperDownAtFirst(endpoint.url, failures=3)
+    client = SchedulerClient(locator, retry=RetryPolicy(budget_secs=30), sleep=clock.sleep, clock=clock.monotonic)
+    assert client.call("getJobs", ownerRole="www-data").responseCode == idl.ResponseCode.OK
+    assert locator.lookups == 4
+
+
+def test_an_unreachable_zookeeper_past_the_budget_is_a_network_error(clock):
+    locator = ZooKeeperDownAtFirst("http://127.0.0.1:9", failures=10**6)
+    client = SchedulerClient(locator, retry=RetryPolicy(budget_secs=5), sleep=clock.sleep, clock=clock.monotonic)
+    gave_up = r"gave up after 5 s of retries; last: cannot reach ZooKeeper"
+    with pytest.raises(AuroraTransportError, match=gave_up) as info:
+        client.call("getJobs", ownerRole="www-data")
+    assert info.value.exit_code == 7

@@ -362,3 +362,37 @@ def test_inconsistent_update_configs_are_rejected(idl, update_config, message):
     content = config().replace("task=task)", f"task=task, update_config={update_config})")
     with pytest.raises(AuroraConfigError, match=message):
         load_job(content=content, bindings={"x": 1}).update_settings(idl)
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ("instances=2, update_config=UpdateConfig(max_total_failures=2)",
+     r"must be lesser than the job size. Based on your job size \(2\) you should use max_total_failures <= 1"),
+    ("instances=100, constraints={'dedicated': 'www/db'}",
+     r"no less than 2% of your job size. Based on your job size \(100\) you should use max_total_failures >= 2"),
+    ("update_config=UpdateConfig(watch_secs=-1)", r"Invalid value \(-1\) specified for watch_secs"),
+    ("health_check_config=HealthCheckConfig(interval_secs=-0.5)",
+     r"Invalid value \(-0.5\) specified for interval_secs"),
+])
+def test_the_stock_update_config_checks_exit_1(idl, fields, message):
+    from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import AuroraUpdateConfigError
+
+    content = config().replace("task=task)", f"task=task, {fields})")
+    with pytest.raises(AuroraUpdateConfigError, match=message) as info:
+        load_job(content=content, bindings={"x": 1}).validate()
+    assert info.value.exit_code == 1
+
+
+def test_within_the_update_config_rules_loads(idl):
+    content = config().replace("task=task)", "task=task, instances=100, constraints={'dedicated': 'www/db'}, "
+                                             "update_config=UpdateConfig(max_total_failures=2))")
+    load_job(content=content, bindings={"x": 1}).validate()
+
+
+def test_static_ports_need_a_dedicated_job(idl):
+    announce = "announce=Announcer(portmap={'http': '8080'})"
+    content = config().replace("task=task)", f"task=task, {announce})")
+    with pytest.raises(AuroraConfigError, match="Job must be dedicated in order to specify static ports!") as info:
+        load_job(content=content, bindings={"x": 1}).validate()
+    assert info.value.exit_code == 3
+    dedicated = config().replace("task=task)", f"task=task, {announce}, constraints={{'dedicated': 'www/db'}})")
+    load_job(content=dedicated, bindings={"x": 1}).validate()
