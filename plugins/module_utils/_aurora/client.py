@@ -11,6 +11,7 @@ errors.py. The modules and the ``aurora`` command line use this one client.
 
 from __future__ import annotations
 
+import http.client
 import math
 import netrc
 import random
@@ -212,6 +213,8 @@ def describe_failure(exc: BaseException, timeout: float | None) -> tuple[str, bo
         return f"no connection within {timeout:g} s (request_timeout)", False
     if isinstance(exc, requests.exceptions.ReadTimeout):
         return f"no answer within {timeout:g} s (request_timeout)", False
+    if _first(exc, http.client.RemoteDisconnected) is not None:
+        return "the scheduler closed the connection without answering", False
     # requests' own exceptions are OSErrors too, without strerror: the socket's error is further down.
     system_error = next((cause.strerror for cause in _causes(exc) if isinstance(cause, OSError) and cause.strerror),
                         None)
