@@ -381,8 +381,10 @@ class SchedulerClient:
         status = response.status_code
         if status in (401, 403):
             raise AuroraAuthError(f"{method}: the scheduler at {url} refused the credentials (HTTP {status})")
-        if status in (502, 503, 504):
+        if status == 503 or (status in (502, 504) and method in READ_ONLY_METHODS):
             raise _Retry(f"{url} answered HTTP {status}", relocate=True)
+        if status in (502, 504):  # a proxy's: the scheduler behind it may have done the call
+            raise AuroraOutcomeUnknown(method, f"{url} answered HTTP {status}")
         if status != 200:
             raise AuroraTransportError(f"{method}: {url} answered HTTP {status}: {response.text[:200]}")
         result = api.decode_reply(method, response.content)
