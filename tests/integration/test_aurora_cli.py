@@ -581,7 +581,8 @@ def test_a_lost_answer_is_settled_from_the_schedulers_state(aurora, scheduler):
     assert sorted(aurora.active(HELLO_KEY)) == [0, 1, 2]
     started = aurora.ok("update", "start", "--bind", "command=sleep 601", "--bind", "count=3", "--bind", "env=devel",
                         HELLO_KEY, str(aurora.hello), "--wait")
-    assert "Job update has started" in started.stdout and started.stdout.splitlines()[-1] == "Current state ROLLED_FORWARD"
+    assert "Job update has started" in started.stdout
+    assert started.stdout.splitlines()[-1] == "Current state ROLLED_FORWARD"
     before = {i: t["assignedTask"]["taskId"] for i, t in aurora.active(HELLO_KEY).items()}
     aurora.ok("job", "restart", f"{HELLO_KEY}/1", "--watch-secs", "1")
     after = {i: t["assignedTask"]["taskId"] for i, t in aurora.active(HELLO_KEY).items()}

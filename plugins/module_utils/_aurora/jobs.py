@@ -20,8 +20,8 @@ from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import
     AuroraOutcomeUnknown,
     AuroraProtocolError,
     AuroraRetriesSpent,
-    AuroraTransportError,
     AuroraTimeout,
+    AuroraTransportError,
     AuroraUpdateFailed,
 )
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.instances import (

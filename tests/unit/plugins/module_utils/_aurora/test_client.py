@@ -16,7 +16,6 @@ from ansible_collections.heron.aurora.plugins.module_utils._aurora.client import
     build_auth,
 )
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.discovery import SchedulerLocator
-from ansible_collections.heron.aurora.plugins.module_utils._aurora.jobs import AuroraJobs, make_job_key
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import (
     AuroraApiError,
     AuroraAuthError,
@@ -27,6 +26,7 @@ from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import
     AuroraTransportError,
     AuroraZooKeeperUnreachable,
 )
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.jobs import AuroraJobs, make_job_key
 
 from ....utils.aurora.scripted_endpoint import reply, status
 from ....utils.network import free_port
