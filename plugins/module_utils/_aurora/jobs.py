@@ -263,7 +263,7 @@ class AuroraJobs:
     # --- changes ------------------------------------------------------------------------------------
     # The connection may break after a call that changes the job reached the scheduler (no answer within
     # request_timeout, a reset before the answer). The stock client then gave up, not knowing what happened; here
-    # the job's state is read to find out (docs/aurora-cli.md, "A change whose answer was lost").
+    # the job's state is read to find out (docs/aurora-cli.md, "Retries, and a change whose answer was lost").
 
     def _change(self, method: str, arguments: dict, applied: Callable[[], bool], resend: bool = True) -> Any:
         """Send ``method``; its Response, or None when the answer was lost and the state shows it applied.
@@ -272,21 +272,25 @@ class AuroraJobs:
         do more than the first), else it fails saying so."""
         lost: AuroraOutcomeUnknown | None = None
         deadline = float("inf")
+        pauses = iter(())
         while True:
             try:
                 return self.client.call(method, **arguments)
             except AuroraOutcomeUnknown as unknown:
                 if lost is None:
                     deadline = self._clock() + self.client.retry.budget_secs
+                    pauses = iter(self.client.retry.delays())
                 lost = unknown
                 if applied():
                     return None
                 if not resend:
                     raise AuroraTransportError(f"{unknown}; the scheduler's state shows it was not applied: "
-                                               "nothing changed, run the command again") from None
-                if self._clock() >= deadline:
+                                               "nothing changed, run it again") from None
+                pause = next(pauses)
+                if self._clock() + pause > deadline:
                     raise AuroraRetriesSpent(f"{unknown}; the scheduler's state shows it was not applied, and "
                                              "the retry budget is spent") from None
+                self._sleep(pause)
             except AuroraApiError:
                 # A resent call refused (the job exists, an update is in progress) because the lost one did
                 # its work after the state was read.
@@ -296,7 +300,7 @@ class AuroraJobs:
 
     def _unclear(self, method: str, state: str) -> AuroraTransportError:
         return AuroraTransportError(f"{method}: the connection broke after the call was sent, and the scheduler's "
-                                    f"state shows it neither applied nor not: {state}")
+                                    f"state shows it applied only in part: {state}")
 
     def create(self, job_configuration: Any) -> None:
         key = JobKey("", job_configuration.key.role, job_configuration.key.environment, job_configuration.key.name)
