@@ -447,7 +447,10 @@ def test_update_start_wait_info_and_the_exit_code_of_a_rolled_back_update(aurora
     assert failed.stdout.splitlines()[-1] == "Current state ROLLED_BACK"
 
 
-def test_update_pause_resume_abort(aurora):
+@pytest.mark.parametrize("answers", ["given", "lost"])
+def test_update_pause_resume_abort(aurora, scheduler, answers):
+    # "lost": each of the three is applied and its connection closed unanswered; the update's state says it was
+    # done, so each prints its success, and none is sent twice.
     aurora.create_hello(count=2)
     nothing = aurora("update", "pause", HELLO_KEY)
     assert nothing.returncode == 6 and "No active update found for this job." in nothing.stderr
@@ -455,6 +458,9 @@ def test_update_pause_resume_abort(aurora):
     slow.write_text(HELLO.replace("watch_secs=0", "watch_secs=60"))
     aurora.ok("update", "start", "--bind", "command=sleep 601", "--bind", "count=2", "--bind", "env=devel",
               HELLO_KEY, str(slow))
+    actions = ("pauseJobUpdate", "resumeJobUpdate", "abortJobUpdate")
+    if answers == "lost":
+        scheduler.control(lose_answer={method: 1 for method in actions})
     assert aurora.ok("update", "pause", HELLO_KEY, "-m", "hold on").stdout.strip() == "Update has been paused."
     info = json.loads(aurora.ok("update", "info", HELLO_KEY, "--write-json").stdout)
     assert info["status"] == "ROLL_FORWARD_PAUSED"
@@ -464,6 +470,7 @@ def test_update_pause_resume_abort(aurora):
     listed = json.loads(aurora.ok("update", "list", "devcluster/www-data/devel/hello", "--status", "ABORTED",
                                   "--write-json").stdout)
     assert len(listed) == 1
+    assert [scheduler.control()["calls"].count(method) for method in actions] == [1, 1, 1]
 
 
 # --- failures and their exit codes ------------------------------------------------------------------------

@@ -39,6 +39,14 @@ POLL_SECS = 1.0
 UPDATE_DONE = frozenset(("ROLLED_FORWARD", "ROLLED_BACK", "ABORTED", "ERROR", "FAILED"))
 # The scheduler's LIVE_STATES: a task that got this far has started, whatever happened next.
 LIVE_STATES = frozenset(("KILLING", "PREEMPTING", "RESTARTING", "DRAINING", "PARTITIONED", "RUNNING"))
+# The update states that show each action on an update done (resume: running again, or ended since).
+UPDATE_ACTION_STATES = {
+    "pause": frozenset(("ROLL_FORWARD_PAUSED", "ROLL_BACK_PAUSED")),
+    "resume": frozenset(("ROLLING_FORWARD", "ROLLING_BACK", "ROLL_FORWARD_AWAITING_PULSE",
+                         "ROLL_BACK_AWAITING_PULSE")) | UPDATE_DONE,
+    "abort": frozenset(("ABORTED",)),
+    "rollback": frozenset(("ROLLING_BACK", "ROLL_BACK_PAUSED", "ROLL_BACK_AWAITING_PULSE", "ROLLED_BACK")),
+}
 # The metadata key the stock client tags each update it starts with (a fresh UUID as its value).
 CLIENT_UPDATE_ID = "org.apache.aurora.client.update_id"
 # How a task ends when it did not stop on request (KILLED) or by itself (FINISHED).
@@ -431,7 +439,12 @@ class AuroraJobs:
         """``action``: pause, resume, abort or rollback the update."""
         idl = self.idl
         update_key = idl.JobUpdateKey(job=key.thrift(idl), id=update_id)
-        self.client.call(f"{action}JobUpdate", key=update_key, message=message)
+        reached = UPDATE_ACTION_STATES[action]
+
+        def applied() -> bool:  # a second call refused because the first one got there counts as done
+            return self.update_status(key, update_id)[0] in reached
+
+        self._change(f"{action}JobUpdate", {"key": update_key, "message": message}, applied)
 
     def update_status(self, key: JobKey, update_id: str) -> tuple[str, list[str]]:
         detail = self.update_details(key, update_id)
