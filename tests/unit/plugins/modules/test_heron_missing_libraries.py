@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from ansible.release import __version__ as ansible_version
+from ansible.module_utils.ansible_release import __version__ as ansible_version
 
 from ...utils.collection import ensure_importable, run_module
 
