@@ -370,6 +370,25 @@ def test_the_stock_thermos_checks_stop_before_any_call(aurora, scheduler, setup,
     aurora.ok("job", "inspect", "devcluster/www-data/devel/thermos", str(config))
 
 
+HELPED = """
+fetch = SimpleTask('fetch', 'curl -O pkg')
+serve = Task(processes=[Process(name='serve', cmdline='java ' + java_options('server', Xmx='1g'))],
+             resources=Resources(cpu=0.5, ram=64*MB, disk=64*MB))
+jobs = [Service(cluster='devcluster', role='www-data', environment='devel', name='helped',
+                task=concat_tasks(fetch, serve, name='helped'))]
+"""
+
+
+def test_a_config_using_the_thermos_helpers_loads(aurora):
+    config = aurora.root / "helped.aurora"
+    config.write_text(HELPED)
+    inspected = json.loads(aurora.ok("job", "inspect", "--write-json", "devcluster/www-data/devel/helped",
+                                     str(config)).stdout)
+    task = inspected["task"]
+    assert [process["cmdline"] for process in task["processes"]] == ["curl -O pkg", "java -server -Xmx 1g"]
+    assert task["constraints"] == [{"order": ["fetch", "serve"]}]
+
+
 def test_an_unreachable_zookeeper_is_retried_then_a_network_error(tmp_path):
     # Nothing listens on the port: each lookup is retried (as the stock client keeps trying to connect) until
     # AURORA_RETRY_BUDGET is spent; then exit 7, naming ZooKeeper.
