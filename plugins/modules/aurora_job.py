@@ -95,8 +95,8 @@ options:
   bindings:
     description:
       - Values for the C({{name}}) references of the config, as C(aurora --bind name=value) gives them.
-      - References to C(mesos.*) and C(thermos.*) are left for the executor; any other reference left unbound is
-        an error.
+      - References to C(mesos.instance), C(mesos.hostname), C(thermos.task_id) and C(thermos.ports[name]) are left
+        for the executor; any other reference left unbound is an error, as with the stock client.
     type: dict
     default: {}
   state:

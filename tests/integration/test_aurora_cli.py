@@ -340,6 +340,55 @@ def test_the_stock_config_checks_stop_before_any_call(aurora, scheduler, fields,
     assert len(scheduler.control()["calls"]) == before  # nothing was asked of the scheduler
 
 
+THERMOS_CHECKED = """
+setup = Process(name='setup', cmdline='true', %s)
+main = Process(name='main', cmdline='sleep 600 {{thermos.ports[http]}} %s')
+task = Task(name='main', processes=[setup, main], constraints=order(setup, main),
+            resources=Resources(cpu=0.1, ram=32*MB, disk=16*MB))
+jobs = [Service(cluster='devcluster', role='www-data', environment='devel', name='thermos', task=task)]
+"""
+
+
+@pytest.mark.parametrize(("setup", "main", "message"), [
+    ("daemon=True", "", "Error loading configuration: Task is invalid: Task has invalid plan: Process main may not "
+                        "depend upon daemon process setup"),
+    ("final=True", "", "Error loading configuration: Task is invalid: Task has invalid plan: Invalid process "
+                       "dependencies!"),
+    ("ephemeral=False", "{{mesos.role_name}}", "Error loading configuration: Config contains unbound variables: "
+                                               "{{mesos.role_name}}"),
+])
+def test_the_stock_thermos_checks_stop_before_any_call(aurora, scheduler, setup, main, message):
+    config = aurora.root / "thermos.aurora"
+    config.write_text(THERMOS_CHECKED % (setup, main))
+    before = len(scheduler.control()["calls"])
+    for command in (["job", "create"], ["update", "start"], ["job", "diff"], ["job", "inspect"]):
+        result = aurora(*command, "devcluster/www-data/devel/thermos", str(config))
+        assert result.returncode == 3, (command, result.stdout, result.stderr)
+        assert message in result.stderr
+    assert len(scheduler.control()["calls"]) == before  # nothing was asked of the scheduler
+    config.write_text(THERMOS_CHECKED % ("ephemeral=False", "{{mesos.instance}} {{mesos.hostname}}"))
+    aurora.ok("job", "inspect", "devcluster/www-data/devel/thermos", str(config))
+
+
+HELPED = """
+fetch = SimpleTask('fetch', 'curl -O pkg')
+serve = Task(processes=[Process(name='serve', cmdline='java ' + java_options('server', Xmx='1g'))],
+             resources=Resources(cpu=0.5, ram=64*MB, disk=64*MB))
+jobs = [Service(cluster='devcluster', role='www-data', environment='devel', name='helped',
+                task=concat_tasks(fetch, serve, name='helped'))]
+"""
+
+
+def test_a_config_using_the_thermos_helpers_loads(aurora):
+    config = aurora.root / "helped.aurora"
+    config.write_text(HELPED)
+    inspected = json.loads(aurora.ok("job", "inspect", "--write-json", "devcluster/www-data/devel/helped",
+                                     str(config)).stdout)
+    task = inspected["task"]
+    assert [process["cmdline"] for process in task["processes"]] == ["curl -O pkg", "java -server -Xmx 1g"]
+    assert task["constraints"] == [{"order": ["fetch", "serve"]}]
+
+
 def test_an_unreachable_zookeeper_is_retried_then_a_timeout(tmp_path):
     # Nothing listens on the port: each lookup is retried (as the stock client keeps trying to connect) until
     # AURORA_RETRY_BUDGET is spent; then exit 9, the stock client's TIMEOUT, naming ZooKeeper.

@@ -22,7 +22,7 @@ else:
     PYSTACHIO_ERRORS = (Object.CoercionError, MustacheParser.Error, Ref.InvalidRefError)
 
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.api import AURORA_EXECUTOR_NAME
-from ansible_collections.heron.aurora.plugins.module_utils._aurora.config import convert
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.config import convert, thermos
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import (
     AuroraConfigError,
     AuroraUpdateConfigError,
@@ -30,16 +30,27 @@ from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.instances import MAX_INSTANCES
 
 THERMOS_PORTS = "thermos.ports"
-# Left in the config for the executor to fill in on the agent.
-EXECUTOR_SCOPES = ("mesos", "thermos")
+# Left in the config for the executor to fill in on the agent (and thermos.ports[name], one per named port).
+EXECUTOR_REFS = ("mesos.instance", "mesos.hostname", "thermos.task_id")
 # Fields of the job that are not part of a task's identity; the stock client leaves them out of the executor data.
 NOT_IN_EXECUTOR_DATA = ("update_config", "instances")
 # Bound to a placeholder instance id only to type-check fields that use {{mesos.instance}}.
 TYPE_CHECK_CONTEXT = {"mesos": {"instance": 31337, "hostname": ""}}
 
 
-def _scope_of(ref: Any) -> str:
-    return str(ref.components()[0].value)
+def _port_name(ref: Any) -> str | None:
+    """``name`` of a ``{{thermos.ports[name]}}`` reference, None for a reference outside thermos.ports;
+    AuroraConfigError for one inside it that is not of that form (``{{thermos.ports.http}}``)."""
+    rest = Ref.subscope(Ref.from_address(THERMOS_PORTS), ref)
+    if not rest:
+        return None
+    if not rest.is_index() or len(rest.components()) != 1:
+        raise AuroraConfigError(f'Bad port specification "{ref.address()}" (should be of form "thermos.ports[name]")')
+    return str(rest.components()[0].value)
+
+
+def _left_for_executor(ref: Any) -> bool:
+    return ref.address() in EXECUTOR_REFS or _port_name(ref) is not None
 
 
 def check_interpolates(job: Any, what: str) -> None:
@@ -118,18 +129,15 @@ class AuroraJobConfig:
 
     # --- references -------------------------------------------------------------------------------
     def unbound_refs(self) -> list[str]:
-        """References nothing binds, other than those the executor fills in (mesos.*, thermos.*)."""
+        """References nothing binds, other than those the executor fills in (EXECUTOR_REFS, thermos.ports[name]):
+        the stock client's rule, so {{mesos.role}} or {{thermos.foo}} is as unbound as {{foo}}."""
         _interpolated, refs = self.raw.interpolate()
-        return sorted(str(ref) for ref in refs if _scope_of(ref) not in EXECUTOR_SCOPES)
+        return sorted(str(ref) for ref in refs if not _left_for_executor(ref))
 
     def named_ports(self) -> list[str]:
         """Ports the scheduler must allocate: every thermos.ports[name] used and every announced port name."""
         _interpolated, refs = self.raw.interpolate()
-        referenced = set()
-        for ref in refs:
-            rest = Ref.subscope(Ref.from_address(THERMOS_PORTS), ref)
-            if rest is not None and rest.is_index() and len(rest.components()) == 1:
-                referenced.add(str(rest.components()[0].value))
+        referenced = {name for name in map(_port_name, refs) if name is not None}
         portmap = {}
         if self.raw.has_announce():
             portmap = convert.optional(self.raw.announce().portmap(), "announce.portmap", {})
@@ -139,16 +147,13 @@ class AuroraJobConfig:
         return sorted(unallocated | {port for port in unresolved if not isinstance(port, int)})
 
     # --- checks -----------------------------------------------------------------------------------
-    def _check_task(self, interpolated: Any) -> None:
+    def _task_for_checks(self, interpolated: Any) -> Any:
         task = interpolated.bind(TYPE_CHECK_CONTEXT).task()
         names = [str(process.name()) for process in task.processes()]
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
             raise AuroraConfigError(f"the task has several processes named {', '.join(duplicates)}")
-        for constraint in convert.optional(task.constraints(), "task.constraints", []):
-            unknown = [name for name in constraint.get("order", []) if name not in names]
-            if unknown:
-                raise AuroraConfigError(f"order() names processes the task does not have: {', '.join(unknown)}")
+        return task
 
     def _is_dedicated(self, job: Any) -> bool:
         return "dedicated" in convert.optional(job.constraints(), "constraints", {})
@@ -187,15 +192,20 @@ class AuroraJobConfig:
             raise AuroraConfigError("Job must be dedicated in order to specify static ports!")
 
     def validate(self) -> None:
+        """The stock client's checks: those of its load (update_config, static ports), then those of its
+        conversion (the thermos task, the whole job). Unbound references come first, as the stock client's own
+        message for a missing binding depends on the field that uses it (a number fails to coerce)."""
         check_interpolates(self.raw.bind(TYPE_CHECK_CONTEXT), f"job {self.raw.name()} (with mesos.instance bound)")
         unbound = self.unbound_refs()
         if unbound:
             raise AuroraConfigError(
                 f"Config contains unbound variables: {' '.join(unbound)} (bind them with the bindings option)")
         interpolated, _refs = self.raw.interpolate()
-        self._check_task(interpolated)
         self._check_update_config(interpolated)
         self._check_static_ports(interpolated)
+        task = self._task_for_checks(interpolated)
+        thermos.check_task(task)
+        thermos.check_refs_bound(task, self.named_ports())
         check = interpolated.bind(TYPE_CHECK_CONTEXT).check()
         if not check.ok():
             raise AuroraConfigError(f"the job is not fully specified: {check.message()}")

@@ -49,9 +49,10 @@ def require_pystachio() -> None:
 
 def _schema_names() -> dict:
     require_pystachio()
+    from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.helpers import HELPER_NAMES
     from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.schema import CONFIG_NAMES
 
-    return dict(CONFIG_NAMES)
+    return {**CONFIG_NAMES, **HELPER_NAMES}
 
 
 def _error_location(exc: BaseException, files: Iterable[str]) -> str:

@@ -4,8 +4,9 @@
 """Our pystachio schema of Aurora's configuration language: the names a .aurora file may use.
 
 Struct and field names and defaults are Aurora's (they are the language users write and what the Aurora executor
-reads back from the executor data), written for this collection. Everything in ``CONFIG_NAMES`` is what a config
-sees when it is evaluated; nothing else of this collection or of the controller is in its scope.
+reads back from the executor data), written for this collection. ``CONFIG_NAMES`` and the thermos helpers
+(helpers.HELPER_NAMES) are what a config sees when it is evaluated; nothing else of this collection or of the
+controller is in its scope.
 """
 
 from __future__ import annotations
@@ -117,33 +118,6 @@ class Task(Struct):
     max_concurrency = Default(Integer, 0)
     finalization_wait = Default(Integer, 30)
     user = String
-
-
-def _process_name(process) -> str:
-    if isinstance(process, Process):
-        return str(process.name())
-    if isinstance(process, str):
-        return process
-    raise ValueError(f"order() takes Process objects or process names, not {type(process).__name__}")
-
-
-def order(*processes) -> list:
-    """The ordering constraint that runs ``processes`` one after the other, in the given order."""
-    return [Constraint(order=[_process_name(process) for process in processes])]
-
-
-def SequentialTask(*args, **kwargs):  # noqa: N802 - a constructor name of the config language
-    """A Task whose processes run one after the other, in list order."""
-    task = Task(*args, **kwargs)
-    if task.processes() is Empty:
-        return task
-    return task(constraints=order(*task.processes()))
-
-
-def SimpleTask(name: str, command: str):  # noqa: N802 - a constructor name of the config language
-    """One process in a task with one CPU, 1 GB of RAM and 1 GB of disk."""
-    return Task(name=name, processes=[Process(name=name, cmdline=command)],
-                resources=Resources(cpu=1.0, ram=1 * GB, disk=1 * GB))
 
 
 # --- aurora: jobs ---------------------------------------------------------------------------------
@@ -340,8 +314,7 @@ SCHEMA_NAMES = {
     "BYTES": BYTES, "KB": KB, "MB": MB, "GB": GB, "TB": TB,
     "ThermosContext": ThermosContext, "MesosContext": MesosContext, "Resources": Resources,
     "Constraint": Constraint, "RotatePolicy": RotatePolicy, "LoggerDestination": LoggerDestination,
-    "LoggerMode": LoggerMode, "Logger": Logger, "Process": Process, "Task": Task, "order": order,
-    "SequentialTask": SequentialTask, "SimpleTask": SimpleTask,
+    "LoggerMode": LoggerMode, "Logger": Logger, "Process": Process, "Task": Task,
     "QueueUpdateStrategy": QueueUpdateStrategy, "BatchUpdateStrategy": BatchUpdateStrategy,
     "VariableBatchUpdateStrategy": VariableBatchUpdateStrategy, "UpdateConfig": UpdateConfig,
     "HttpHealthChecker": HttpHealthChecker, "ShellHealthChecker": ShellHealthChecker,

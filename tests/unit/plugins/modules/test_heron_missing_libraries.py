@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from ansible.release import __version__ as ansible_version
+from ansible.module_utils.ansible_release import __version__ as ansible_version
 
 from ...utils.collection import ensure_importable, run_module
 
@@ -24,7 +24,9 @@ def without(tmp_path, package: str) -> dict:
     blocker = tmp_path / "blocked-imports"
     (blocker / package).mkdir(parents=True)
     (blocker / package / "__init__.py").write_text(f"raise ImportError({package + ' is ' + HIDDEN!r})\n")
-    return {"PYTHONPATH": os.pathsep.join([str(blocker), str(ensure_importable())])}
+    # Keep the path the test runs with (ansible-test units finds ansible-core through it).
+    return {"PYTHONPATH": os.pathsep.join(filter(None, [str(blocker), str(ensure_importable()),
+                                                        os.environ.get("PYTHONPATH")]))}
 
 
 def assert_missing(result: dict, library: str, purpose: str, url: str) -> None:

@@ -310,8 +310,10 @@ def test_executor_references_may_stay_unbound_but_nothing_else(idl):
 
 def test_order_must_name_processes_of_the_task(idl):
     content = config().replace("resources=", "constraints=order('p', 'q'), resources=")
-    with pytest.raises(AuroraConfigError, match="order\\(\\) names processes the task does not have: q"):
+    with pytest.raises(AuroraConfigError, match=r"Invalid process dependencies! \(order\('p', 'q'\): q is not a "
+                                                r"process of the task") as info:
         load_job(content=content, bindings={"x": 1}).job_configuration(idl, owner="me")
+    assert info.value.exit_code == 3
 
 
 def test_fixed_ports_in_the_portmap_are_not_allocated():
