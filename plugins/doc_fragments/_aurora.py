@@ -55,15 +55,19 @@ options:
   request_timeout:
     description:
       - Seconds to wait for the answer to one API call; more than 0.
+      - Not set, there is no limit, as with the stock C(aurora) client. A call that changes the job (create, kill,
+        restart, add instances, start an update) whose answer does not come in time is not reported as failed
+        at once; the scheduler's state is read to learn whether it was applied.
     type: float
-    default: 30
   retry_budget:
     description:
-      - Seconds during which a call is retried, with growing pauses, while the scheduler answers HTTP 503
-        (no leader yet) or C(ERROR_TRANSIENT), or cannot be connected to; 0 or more.
+      - Seconds during which a call is retried, with growing pauses of up to 5 s, while the scheduler answers HTTP
+        503 (no leader yet) or C(ERROR_TRANSIENT), cannot be connected to, or cannot be found in ZooKeeper (ZooKeeper
+        unreachable, no leader registered); 0 or more.
+      - The default is the ten minutes the stock C(aurora) client retries for. Give less to fail sooner.
       - Permanent failures (a TLS certificate that is not trusted, a request that cannot be sent) are not retried.
     type: float
-    default: 60
+    default: 600
   validate_certs:
     description:
       - Whether to verify the scheduler's TLS certificate for C(https) URLs.

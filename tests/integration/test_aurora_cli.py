@@ -389,17 +389,37 @@ def test_a_config_using_the_thermos_helpers_loads(aurora):
     assert task["constraints"] == [{"order": ["fetch", "serve"]}]
 
 
-def test_an_unreachable_zookeeper_is_retried_then_a_network_error(tmp_path):
+def test_an_unreachable_zookeeper_is_retried_then_a_timeout(tmp_path):
     # Nothing listens on the port: each lookup is retried (as the stock client keeps trying to connect) until
-    # AURORA_RETRY_BUDGET is spent; then exit 7, naming ZooKeeper.
+    # AURORA_RETRY_BUDGET is spent; then exit 9, the stock client's TIMEOUT, naming ZooKeeper.
     from harness.service import free_port
 
     aurora = Aurora(tmp_path)
     aurora.clusters({"name": "devcluster", "zk": "127.0.0.1", "zk_port": free_port(),
                      "scheduler_zk_path": "/aurora/scheduler"})
     result = aurora("job", "list", "devcluster", env={"AURORA_RETRY_BUDGET": "1"})
-    assert result.returncode == 7, (result.stdout, result.stderr)
+    assert result.returncode == 9, (result.stdout, result.stderr)
     assert "gave up after 1 s of retries; last: cannot reach ZooKeeper at 127.0.0.1:" in result.stderr
+
+
+def test_a_scheduler_that_comes_up_late_is_waited_for(tmp_path, zookeeper, make_aurora_scheduler):
+    # Heron's submit during a scheduler outage: no leader in ZooKeeper yet, then one registers. The command keeps
+    # asking, as the stock client did, and creates the job once the scheduler is there.
+    zk_path = f"/aurora-{uuid.uuid4().hex[:8]}/scheduler"
+    aurora = Aurora(tmp_path)
+    aurora.clusters(zk_cluster(zookeeper, zk_path))
+    command = subprocess.Popen([str(AURORA), "job", "create", "--bind", "command=sleep 600", "--bind", "count=1",  # noqa: S603
+                                "--bind", "env=devel", HELLO_KEY, str(aurora.hello)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=dict(aurora.env, AURORA_RETRY_BUDGET="120"))
+    try:
+        scheduler = make_aurora_scheduler(zk=zookeeper.hosts, zk_path=zk_path)
+        out, err = command.communicate(timeout=180)
+    finally:
+        command.kill()
+    assert command.returncode == 0, (out, err)
+    assert out.startswith("Job create succeeded")
+    assert scheduler.control()["calls"].count("createJob") == 1
 
 
 def test_list_matches_wildcards(aurora):
@@ -476,7 +496,10 @@ def test_update_start_wait_info_and_the_exit_code_of_a_rolled_back_update(aurora
     assert failed.stdout.splitlines()[-1] == "Current state ROLLED_BACK"
 
 
-def test_update_pause_resume_abort(aurora):
+@pytest.mark.parametrize("answers", ["given", "lost"])
+def test_update_pause_resume_abort(aurora, scheduler, answers):
+    # "lost": each of the three is applied and its connection closed unanswered; the update's state says it was
+    # done, so each prints its success, and none is sent twice.
     aurora.create_hello(count=2)
     nothing = aurora("update", "pause", HELLO_KEY)
     assert nothing.returncode == 6 and "No active update found for this job." in nothing.stderr
@@ -484,6 +507,9 @@ def test_update_pause_resume_abort(aurora):
     slow.write_text(HELLO.replace("watch_secs=0", "watch_secs=60"))
     aurora.ok("update", "start", "--bind", "command=sleep 601", "--bind", "count=2", "--bind", "env=devel",
               HELLO_KEY, str(slow))
+    actions = ("pauseJobUpdate", "resumeJobUpdate", "abortJobUpdate")
+    if answers == "lost":
+        scheduler.control(lose_answer={method: 1 for method in actions})
     assert aurora.ok("update", "pause", HELLO_KEY, "-m", "hold on").stdout.strip() == "Update has been paused."
     info = json.loads(aurora.ok("update", "info", HELLO_KEY, "--write-json").stdout)
     assert info["status"] == "ROLL_FORWARD_PAUSED"
@@ -493,6 +519,7 @@ def test_update_pause_resume_abort(aurora):
     listed = json.loads(aurora.ok("update", "list", "devcluster/www-data/devel/hello", "--status", "ABORTED",
                                   "--write-json").stdout)
     assert len(listed) == 1
+    assert [scheduler.control()["calls"].count(method) for method in actions] == [1, 1, 1]
 
 
 # --- failures and their exit codes ------------------------------------------------------------------------
@@ -560,13 +587,13 @@ def test_verbose_is_accepted_anywhere(aurora):
         assert "Command=" in result.stderr
 
 
-def test_no_scheduler_is_a_network_error(tmp_path, make_aurora_scheduler):
+def test_no_scheduler_is_retried_then_a_timeout(tmp_path, make_aurora_scheduler):
     from harness.service import free_port
 
     aurora = Aurora(tmp_path)
     aurora.clusters({"name": "devcluster", "scheduler_uri": f"http://127.0.0.1:{free_port()}"})
     result = aurora("job", "killall", HELLO_KEY, env={"AURORA_RETRY_BUDGET": "1"})
-    assert result.returncode == 7, result.stderr
+    assert result.returncode == 9, result.stderr  # the stock client's TIMEOUT once its retries ran out
     assert "gave up after" in result.stderr
 
 
@@ -595,3 +622,38 @@ def test_a_follower_redirects_and_the_next_leader_takes_over(tmp_path, zookeeper
     result = aurora.ok("job", "killall", HELLO_KEY, "--batch-size", MAX_BATCH)
     assert result.stdout.splitlines() == ["Successfully killed instances [0]", "Job killall succeeded"]
     assert follower.health()["leader"] is True
+
+
+def test_a_lost_answer_is_settled_from_the_schedulers_state(aurora, scheduler):
+    # Each call changing the job is applied, then its connection closed unanswered. The command reads the job's
+    # state instead of failing "may or may not have been applied": applied, so done, and nothing sent twice.
+    binds = ["--bind", "count=2", "--bind", "env=devel"]
+    methods = ("createJob", "addInstances", "startJobUpdate", "restartShards", "killTasks")
+    scheduler.control(lose_answer={method: 1 for method in methods})
+    created = aurora.ok("job", "create", "--bind", "command=sleep 600", *binds, HELLO_KEY, str(aurora.hello))
+    assert created.stdout.startswith("Job create succeeded")
+    added = aurora.ok("job", "add", f"{HELLO_KEY}/0", "1", "--verbose")
+    assert "Querying instance statuses: [2]" in added.stderr
+    assert sorted(aurora.active(HELLO_KEY)) == [0, 1, 2]
+    started = aurora.ok("update", "start", "--bind", "command=sleep 601", "--bind", "count=3", "--bind", "env=devel",
+                        HELLO_KEY, str(aurora.hello), "--wait")
+    assert "Job update has started" in started.stdout
+    assert started.stdout.splitlines()[-1] == "Current state ROLLED_FORWARD"
+    before = {i: t["assignedTask"]["taskId"] for i, t in aurora.active(HELLO_KEY).items()}
+    aurora.ok("job", "restart", f"{HELLO_KEY}/1", "--watch-secs", "1")
+    after = {i: t["assignedTask"]["taskId"] for i, t in aurora.active(HELLO_KEY).items()}
+    assert (after[0], after[2]) == (before[0], before[2]) and after[1] != before[1]
+    aurora.ok("job", "killall", HELLO_KEY, "--no-batching")
+    assert aurora.active(HELLO_KEY) == {}
+    calls = scheduler.control()["calls"]
+    assert [calls.count(method) for method in methods] == [1, 1, 1, 1, 1], calls
+
+
+def test_a_lost_create_that_was_not_applied_is_sent_again(aurora, scheduler):
+    # The answer is lost and the job is not there (the create was refused): the state read finds nothing, so the
+    # create goes again, and the second one creates the job.
+    scheduler.control(refuse_create=1, lose_answer={"createJob": 1})
+    created = aurora.ok("job", "create", "--bind", "command=sleep 600", "--bind", "count=1", "--bind", "env=devel",
+                        HELLO_KEY, str(aurora.hello))
+    assert created.stdout.startswith("Job create succeeded")
+    assert scheduler.control()["calls"].count("createJob") == 2

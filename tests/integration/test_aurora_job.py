@@ -318,3 +318,15 @@ def test_watch_secs_passes_instances_that_stay_running(make_aurora_scheduler, ru
         "bindings": {"command": "sleep 600", "count": 1}})
     assert result.get("failed") is not True, result.get("msg")
     assert [task["status"] for task in result["tasks"]] == ["RUNNING"]
+
+
+def test_a_lost_answer_is_settled_from_the_schedulers_state(job, scheduler):
+    # createJob and startJobUpdate are applied and their connections closed unanswered: the module reads the job's
+    # state (the tasks; the update by the tag it sent), reports the change it made, and sends neither twice.
+    scheduler.control(lose_answer={"createJob": 1, "startJobUpdate": 1})
+    created = job()
+    assert created["changed"] is True and created.get("failed") is not True, created
+    updated = job(command="sleep 601")
+    assert updated["changed"] is True and updated["update"]["status"] == "ROLLED_FORWARD", updated
+    made = calls(scheduler)
+    assert (made.count("createJob"), made.count("startJobUpdate")) == (1, 1), made

@@ -34,8 +34,8 @@ def connection_argument_spec() -> dict:
         "auth": {"type": "str", "choices": ["none", "basic", "kerberos"]},
         "username": {"type": "str", "fallback": (env_fallback, ["AURORA_USERNAME"])},
         "password": {"type": "str", "no_log": True, "fallback": (env_fallback, ["AURORA_PASSWORD"])},
-        "request_timeout": {"type": "float", "default": 30},
-        "retry_budget": {"type": "float", "default": 60},
+        "request_timeout": {"type": "float"},
+        "retry_budget": {"type": "float", "default": 600},
         "validate_certs": {"type": "bool", "default": True},
         "ca_path": {"type": "path"},
     }
@@ -47,7 +47,7 @@ def connection_options(params: dict, cluster: str | None = None) -> Any:
     return ConnectionOptions(
         scheduler_url=params.get("scheduler_url"), cluster=cluster or params.get("cluster"),
         clusters_file=params.get("clusters_file"), auth=params.get("auth"), username=params.get("username"),
-        password=params.get("password"), timeout=params["request_timeout"], retry_budget=params["retry_budget"],
+        password=params.get("password"), timeout=params.get("request_timeout"), retry_budget=params["retry_budget"],
         validate_certs=params["validate_certs"], ca_path=params.get("ca_path"))
 
 

@@ -4,12 +4,14 @@
 """A Python 3 client of the Aurora scheduler API: Thrift binary messages POSTed to <scheduler>/api.
 
 It finds the leader (directly, through clusters.json, or in ZooKeeper), follows a 307 from a follower to the
-leader, retries 503 (no leader yet) and ERROR_TRANSIENT within a time budget, and turns every failure into one of
-the exception types of errors.py. The modules and the ``aurora`` command line use this one client.
+leader, retries 503 (no leader yet), ERROR_TRANSIENT and connections that could not be made within a time budget
+(ten minutes by default, as the stock client), and turns every failure into one of the exception types of
+errors.py. The modules and the ``aurora`` command line use this one client.
 """
 
 from __future__ import annotations
 
+import http.client
 import math
 import netrc
 import random
@@ -45,7 +47,9 @@ from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import
     AuroraInvalidParameter,
     AuroraMissingLibrary,
     AuroraNoLeader,
+    AuroraOutcomeUnknown,
     AuroraProtocolError,
+    AuroraRetriesSpent,
     AuroraTransportError,
     AuroraZooKeeperUnreachable,
 )
@@ -54,6 +58,10 @@ AUTH_MODES = ("none", "basic", "kerberos")
 API_PATH = "api"
 MAX_REDIRECTS = 5
 USER_AGENT = "heron.aurora-client"
+# The stock client's SchedulerProxy: RPC_MAXIMUM_WAIT of retries, RPC_RETRY_INTERVAL between them, and no
+# timeout on a request.
+DEFAULT_RETRY_BUDGET_SECS = 600.0
+MAX_RETRY_DELAY_SECS = 5.0
 # Calls that change nothing may be sent again after a connection broke mid-way; others only if it never opened.
 READ_ONLY_METHODS = frozenset((
     "getJobSummary", "getTasksStatus", "getTasksWithoutConfigs", "getConfigSummary", "getJobs", "getQuota",
@@ -149,9 +157,9 @@ def default_auth_mode(options: "ConnectionOptions", cluster: Any) -> str:
 class RetryPolicy:
     """Retry 503, ERROR_TRANSIENT and refused connections with exponential backoff until ``budget_secs`` is spent."""
 
-    budget_secs: float = 60.0
+    budget_secs: float = DEFAULT_RETRY_BUDGET_SECS
     first_delay_secs: float = 0.5
-    max_delay_secs: float = 8.0
+    max_delay_secs: float = MAX_RETRY_DELAY_SECS
 
     def delays(self) -> Iterable[float]:
         delay = self.first_delay_secs
@@ -187,7 +195,7 @@ def _first(exc: BaseException, kind: type) -> Any:
     return next((cause for cause in _causes(exc) if isinstance(cause, kind)), None)
 
 
-def describe_failure(exc: BaseException, timeout: float) -> tuple[str, bool]:
+def describe_failure(exc: BaseException, timeout: float | None) -> tuple[str, bool]:
     """(what went wrong with a request, whether it is permanent), in our words: the text of requests' and
     urllib3's exceptions describes the request (its connection pool, URL or headers, credentials included)."""
     if isinstance(exc, requests.exceptions.SSLError):
@@ -205,6 +213,8 @@ def describe_failure(exc: BaseException, timeout: float) -> tuple[str, bool]:
         return f"no connection within {timeout:g} s (request_timeout)", False
     if isinstance(exc, requests.exceptions.ReadTimeout):
         return f"no answer within {timeout:g} s (request_timeout)", False
+    if _first(exc, http.client.RemoteDisconnected) is not None:
+        return "the scheduler closed the connection without answering", False
     # requests' own exceptions are OSErrors too, without strerror: the socket's error is further down.
     system_error = next((cause.strerror for cause in _causes(exc) if isinstance(cause, OSError) and cause.strerror),
                         None)
@@ -241,20 +251,21 @@ class ConnectionOptions:
     auth: str | None = None
     username: str | None = None
     password: str | None = None
-    timeout: float = 30.0
-    retry_budget: float = 60.0
+    timeout: float | None = None  # none, as the stock client
+    retry_budget: float = DEFAULT_RETRY_BUDGET_SECS
     validate_certs: bool = True
     ca_path: str | None = None
 
     def __post_init__(self) -> None:
-        check_seconds("request_timeout", self.timeout, allow_zero=False)
+        if self.timeout is not None:
+            check_seconds("request_timeout", self.timeout, allow_zero=False)
         check_seconds("retry_budget", self.retry_budget)
 
 
 class SchedulerClient:
     """Calls scheduler API methods by name: ``client.call("getJobs", ownerRole="www")`` returns the Response."""
 
-    def __init__(self, locator: SchedulerLocator, auth: Any = None, timeout: float = 30.0,
+    def __init__(self, locator: SchedulerLocator, auth: Any = None, timeout: float | None = None,
                  retry: RetryPolicy | None = None, verify: bool | str = True,
                  session: Any = None, sleep: Callable[[float], None] = time.sleep,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -316,7 +327,7 @@ class SchedulerClient:
                     self._relocate()
                 delay = next(delays)
                 if self._clock() + delay > deadline:
-                    raise AuroraTransportError(
+                    raise AuroraRetriesSpent(
                         f"{method}: gave up after {self.retry.budget_secs:.0f} s of retries; last: {retry.reason}"
                     ) from None
                 self._sleep(delay)
@@ -364,16 +375,16 @@ class SchedulerClient:
                 raise AuroraTransportError(f"{method}: {url}: {reason}") from None
             if _never_connected(exc) or method in READ_ONLY_METHODS:
                 raise _Retry(f"{url}: {reason}", relocate=True) from None
-            raise AuroraTransportError(
-                f"{method}: the connection to {url} broke and the call may or may not have been applied: {reason}"
-            ) from None
+            raise AuroraOutcomeUnknown(method, f"{url}: {reason}") from None
 
     def _read(self, method: str, url: str, response: Any) -> Any:
         status = response.status_code
         if status in (401, 403):
             raise AuroraAuthError(f"{method}: the scheduler at {url} refused the credentials (HTTP {status})")
-        if status in (502, 503, 504):
+        if status == 503 or (status in (502, 504) and method in READ_ONLY_METHODS):
             raise _Retry(f"{url} answered HTTP {status}", relocate=True)
+        if status in (502, 504):  # a proxy's: the scheduler behind it may have done the call
+            raise AuroraOutcomeUnknown(method, f"{url} answered HTTP {status}")
         if status != 200:
             raise AuroraTransportError(f"{method}: {url} answered HTTP {status}: {response.text[:200]}")
         result = api.decode_reply(method, response.content)

@@ -76,6 +76,23 @@ class AuroraTransportError(AuroraError):
     exit_code = EXIT_NETWORK_ERROR
 
 
+class AuroraRetriesSpent(AuroraTransportError):
+    """A call was retried (no leader, ERROR_TRANSIENT, no connection) until the retry budget was spent; the stock
+    client's SchedulerProxy.TimeoutError, which exited with its TIMEOUT code."""
+
+    exit_code = EXIT_TIMEOUT
+
+
+class AuroraOutcomeUnknown(AuroraTransportError):
+    """The connection broke after a call that changes the job may have reached the scheduler. Raised by the
+    client only; the job operations read the scheduler's state to learn the outcome and do not let it out."""
+
+    def __init__(self, method: str, reason: str) -> None:
+        super().__init__(f"{method}: the connection broke after the call was sent: {reason}")
+        self.method = method
+        self.reason = reason
+
+
 class AuroraProtocolError(AuroraError):
     """What came back is not a Thrift reply we can read (wrong endpoint, proxy page, API mismatch)."""
 

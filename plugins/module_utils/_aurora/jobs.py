@@ -9,14 +9,19 @@ from __future__ import annotations
 import json
 import re
 import time
+import uuid
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from ansible_collections.heron.aurora.plugins.module_utils._aurora import api
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import (
+    AuroraApiError,
     AuroraInvalidParameter,
+    AuroraOutcomeUnknown,
     AuroraProtocolError,
+    AuroraRetriesSpent,
     AuroraTimeout,
+    AuroraTransportError,
     AuroraUpdateFailed,
 )
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.instances import (
@@ -34,6 +39,16 @@ POLL_SECS = 1.0
 UPDATE_DONE = frozenset(("ROLLED_FORWARD", "ROLLED_BACK", "ABORTED", "ERROR", "FAILED"))
 # The scheduler's LIVE_STATES: a task that got this far has started, whatever happened next.
 LIVE_STATES = frozenset(("KILLING", "PREEMPTING", "RESTARTING", "DRAINING", "PARTITIONED", "RUNNING"))
+# The update states that show each action on an update done (resume: running again, or ended since).
+UPDATE_ACTION_STATES = {
+    "pause": frozenset(("ROLL_FORWARD_PAUSED", "ROLL_BACK_PAUSED")),
+    "resume": frozenset(("ROLLING_FORWARD", "ROLLING_BACK", "ROLL_FORWARD_AWAITING_PULSE",
+                         "ROLL_BACK_AWAITING_PULSE")) | UPDATE_DONE,
+    "abort": frozenset(("ABORTED",)),
+    "rollback": frozenset(("ROLLING_BACK", "ROLL_BACK_PAUSED", "ROLL_BACK_AWAITING_PULSE", "ROLLED_BACK")),
+}
+# The metadata key the stock client tags each update it starts with (a fresh UUID as its value).
+CLIENT_UPDATE_ID = "org.apache.aurora.client.update_id"
 # How a task ends when it did not stop on request (KILLED) or by itself (FINISHED).
 CRASHED_STATES = frozenset(("FAILED", "LOST"))
 
@@ -164,6 +179,14 @@ def readable_task(config: Any) -> dict:
     return plain
 
 
+def _executor_data(config: Any) -> Any:
+    executor = config.executorConfig
+    try:
+        return json.loads(executor.data) if executor is not None and executor.data else None
+    except ValueError:
+        return executor.data
+
+
 def ids_of(groups: Iterable[Any]) -> list[int]:
     return sorted({i for group in groups or [] for i in ids_in_ranges(group.instances)})
 
@@ -246,15 +269,92 @@ class AuroraJobs:
         return groups
 
     # --- changes ------------------------------------------------------------------------------------
+    # The connection may break after a call that changes the job reached the scheduler (no answer within
+    # request_timeout, a reset before the answer). The stock client then gave up, not knowing what happened; here
+    # the job's state is read to find out (docs/aurora-cli.md, "Retries, and a change whose answer was lost").
+
+    def _change(self, method: str, arguments: dict, applied: Callable[[], bool], resend: bool = True) -> Any:
+        """Send ``method``; its Response, or None when the answer was lost and the state shows it applied.
+        ``applied`` reads the state: True, False (nothing of it happened), or it raises AuroraTransportError
+        naming a state that is neither. Not applied, the call is sent again when ``resend`` (a second one cannot
+        do more than the first), else it fails saying so."""
+        lost: AuroraOutcomeUnknown | None = None
+        deadline = float("inf")
+        pauses = iter(())
+        while True:
+            try:
+                return self.client.call(method, **arguments)
+            except AuroraOutcomeUnknown as unknown:
+                if lost is None:
+                    deadline = self._clock() + self.client.retry.budget_secs
+                    pauses = iter(self.client.retry.delays())
+                lost = unknown
+                if applied():
+                    return None
+                if not resend:
+                    raise AuroraTransportError(f"{unknown}; the scheduler's state shows it was not applied: "
+                                               "nothing changed, run it again") from None
+                pause = next(pauses)
+                if self._clock() + pause > deadline:
+                    raise AuroraRetriesSpent(f"{unknown}; the scheduler's state shows it was not applied, and "
+                                             "the retry budget is spent") from None
+                self._sleep(pause)
+            except AuroraApiError:
+                # A resent call refused (the job exists, an update is in progress) because the lost one did
+                # its work after the state was read.
+                if lost is not None and applied():
+                    return None
+                raise
+
+    def _unclear(self, method: str, state: str) -> AuroraTransportError:
+        return AuroraTransportError(f"{method}: the connection broke after the call was sent, and the scheduler's "
+                                    f"state shows it applied only in part: {state}")
+
     def create(self, job_configuration: Any) -> None:
-        self.client.call("createJob", description=job_configuration)
+        key = JobKey("", job_configuration.key.role, job_configuration.key.environment, job_configuration.key.name)
+        sent = _executor_data(job_configuration.taskConfig)
+        count = job_configuration.instanceCount
+
+        def applied() -> bool:
+            # Created by this call when every instance runs the executor data it sent; the scheduler refuses
+            # createJob for a job that already has active tasks, so nothing of ours can be there otherwise.
+            active = latest_per_instance(self.tasks(key, active=True, with_configs=True))
+            if not active:
+                return False
+            ours = {i for i, task in active.items() if _executor_data(task.assignedTask.task) == sent}
+            if ours == set(range(count)) == set(active):
+                return True
+            raise self._unclear("createJob", f"{key} has active instances {sorted(active)}, of which "
+                                             f"{sorted(ours)} have the config sent (of {count} instances)")
+
+        self._change("createJob", {"description": job_configuration}, applied)
 
     def kill(self, key: JobKey, instances: Iterable[int] | None = None, message: str = "ansible") -> None:
-        self.client.call("killTasks", job=key.thrift(self.idl), instances=set(instances) if instances else None,
-                         message=message)
+        wanted = set(instances) if instances else None
+
+        def applied() -> bool:  # killed: none of them active but on their way out
+            return not [i for i, task in self.active_instances(key).items()
+                        if (wanted is None or i in wanted) and self._status(task) != "KILLING"]
+
+        self._change("killTasks", {"job": key.thrift(self.idl), "instances": wanted, "message": message}, applied)
 
     def restart(self, key: JobKey, instances: Iterable[int]) -> None:
-        self.client.call("restartShards", job=key.thrift(self.idl), shardIds=set(instances))
+        wanted = set(instances)
+        before = {i: task.assignedTask.taskId for i, task in self.active_instances(key).items() if i in wanted}
+
+        def applied() -> bool:  # restartShards moves each task to RESTARTING, then a new task replaces it
+            active = self.active_instances(key)
+            done = {i for i, task_id in before.items()
+                    if i not in active or active[i].assignedTask.taskId != task_id
+                    or self._status(active[i]) == "RESTARTING"}
+            if not done:
+                return False
+            if done == set(before):
+                return True
+            raise self._unclear("restartShards", f"instances {sorted(done)} of {key} were restarted, "
+                                                 f"{sorted(set(before) - done)} were not")
+
+        self._change("restartShards", {"job": key.thrift(self.idl), "shardIds": wanted}, applied)
 
     def add_instances(self, key: JobKey, template: int, count: int) -> list[int]:
         """Add ``count`` instances copying the config of active instance ``template``; return the new ids
@@ -266,14 +366,42 @@ class AuroraJobs:
         if count < 1 or first + count > MAX_INSTANCES:
             raise AuroraInvalidParameter(f"cannot add {count} instances to {key}: its next instance id is {first}, "
                                          f"and ids go up to {MAX_INSTANCES - 1}")
+        new = set(range(first, first + count))
+
+        def applied() -> bool:
+            added = set(self.active_instances(key)) - set(active)
+            if not added:
+                return False
+            if added == new:
+                return True
+            raise self._unclear("addInstances", f"{key} has new instances {sorted(added)}, "
+                                                f"where {sorted(new)} were asked for")
+
+        # Sent once: a second call after a lost answer could add the instances twice.
         idl = self.idl
-        self.client.call("addInstances", key=idl.InstanceKey(jobKey=key.thrift(idl), instanceId=template),
-                         count=count)
-        return list(range(first, first + count))
+        self._change("addInstances", {"key": idl.InstanceKey(jobKey=key.thrift(idl), instanceId=template),
+                                      "count": count}, applied, resend=False)
+        return sorted(new)
 
     def start_update(self, request: Any, message: str = "ansible") -> str | None:
         """The id of the update started, or None when the scheduler found nothing to change."""
-        response = self.client.call("startJobUpdate", request=request, message=message)
+        idl = self.idl
+        job = request.taskConfig.job
+        key = JobKey("", job.role, job.environment, job.name)
+        tag = next((m.value for m in request.metadata or () if m.key == CLIENT_UPDATE_ID), None)
+        if tag is None:  # tagged as the stock client tags its updates, so that a lost answer can be looked up
+            tag = str(uuid.uuid4())
+            request.metadata = set(request.metadata or ()) | {idl.Metadata(key=CLIENT_UPDATE_ID, value=tag)}
+        found: list[str] = []
+
+        def applied() -> bool:
+            found[:] = [s.key.id for s in self.update_summaries(key)
+                        if any(m.key == CLIENT_UPDATE_ID and m.value == tag for m in s.metadata or ())]
+            return bool(found)
+
+        response = self._change("startJobUpdate", {"request": request, "message": message}, applied)
+        if response is None:
+            return found[0]
         result = response.result.startJobUpdateResult if response.result else None
         return result.key.id if result is not None and result.key is not None else None
 
@@ -311,7 +439,12 @@ class AuroraJobs:
         """``action``: pause, resume, abort or rollback the update."""
         idl = self.idl
         update_key = idl.JobUpdateKey(job=key.thrift(idl), id=update_id)
-        self.client.call(f"{action}JobUpdate", key=update_key, message=message)
+        reached = UPDATE_ACTION_STATES[action]
+
+        def applied() -> bool:  # a second call refused because the first one got there counts as done
+            return self.update_status(key, update_id)[0] in reached
+
+        self._change(f"{action}JobUpdate", {"key": update_key, "message": message}, applied)
 
     def update_status(self, key: JobKey, update_id: str) -> tuple[str, list[str]]:
         detail = self.update_details(key, update_id)

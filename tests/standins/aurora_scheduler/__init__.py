@@ -8,6 +8,6 @@ can also run each task's processes, in order, in a sandbox directory per instanc
 execute.
 Switches inject ERROR_TRANSIENT, HTTP 503, tasks that never start, createJob refused as over quota (refuse_create),
 and restarted tasks that end FAILED, LOST or FINISHED instead of KILLED (restart_ends, as the scheduler's state
-machine allows for a RESTARTING task), and replace the stock tiers (tiers, in the layout of the scheduler's
-tiers.json).
+machine allows for a RESTARTING task), replace the stock tiers (tiers, in the layout of the scheduler's
+tiers.json), and apply a call but close the connection without answering it (lose_answer, per method).
 """

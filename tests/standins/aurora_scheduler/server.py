@@ -29,12 +29,22 @@ class Switches:
         self.transient = 0      # answer the next N calls with ERROR_TRANSIENT
         self.unavailable = 0    # answer the next N requests with HTTP 503
         self.refuse_create = 0  # refuse the next N createJob calls as a production job over quota is refused
+        # {method: N}: handle the next N calls of the method (applied, or refused by another switch), then close
+        # the connection without answering, as when the answer is lost (a proxy's timeout, a reset)
+        self.lose_answer: dict[str, int] = {}
         self.calls: list[str] = []
 
     def take(self, name: str) -> bool:
         with self.lock:
             if getattr(self, name) > 0:
                 setattr(self, name, getattr(self, name) - 1)
+                return True
+            return False
+
+    def take_lost_answer(self, method: str) -> bool:
+        with self.lock:
+            if self.lose_answer.get(method, 0) > 0:
+                self.lose_answer[method] -= 1
                 return True
             return False
 
@@ -146,14 +156,18 @@ class StandInServer:
                         return self._send(400, str(refused).encode())
                 if self.path != "/api":
                     return self._send(404, b"not found")
-                return self._send(*server.api_call(self.headers, body))
+                answer = server.api_call(self.headers, body)
+                if answer is None:  # the lose_answer switch: applied, and the connection closed unanswered
+                    self.close_connection = True
+                    return None
+                return self._send(*answer)
 
             def log_message(self, *args):
                 pass
 
         return Handler
 
-    def api_call(self, headers: Any, body: bytes) -> tuple:
+    def api_call(self, headers: Any, body: bytes) -> tuple | None:
         if self.switches.take("unavailable"):
             return 503, b"stand-in: 503 switch", "text/plain"
         if not self.leader:
@@ -178,6 +192,8 @@ class StandInServer:
                 "INVALID_REQUEST", details=("Insufficient resource quota: stand-in refuse_create switch",))
         else:
             response = self.api.dispatch(method, args)
+        if self.switches.take_lost_answer(method):
+            return None
         if headers.get("Accept") != api.CONTENT_TYPE:  # the real scheduler then answers in its JSON protocol
             return 200, wire.encode_reply(method, seqid, response, json_protocol=True), JSON_CONTENT_TYPE
         return 200, wire.encode_reply(method, seqid, response), api.CONTENT_TYPE
@@ -187,6 +203,8 @@ class StandInServer:
             self.switches.transient += int(switches.get("transient", 0))
             self.switches.unavailable += int(switches.get("unavailable", 0))
             self.switches.refuse_create += int(switches.get("refuse_create", 0))
+            for method, count in switches.get("lose_answer", {}).items():
+                self.switches.lose_answer[method] = self.switches.lose_answer.get(method, 0) + int(count)
         with self.scheduler.lock:
             self.scheduler.never_start.update(switches.get("never_start", []))
             for key in switches.get("allow_start", []):

@@ -22,6 +22,7 @@ import traceback
 from typing import Any, Callable, Mapping, Sequence, TextIO
 
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.cli.arguments import CommandError, api_failure
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.client import DEFAULT_RETRY_BUDGET_SECS
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.loader import CONFIG_TIME_LIMIT_SECS
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import (
     EXIT_API_ERROR,
@@ -96,8 +97,8 @@ class Session:
         self.sleep = sleep
         self._jobs_factory = jobs_factory
         self._jobs: dict[str, Any] = {}
-        self.request_timeout = _seconds(environ, ENV_REQUEST_TIMEOUT, 30.0)
-        self.retry_budget = _seconds(environ, ENV_RETRY_BUDGET, 60.0)
+        self.request_timeout = _seconds(environ, ENV_REQUEST_TIMEOUT, None)
+        self.retry_budget = _seconds(environ, ENV_RETRY_BUDGET, DEFAULT_RETRY_BUDGET_SECS)
         self.default_wait_timeout = _seconds(environ, ENV_WAIT_TIMEOUT, None)
         self.default_watch_secs = _seconds(environ, ENV_WATCH_SECS, DEFAULT_WATCH_SECS)
         self.config_timeout = _seconds(environ, ENV_CONFIG_TIMEOUT, CONFIG_TIME_LIMIT_SECS)

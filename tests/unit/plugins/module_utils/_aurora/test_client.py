@@ -21,10 +21,12 @@ from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import
     AuroraAuthError,
     AuroraInvalidParameter,
     AuroraMissingLibrary,
+    AuroraOutcomeUnknown,
     AuroraProtocolError,
     AuroraTransportError,
     AuroraZooKeeperUnreachable,
 )
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.jobs import AuroraJobs, make_job_key
 
 from ....utils.aurora.scripted_endpoint import reply, status
 from ....utils.network import free_port
@@ -93,11 +95,11 @@ def test_retries_stop_when_the_budget_is_spent(make_endpoint, clock):
     assert len(endpoint.received) == len(clock.sleeps) + 1 >= 3
 
 
-def test_refused_connections_are_retried_then_reported(clock):
+def test_refused_connections_are_retried_then_reported_as_a_timeout(clock):
     url = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(AuroraTransportError, match="gave up after 5 s") as info:
         client_for(url, clock, budget=5).call("createJob", description=None)
-    assert info.value.exit_code == 7
+    assert info.value.exit_code == 9  # the stock client's TIMEOUT when its retries ran out
     assert len(clock.sleeps) >= 2
 
 
@@ -106,7 +108,7 @@ def test_a_dropped_connection_is_retried_only_for_calls_that_change_nothing(make
     client_for(endpoint.url, clock).call("getJobs", ownerRole="a")
     assert len(endpoint.received) == 2
     endpoint = make_endpoint("drop", reply("OK"))
-    with pytest.raises(AuroraTransportError, match="may or may not have been applied"):
+    with pytest.raises(AuroraOutcomeUnknown, match="createJob: the connection broke after the call was sent"):
         client_for(endpoint.url, clock).call("createJob", description=None)
     assert len(endpoint.received) == 1
 
@@ -239,10 +241,58 @@ def test_an_unreachable_zookeeper_is_retried_within_the_budget(make_endpoint, cl
     assert locator.lookups == 4
 
 
-def test_an_unreachable_zookeeper_past_the_budget_is_a_network_error(clock):
+def test_an_unreachable_zookeeper_past_the_budget_is_a_timeout(clock):
     locator = ZooKeeperDownAtFirst("http://127.0.0.1:9", failures=10**6)
     client = SchedulerClient(locator, retry=RetryPolicy(budget_secs=5), sleep=clock.sleep, clock=clock.monotonic)
     gave_up = r"gave up after 5 s of retries; last: cannot reach ZooKeeper"
     with pytest.raises(AuroraTransportError, match=gave_up) as info:
         client.call("getJobs", ownerRole="www-data")
-    assert info.value.exit_code == 7
+    assert info.value.exit_code == 9
+
+
+# --- a change whose answer was lost: the job operations read the state (docs/aurora-cli.md) ----------
+
+KEY = make_job_key("devcluster", "heron", "devel", "wc")
+
+
+def tasks_reply(idl, *instances, status="RUNNING"):
+    code = idl.ScheduleStatus._NAMES_TO_VALUES[status]
+    tasks = [idl.ScheduledTask(status=code, assignedTask=idl.AssignedTask(
+        taskId=f"t-{i}", instanceId=i, task=idl.TaskConfig(job=KEY.thrift(idl)))) for i in instances]
+    return reply("OK", result=idl.Result(scheduleStatusResult=idl.ScheduleStatusResult(tasks=tasks)))
+
+
+def jobs_for(endpoint, clock):
+    return AuroraJobs(client_for(endpoint.url, clock), sleep=clock.sleep, clock=clock.monotonic)
+
+
+@pytest.mark.parametrize("lost", ["drop", status(504)])
+def test_a_lost_add_that_was_not_applied_is_not_sent_again(make_endpoint, clock, idl, lost):
+    endpoint = make_endpoint(tasks_reply(idl, 0), lost, tasks_reply(idl, 0))
+    with pytest.raises(AuroraTransportError, match="shows it was not applied: nothing changed") as failure:
+        jobs_for(endpoint, clock).add_instances(KEY, 0, 2)
+    assert failure.value.exit_code == 7
+    assert [r.method for r in endpoint.received] == ["getTasksWithoutConfigs", "addInstances", "getTasksWithoutConfigs"]
+
+
+def test_a_lost_add_half_applied_fails_naming_the_state(make_endpoint, clock, idl):
+    endpoint = make_endpoint(tasks_reply(idl, 0), "drop", tasks_reply(idl, 0, 1))
+    with pytest.raises(AuroraTransportError, match=r"has new instances \[1\], where \[1, 2\] were asked for"):
+        jobs_for(endpoint, clock).add_instances(KEY, 0, 2)
+
+
+def test_a_lost_kill_not_applied_is_sent_again_within_the_budget(make_endpoint, clock, idl):
+    endpoint = make_endpoint("drop", tasks_reply(idl, 0, 1), "drop", tasks_reply(idl, 0, 1, status="KILLING"))
+    jobs_for(endpoint, clock).kill(KEY, [0, 1])
+    assert [r.method for r in endpoint.received] == ["killTasks", "getTasksWithoutConfigs"] * 2
+    endpoint = make_endpoint("drop", tasks_reply(idl, 0))  # never applied, every answer lost
+    with pytest.raises(AuroraTransportError, match="retry budget is spent") as failure:
+        AuroraJobs(client_for(endpoint.url, clock, budget=0), sleep=clock.sleep, clock=clock.monotonic).kill(KEY)
+    assert failure.value.exit_code == 9
+
+
+def test_a_proxys_504_to_a_change_is_not_sent_again_blindly(make_endpoint, clock):
+    endpoint = make_endpoint(status(504))
+    with pytest.raises(AuroraOutcomeUnknown, match="answered HTTP 504"):
+        client_for(endpoint.url, clock).call("createJob", description=None)
+    assert len(endpoint.received) == 1
