@@ -55,10 +55,12 @@ options:
   request_timeout:
     description:
       - Seconds to wait for the answer to one API call; more than 0.
-      - Not set, there is no limit, as with the stock C(aurora) client. A call that changes the job (create, kill,
-        restart, add instances, start an update) whose answer does not come in time is not reported as failed
-        at once; the scheduler's state is read to learn whether it was applied.
+      - The stock C(aurora) client sets no limit; this one does, so that a scheduler that takes connections but
+        never answers cannot hang a play. A call that changes the job (create, kill, restart, add instances, start
+        an update) whose answer does not come in time is not reported as failed at once; the scheduler's state is
+        read to learn whether it was applied.
     type: float
+    default: 300
   retry_budget:
     description:
       - Seconds during which a call is retried, with growing pauses of up to 5 s, while the scheduler answers HTTP

@@ -34,7 +34,7 @@ def connection_argument_spec() -> dict:
         "auth": {"type": "str", "choices": ["none", "basic", "kerberos"]},
         "username": {"type": "str", "fallback": (env_fallback, ["AURORA_USERNAME"])},
         "password": {"type": "str", "no_log": True, "fallback": (env_fallback, ["AURORA_PASSWORD"])},
-        "request_timeout": {"type": "float"},
+        "request_timeout": {"type": "float", "default": 300},
         "retry_budget": {"type": "float", "default": 600},
         "validate_certs": {"type": "bool", "default": True},
         "ca_path": {"type": "path"},

@@ -251,7 +251,7 @@ class ConnectionOptions:
     auth: str | None = None
     username: str | None = None
     password: str | None = None
-    timeout: float | None = None  # none, as the stock client
+    timeout: float | None = 300.0  # the stock client set none; see docs/aurora-cli.md
     retry_budget: float = DEFAULT_RETRY_BUDGET_SECS
     validate_certs: bool = True
     ca_path: str | None = None

@@ -97,7 +97,7 @@ class Session:
         self.sleep = sleep
         self._jobs_factory = jobs_factory
         self._jobs: dict[str, Any] = {}
-        self.request_timeout = _seconds(environ, ENV_REQUEST_TIMEOUT, None)
+        self.request_timeout = _seconds(environ, ENV_REQUEST_TIMEOUT, 300.0)
         self.retry_budget = _seconds(environ, ENV_RETRY_BUDGET, DEFAULT_RETRY_BUDGET_SECS)
         self.default_wait_timeout = _seconds(environ, ENV_WAIT_TIMEOUT, None)
         self.default_watch_secs = _seconds(environ, ENV_WATCH_SECS, DEFAULT_WATCH_SECS)
