@@ -19,6 +19,8 @@ from pathlib import Path
 import pytest
 from kazoo.client import KazooClient
 
+from ansible_collections.heron.aurora.plugins.module_utils._heron.state.fingerprint import FINGERPRINT_ROOT
+
 from .executor import core_release
 
 BIN = Path(__file__).resolve().parents[1] / "bin"
@@ -94,8 +96,8 @@ class Chain:
     def forget_fingerprints(self) -> None:
         """Remove heron_topology's records of this cluster: they live outside the chain's own state root, at a path
         every chain on the session's ZooKeeper shares."""
-        self._read(lambda client: client.delete(f"/heron-aurora/{CLUSTER}", recursive=True)
-                   if client.exists(f"/heron-aurora/{CLUSTER}") else None)
+        records = f"{FINGERPRINT_ROOT}/{CLUSTER}"
+        self._read(lambda client: client.delete(records, recursive=True) if client.exists(records) else None)
 
     def directories(self) -> list[str]:
         return self._read(lambda client: sorted(client.get_children(self.state_root)))

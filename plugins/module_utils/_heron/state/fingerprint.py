@@ -92,13 +92,6 @@ def fingerprint_path(cluster: str, role: str, environment: str, name: str) -> st
     return f"{FINGERPRINT_ROOT}/{cluster}/{role}/{environment}/{name}"
 
 
-def read_fingerprint(session: ZooKeeperSession, cluster: str, role: str, environment: str,
-                     name: str) -> Fingerprint | None:
-    path = fingerprint_path(cluster, role, environment, name)
-    data = session.get(path)
-    return None if data is None else Fingerprint.from_json(data, path)
-
-
 def write_fingerprint(session: ZooKeeperSession, cluster: str, role: str, environment: str, name: str,
                       fingerprint: Fingerprint) -> str:
     """Create or replace the record (one ZooKeeper write, so readers see the old or the new record); its path."""

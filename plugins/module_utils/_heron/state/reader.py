@@ -64,15 +64,16 @@ class HeronState:
         listed = self.session.children_many(self.path(directory) for directory in MESSAGES)
         return sorted({name for names in listed.values() for name in names})
 
-    def read(self, name: str) -> TopologyNodes:
-        return self.read_many([name])[0]
+    def read(self, name: str, location: tuple[str, str, str] | None = None) -> TopologyNodes:
+        return self.read_many([name], location)[0]
 
-    def read_many(self, names: Sequence[str]) -> list[TopologyNodes]:
+    def read_many(self, names: Sequence[str], location: tuple[str, str, str] | None = None) -> list[TopologyNodes]:
         """The nodes of each topology of ``names``, in two round trips however many there are: every directory's
-        node of every name at once, then the fingerprint records of those with an execution state."""
+        node of every name at once, then the fingerprint records. A record is looked for under ``location``
+        (cluster, role, environment) when given, else under the topology's execution state, when it has one."""
         data = self.session.get_many(self.path(directory, name) for name in names for directory in MESSAGES)
         topologies = [self._decode(name, data) for name in names]
-        self._read_fingerprints(topologies)
+        self._read_fingerprints(topologies, location)
         return topologies
 
     def _decode(self, name: str, data: Mapping[str, bytes | None]) -> TopologyNodes:
@@ -87,14 +88,13 @@ class HeronState:
                 nodes.unreadable[directory] = str(exc)
         return nodes
 
-    def _read_fingerprints(self, topologies: list[TopologyNodes]) -> None:
-        # Cluster, role and environment, which locate a record, are only known from the execution state.
+    def _read_fingerprints(self, topologies: list[TopologyNodes], location: tuple[str, str, str] | None) -> None:
         located = []
         for nodes in topologies:
             execution = nodes.get("executionstate")
-            if execution is not None:
-                located.append((fingerprint_path(execution.cluster, execution.role, execution.environ, nodes.name),
-                                nodes))
+            where = location or (execution and (execution.cluster, execution.role, execution.environ))
+            if where:
+                located.append((fingerprint_path(*where, nodes.name), nodes))
         records = self.session.get_many(path for path, _nodes in located)
         for path, nodes in located:
             if records[path] is None:

@@ -16,11 +16,9 @@ from ansible_collections.heron.aurora.plugins.module_utils._heron.cli.heron impo
 from ansible_collections.heron.aurora.plugins.module_utils._heron.cli.runner import CommandError, CommandFailed
 from ansible_collections.heron.aurora.plugins.module_utils._heron.state.fingerprint import (
     Fingerprint,
-    FingerprintInvalid,
     compute_fingerprint,
     delete_fingerprint,
     fingerprint_inputs,
-    read_fingerprint,
     write_fingerprint,
 )
 from ansible_collections.heron.aurora.plugins.module_utils._heron.state.reader import HeronState
@@ -95,14 +93,12 @@ class TopologyLifecycle:
 
     def observe(self, with_aurora: bool = True) -> Observed:
         request = self.request
-        nodes = self.heron_state.read(request.name)
-        try:
-            record = read_fingerprint(self.session, request.cluster, request.role, request.environment, request.name)
-        except FingerprintInvalid as exc:
-            self.warnings.append(f"{exc}; it is treated as no record and replaced by the next submit")
-            record = None
+        nodes = self.heron_state.read(request.name, (request.cluster, request.role, request.environment))
+        if nodes.fingerprint_error:
+            self.warnings.append(f"{nodes.fingerprint_error}; it is treated as no record and replaced by the next "
+                                 "submit")
         tasks = self.aurora.active_tasks(request.job_key) if with_aurora and "topologies" in nodes.found else None
-        return Observed(nodes, record, tasks)
+        return Observed(nodes, nodes.fingerprint, tasks)
 
     # --- the run -------------------------------------------------------------------------------------
     def run(self) -> dict:
@@ -160,7 +156,7 @@ class TopologyLifecycle:
             elif action == "redeploy":
                 current, submitted = self._redeploy(before), True
             elif action == "update":
-                self._update(plan.parallelism)
+                self.cli.update_parallelism(request.name, plan.parallelism)
             elif action in ("activate", "deactivate"):
                 if submitted:  # deployed deactivated: the TManager that takes the call must be up first
                     self._wait("PAUSED")
@@ -238,9 +234,6 @@ class TopologyLifecycle:
         for directory in HERON_TOPOLOGY_DIRS:
             self.session.delete(self.heron_state.path(directory, request.name))
 
-    def _update(self, changes: dict) -> None:
-        self.cli.update_parallelism(self.request.name, changes)
-
     def _update_after_submit(self) -> Observed:
         """component_parallelism against what the new submission's main class chose, once it runs."""
         current = self.observe(with_aurora=False)
@@ -248,7 +241,7 @@ class TopologyLifecycle:
         if not changes:
             return current
         self._wait(None)
-        self._update(changes)
+        self.cli.update_parallelism(self.request.name, changes)
         self.actions.append("update")
         return self.observe(with_aurora=False)
 

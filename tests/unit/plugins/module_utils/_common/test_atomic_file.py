@@ -39,13 +39,17 @@ def test_without_a_mode_a_replaced_file_keeps_its_own_and_a_new_one_follows_the_
     assert stat.S_IMODE((tmp_path / "fresh").stat().st_mode) == 0o640
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a file to another user")
-def test_root_keeps_the_owner_of_the_replaced_file(tmp_path):
+def test_root_keeps_the_owner_of_the_replaced_file(tmp_path, monkeypatch):
+    """Run as root, the temporary file is given the replaced file's owner before the rename. Only root may chown,
+    so os.geteuid and os.chown stand for root's here, and the test runs as any user."""
     target = tmp_path / "uploader.yaml"
     target.write_bytes(b"old")
-    os.chown(target, 4321, 4322)
+    owner = (target.stat().st_uid, target.stat().st_gid)
+    given = []
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    monkeypatch.setattr(os, "chown", lambda path, uid, gid: given.append((os.path.dirname(path), uid, gid)))
     atomic_file.write_atomically(str(target), b"new", 0o600)
-    assert (target.stat().st_uid, target.stat().st_gid) == (4321, 4322)
+    assert given == [(str(tmp_path), *owner)] and target.read_bytes() == b"new"
 
 
 def test_a_failed_rename_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatch):
