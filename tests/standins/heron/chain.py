@@ -40,9 +40,11 @@ class Chain:
         (root / "etc" / "clusters.json").write_text(json.dumps([{
             "name": CLUSTER, "zk": scheduler.zk.split(",")[0].split(":")[0],
             "zk_port": int(scheduler.zk.split(",")[0].split(":")[1]), "scheduler_zk_path": scheduler.zk_path}]))
+        # AURORA_WATCH_SECS as an operator sets it through aurora_client_environment: Heron's restart passes no
+        # --watch-secs, and the default 30 s watch of each restart is time the chain's tests would only wait.
         self.env = dict(os.environ, AURORA_CONFIG_ROOT=str(root / "etc"), HOME=str(root / "home"),
                         PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}", AURORA_CLI_PYTHON=sys.executable,
-                        HERON_CLI_PYTHON=sys.executable)
+                        HERON_CLI_PYTHON=sys.executable, AURORA_WATCH_SECS="3")
 
     def write_conf_dir(self, uploader: dict | None = None, heron_version: str = "0.20.5-incubating") -> dict:
         result = self.run_module("heron_cluster_config", {
