@@ -14,7 +14,6 @@ holding ``ansible_collections`` on PYTHONPATH; docs/aurora-cli.md tells how the 
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import sys
 import time
@@ -37,6 +36,7 @@ from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import
     AuroraMissingLibrary,
     AuroraTimeout,
 )
+from ansible_collections.heron.aurora.plugins.module_utils._common.seconds import seconds_error
 
 PROG = "aurora"
 VERSION = "heron.aurora aurora client (scheduler API of Aurora 0.23)"
@@ -79,13 +79,10 @@ def _seconds(environ: Mapping[str, str], name: str, default: float | None) -> fl
     text = environ.get(name)
     if not text:
         return default
-    try:
-        value = float(text)
-    except ValueError:
-        raise CommandError(EXIT_INVALID_PARAMETER, f"{name}={text!r} is not a number of seconds") from None
-    if not math.isfinite(value) or value <= 0:
-        raise CommandError(EXIT_INVALID_PARAMETER, f"{name} must be greater than 0, got {text}")
-    return value
+    problem = seconds_error(name, text)
+    if problem:
+        raise CommandError(EXIT_INVALID_PARAMETER, problem)
+    return float(text)
 
 
 class Session:
