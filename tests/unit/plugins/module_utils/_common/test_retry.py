@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import islice
+
 import pytest
 
 from ansible_collections.heron.aurora.plugins.module_utils._common.retry import Backoff, Deadline, retry_call
@@ -90,11 +92,9 @@ def test_before_retry_sees_each_transient_error_before_its_pause():
 def test_jitter_stays_within_its_bounds_around_the_nominal_pause():
     backoff = Backoff(first=0.5, cap=5.0)
     for _round in range(50):
-        pauses = backoff.pauses()
-        taken = [next(pauses) for _ in range(8)]
-        for pause, nominal in zip(taken, [0.5, 1, 2, 4, 5, 5, 5, 5]):
+        for pause, nominal in zip(islice(backoff.pauses(), 8), [0.5, 1, 2, 4, 5, 5, 5, 5]):
             assert nominal * 0.8 <= pause <= nominal * 1.2
-    assert len({next(backoff.pauses()) for _ in range(20)}) > 1, "the pauses are not jittered"
+    assert len({next(backoff.pauses()) for _round in range(20)}) > 1, "the pauses are not jittered"
 
 
 def test_a_deadline_counts_from_when_it_is_made():
