@@ -335,6 +335,7 @@ from ansible_collections.heron.aurora.plugins.module_utils._ansible.storage impo
     build_backend,
 )
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import AuroraError
+from ansible_collections.heron.aurora.plugins.module_utils._common.retry import Deadline
 from ansible_collections.heron.aurora.plugins.module_utils._common.seconds import seconds_error
 from ansible_collections.heron.aurora.plugins.module_utils._heron.cli.heron import HeronCli
 from ansible_collections.heron.aurora.plugins.module_utils._heron.cli.runner import CommandError
@@ -348,7 +349,6 @@ from ansible_collections.heron.aurora.plugins.module_utils._heron.topology.lifec
 )
 from ansible_collections.heron.aurora.plugins.module_utils._heron.topology.packages import PackageStore
 from ansible_collections.heron.aurora.plugins.module_utils._heron.topology.request import TopologyRequest
-from ansible_collections.heron.aurora.plugins.module_utils._storage.retry import Deadline
 
 
 def argument_spec() -> dict:

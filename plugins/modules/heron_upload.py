@@ -288,11 +288,12 @@ from ansible_collections.heron.aurora.plugins.module_utils._ansible.storage impo
     S3_ARGUMENT_SPEC,
     build_backend,
 )
+from ansible_collections.heron.aurora.plugins.module_utils._common.retry import Deadline
 from ansible_collections.heron.aurora.plugins.module_utils._common.seconds import seconds_error
 from ansible_collections.heron.aurora.plugins.module_utils._storage.base import StorageBackend
 from ansible_collections.heron.aurora.plugins.module_utils._storage.errors import MissingLibrary, StorageError
 from ansible_collections.heron.aurora.plugins.module_utils._storage.hashing import SourceDigest, SourceFile
-from ansible_collections.heron.aurora.plugins.module_utils._storage.retry import Deadline, describe
+from ansible_collections.heron.aurora.plugins.module_utils._storage.retry import describe
 from ansible_collections.heron.aurora.plugins.module_utils._storage.sync import (
     OVERWRITE_CHOICES,
     SyncOptions,

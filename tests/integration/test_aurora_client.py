@@ -18,6 +18,7 @@ from ansible_collections.heron.aurora.plugins.module_utils._aurora.client import
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.loader import load_job
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.discovery import SchedulerLocator
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import AuroraApiError, AuroraAuthError
+from ansible_collections.heron.aurora.plugins.module_utils._common.retry import Backoff
 
 CONFIG = """
 task = Task(name='main', processes=[Process(name='main', cmdline='sleep 600')],
@@ -71,7 +72,7 @@ def test_follower_redirects_and_failover_moves_to_the_next_member(tmp_path, zook
 def test_injected_503_and_transient_errors_are_retried(aurora_scheduler):
     aurora_scheduler.control(unavailable=2, transient=2)
     # Short pauses keep the test quick; the growth of the pauses is a unit test of the client.
-    client = SchedulerClient(SchedulerLocator(aurora_scheduler.url), retry=RetryPolicy(first_delay_secs=0.05))
+    client = SchedulerClient(SchedulerLocator(aurora_scheduler.url), retry=RetryPolicy(backoff=Backoff(0.05, 5.0)))
     client.call("createJob", description=job_configuration())
     calls = aurora_scheduler.control()["calls"]
     assert calls == ["createJob", "createJob", "createJob"]  # the two 503s never reached the API

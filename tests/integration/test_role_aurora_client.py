@@ -18,8 +18,9 @@ import pytest
 from harness.collection import play_recap, run_playbook
 
 PLAYBOOK = Path(__file__).parent / "playbooks" / "aurora_client.yml"
-SOURCE_PACKAGE = Path(__file__).resolve().parents[2] / "plugins" / "module_utils" / "_aurora"
-INSTALLED_PACKAGE = Path("opt/lib/ansible_collections/heron/aurora/plugins/module_utils/_aurora")
+SOURCE_MODULE_UTILS = Path(__file__).resolve().parents[2] / "plugins" / "module_utils"
+INSTALLED_MODULE_UTILS = Path("opt/lib/ansible_collections/heron/aurora/plugins/module_utils")
+COPIED_PACKAGES = ("_aurora", "_common")  # the client and the shared library it builds on
 HELLO = """
 task = Task(name='main', processes=[Process(name='main', cmdline='sleep 600')],
             resources=Resources(cpu=0.1, ram=32*MB, disk=16*MB))
@@ -73,9 +74,13 @@ def test_role_installs_an_aurora_command_that_submits_jobs(tmp_path, aurora_sche
         assert SECRET not in run.stdout + run.stderr
     assert "+++ after" in first.stdout, "diff mode was on: the launcher's diff is shown, the settings' is not"
 
-    # The whole package tree, subpackages included, and only its Python files.
-    assert python_files(tmp_path / INSTALLED_PACKAGE) == python_files(SOURCE_PACKAGE)
-    assert {"config/loader.py", "cli/__main__.py"} <= python_files(tmp_path / INSTALLED_PACKAGE)
+    # The client's package trees, subpackages included, only their Python files, and nothing else of module_utils.
+    installed = tmp_path / INSTALLED_MODULE_UTILS
+    assert sorted(path.name for path in installed.iterdir()) == list(COPIED_PACKAGES)
+    for package in COPIED_PACKAGES:
+        assert python_files(installed / package) == python_files(SOURCE_MODULE_UTILS / package)
+    assert {"config/loader.py", "cli/__main__.py"} <= python_files(installed / "_aurora")
+    assert "retry.py" in python_files(installed / "_common")
 
     launcher = (tmp_path / "bin" / "aurora").read_text()
     assert SECRET not in launcher and "HERON_AURORA_TEST_LITERAL" not in launcher

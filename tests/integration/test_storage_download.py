@@ -16,6 +16,7 @@ from typing import Callable
 import pytest
 import requests
 
+from ansible_collections.heron.aurora.plugins.module_utils._common.retry import Deadline
 from ansible_collections.heron.aurora.plugins.module_utils._storage.base import StorageBackend
 from ansible_collections.heron.aurora.plugins.module_utils._storage.errors import (
     DigestMismatch,
@@ -25,7 +26,6 @@ from ansible_collections.heron.aurora.plugins.module_utils._storage.errors impor
 from ansible_collections.heron.aurora.plugins.module_utils._storage.hashing import SourceDigest, SourceFile
 from ansible_collections.heron.aurora.plugins.module_utils._storage.hdfs import HdfsBackend, HdfsSettings
 from ansible_collections.heron.aurora.plugins.module_utils._storage.localfs import LocalFileBackend
-from ansible_collections.heron.aurora.plugins.module_utils._storage.retry import Deadline
 from ansible_collections.heron.aurora.plugins.module_utils._storage.s3 import S3Backend, S3Settings
 from ansible_collections.heron.aurora.plugins.module_utils._storage.uri import Location, parse_dest
 from harness.faultproxy import FaultProxy, every_nth

@@ -11,9 +11,9 @@ from typing import Any, Callable
 from ansible.module_utils.basic import env_fallback
 from ansible.module_utils.common.text.formatters import human_to_bytes
 
+from ansible_collections.heron.aurora.plugins.module_utils._common.retry import Deadline
 from ansible_collections.heron.aurora.plugins.module_utils._storage.base import StorageBackend
 from ansible_collections.heron.aurora.plugins.module_utils._storage.errors import InvalidInput
-from ansible_collections.heron.aurora.plugins.module_utils._storage.retry import Deadline
 from ansible_collections.heron.aurora.plugins.module_utils._storage.uri import Location
 
 S3_ARGUMENT_SPEC: dict[str, dict[str, Any]] = {

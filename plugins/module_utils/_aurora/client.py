@@ -12,15 +12,13 @@ errors.py. The modules and the ``aurora`` command line use this one client.
 from __future__ import annotations
 
 import http.client
-import math
 import netrc
-import random
 import ssl
 import time
 import traceback
 import unicodedata
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 from urllib.parse import urljoin, urlparse
 
 try:
@@ -53,6 +51,9 @@ from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import
     AuroraTransportError,
     AuroraZooKeeperUnreachable,
 )
+from ansible_collections.heron.aurora.plugins.module_utils._common.causes import causes, first_cause
+from ansible_collections.heron.aurora.plugins.module_utils._common.retry import Backoff, Deadline, retry_call
+from ansible_collections.heron.aurora.plugins.module_utils._common.seconds import seconds_error
 
 AUTH_MODES = ("none", "basic", "kerberos")
 API_PATH = "api"
@@ -61,7 +62,7 @@ USER_AGENT = "heron.aurora-client"
 # The stock client's SchedulerProxy: RPC_MAXIMUM_WAIT of retries, RPC_RETRY_INTERVAL between them, and no
 # timeout on a request.
 DEFAULT_RETRY_BUDGET_SECS = 600.0
-MAX_RETRY_DELAY_SECS = 5.0
+BACKOFF = Backoff(first=0.5, cap=5.0)
 # Calls that change nothing may be sent again after a connection broke mid-way; others only if it never opened.
 READ_ONLY_METHODS = frozenset((
     "getJobSummary", "getTasksStatus", "getTasksWithoutConfigs", "getConfigSummary", "getJobs", "getQuota",
@@ -155,21 +156,15 @@ def default_auth_mode(options: "ConnectionOptions", cluster: Any) -> str:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Retry 503, ERROR_TRANSIENT and refused connections with exponential backoff until ``budget_secs`` is spent."""
+    """Retry 503, ERROR_TRANSIENT and refused connections with ``backoff`` until ``budget_secs`` is spent."""
 
     budget_secs: float = DEFAULT_RETRY_BUDGET_SECS
-    first_delay_secs: float = 0.5
-    max_delay_secs: float = MAX_RETRY_DELAY_SECS
-
-    def delays(self) -> Iterable[float]:
-        delay = self.first_delay_secs
-        while True:
-            yield delay * random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not security
-            delay = min(delay * 2, self.max_delay_secs)
+    backoff: Backoff = BACKOFF
 
 
 class _Retry(Exception):
-    """Internal: this attempt failed in a way that another attempt may fix."""
+    """Internal: this attempt failed in a way that another attempt may fix, after finding the scheduler again
+    when ``relocate``."""
 
     def __init__(self, reason: str, relocate: bool = False) -> None:
         super().__init__(reason)
@@ -177,33 +172,15 @@ class _Retry(Exception):
         self.relocate = relocate
 
 
-def _causes(exc: BaseException) -> Iterable[BaseException]:
-    """``exc`` and what it wraps: requests puts urllib3's error in args[0], urllib3 its cause in ``reason``."""
-    seen: set[int] = set()
-    pending = [exc]
-    while pending:
-        current = pending.pop(0)
-        if current is None or id(current) in seen or not isinstance(current, BaseException):
-            continue
-        seen.add(id(current))
-        yield current
-        pending.extend([getattr(current, "reason", None), current.__cause__, current.__context__,
-                        *(arg for arg in current.args if isinstance(arg, BaseException))])
-
-
-def _first(exc: BaseException, kind: type) -> Any:
-    return next((cause for cause in _causes(exc) if isinstance(cause, kind)), None)
-
-
 def describe_failure(exc: BaseException, timeout: float | None) -> tuple[str, bool]:
     """(what went wrong with a request, whether it is permanent), in our words: the text of requests' and
     urllib3's exceptions describes the request (its connection pool, URL or headers, credentials included)."""
     if isinstance(exc, requests.exceptions.SSLError):
-        verify_error = _first(exc, ssl.SSLCertVerificationError)
+        verify_error = first_cause(exc, ssl.SSLCertVerificationError)
         if verify_error is not None:
             return (f"the scheduler's TLS certificate is not trusted ({verify_error.verify_message}): give ca_path "
                     "with the CA that signed it (validate_certs=false only for a test scheduler)"), True
-        tls_error = _first(exc, ssl.SSLError)
+        tls_error = first_cause(exc, ssl.SSLError)
         reason = getattr(tls_error, "reason", None) or "no reason given"
         return f"the TLS handshake with the scheduler failed ({reason}): is it an https:// URL of a TLS port?", True
     if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema,
@@ -213,10 +190,10 @@ def describe_failure(exc: BaseException, timeout: float | None) -> tuple[str, bo
         return f"no connection within {timeout:g} s (request_timeout)", False
     if isinstance(exc, requests.exceptions.ReadTimeout):
         return f"no answer within {timeout:g} s (request_timeout)", False
-    if _first(exc, http.client.RemoteDisconnected) is not None:
+    if first_cause(exc, http.client.RemoteDisconnected) is not None:
         return "the scheduler closed the connection without answering", False
     # requests' own exceptions are OSErrors too, without strerror: the socket's error is further down.
-    system_error = next((cause.strerror for cause in _causes(exc) if isinstance(cause, OSError) and cause.strerror),
+    system_error = next((cause.strerror for cause in causes(exc) if isinstance(cause, OSError) and cause.strerror),
                         None)
     return system_error or type(exc).__name__, False
 
@@ -235,9 +212,9 @@ def _never_connected(exc: Exception) -> bool:
 
 def check_seconds(option: str, value: float, allow_zero: bool = True) -> float:
     """``value`` if it is a finite number of seconds (> 0 unless ``allow_zero``), else AuroraInvalidParameter."""
-    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
-        wanted = "0 or more" if allow_zero else "more than 0"
-        raise AuroraInvalidParameter(f"{option} must be a number of seconds, {wanted}; got {value}")
+    problem = seconds_error(option, value, allow_zero=allow_zero)
+    if problem:
+        raise AuroraInvalidParameter(problem)
     return value
 
 
@@ -310,27 +287,23 @@ class SchedulerClient:
     def _api_url(self) -> str:
         return urljoin(self.base_url + "/", API_PATH)
 
-    def _relocate(self) -> None:
-        self._leader = None
-        self.locator.refresh()
+    def _relocate_after(self, failure: Exception) -> None:
+        """Before the next attempt: forget the leader and look again, when ``failure`` says it may have moved."""
+        if isinstance(failure, _Retry) and failure.relocate:
+            self._leader = None
+            self.locator.refresh()
 
     # --- one call ---------------------------------------------------------------------------------
     def call(self, method: str, **arguments: Any) -> Any:
         """Send one API call; return its Response when the code is OK or WARNING, else raise."""
-        deadline = self._clock() + self.retry.budget_secs
-        delays = iter(self.retry.delays())
-        while True:
-            try:
-                return self._attempt(method, arguments)
-            except _Retry as retry:
-                if retry.relocate:
-                    self._relocate()
-                delay = next(delays)
-                if self._clock() + delay > deadline:
-                    raise AuroraRetriesSpent(
-                        f"{method}: gave up after {self.retry.budget_secs:.0f} s of retries; last: {retry.reason}"
-                    ) from None
-                self._sleep(delay)
+        def give_up(last: Exception, _failures: int) -> AuroraRetriesSpent:
+            return AuroraRetriesSpent(f"{method}: gave up after {self.retry.budget_secs:.0f} s of retries; "
+                                      f"last: {last}")
+
+        return retry_call(lambda: self._attempt(method, arguments),
+                          is_transient=lambda error: isinstance(error, _Retry), give_up=give_up,
+                          deadline=Deadline(self.retry.budget_secs, self._clock), backoff=self.retry.backoff,
+                          before_retry=self._relocate_after, sleep=self._sleep)
 
     def _attempt(self, method: str, arguments: dict) -> Any:
         self._seqid = (self._seqid + 1) % 2**31

@@ -287,7 +287,7 @@ class AuroraJobs:
             except AuroraOutcomeUnknown as unknown:
                 if lost is None:
                     deadline = self._clock() + self.client.retry.budget_secs
-                    pauses = iter(self.client.retry.delays())
+                    pauses = self.client.retry.backoff.pauses()
                 lost = unknown
                 if applied():
                     return None

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from ansible_collections.heron.aurora.plugins.module_utils._common.retry import Deadline
 from ansible_collections.heron.aurora.plugins.module_utils._storage.hashing import SourceDigest, SourceFile
-from ansible_collections.heron.aurora.plugins.module_utils._storage.retry import Deadline
 from ansible_collections.heron.aurora.plugins.module_utils._storage.uri import Location
 
 

@@ -21,6 +21,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from ansible_collections.heron.aurora.plugins.module_utils._common.retry import Deadline
 from ansible_collections.heron.aurora.plugins.module_utils._storage.base import (
     PutResult,
     StorageBackend,
@@ -42,7 +43,7 @@ from ansible_collections.heron.aurora.plugins.module_utils._storage.hashing impo
     VerifiedDownload,
     clean_digest,
 )
-from ansible_collections.heron.aurora.plugins.module_utils._storage.retry import Deadline, describe, retry_call
+from ansible_collections.heron.aurora.plugins.module_utils._storage.retry import describe, retry_call
 from ansible_collections.heron.aurora.plugins.module_utils._storage.uri import (
     CONTROL_CHARACTER,
     Location,

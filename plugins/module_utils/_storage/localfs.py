@@ -12,6 +12,7 @@ import time
 from typing import Any, Callable
 
 from ansible_collections.heron.aurora.plugins.module_utils._common import atomic_file
+from ansible_collections.heron.aurora.plugins.module_utils._common.retry import Deadline
 from ansible_collections.heron.aurora.plugins.module_utils._storage.base import (
     PutResult,
     StorageBackend,
@@ -30,7 +31,6 @@ from ansible_collections.heron.aurora.plugins.module_utils._storage.hashing impo
     iter_chunks,
     sha256_file,
 )
-from ansible_collections.heron.aurora.plugins.module_utils._storage.retry import Deadline
 from ansible_collections.heron.aurora.plugins.module_utils._storage.uri import Location
 
 # Called with a path; applies the requested owner/group/mode and returns whether anything changed (or, in

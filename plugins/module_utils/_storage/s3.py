@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator, TypeVar
 from urllib.parse import quote
 
+from ansible_collections.heron.aurora.plugins.module_utils._common.retry import Deadline
 from ansible_collections.heron.aurora.plugins.module_utils._storage.base import (
     PutResult,
     StorageBackend,
@@ -41,7 +42,7 @@ from ansible_collections.heron.aurora.plugins.module_utils._storage.hashing impo
     VerifiedDownload,
     clean_digest,
 )
-from ansible_collections.heron.aurora.plugins.module_utils._storage.retry import Deadline, describe, retry_call
+from ansible_collections.heron.aurora.plugins.module_utils._storage.retry import describe, retry_call
 from ansible_collections.heron.aurora.plugins.module_utils._storage.uri import Location, check_service_url
 
 try:

@@ -14,12 +14,13 @@ holding ``ansible_collections`` on PYTHONPATH; docs/aurora-cli.md tells how the 
 from __future__ import annotations
 
 import argparse
-import math
+import contextlib
+import logging
 import os
 import sys
 import time
 import traceback
-from typing import Any, Callable, Mapping, Sequence, TextIO
+from typing import Any, Callable, Iterator, Mapping, Sequence, TextIO
 
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.cli.arguments import CommandError, api_failure
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.client import DEFAULT_RETRY_BUDGET_SECS
@@ -30,6 +31,7 @@ from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import
     EXIT_INTERRUPTED,
     EXIT_INVALID_CONFIGURATION,
     EXIT_INVALID_PARAMETER,
+    EXIT_OK,
     EXIT_UNKNOWN_ERROR,
     AuroraApiError,
     AuroraDiscoveryError,
@@ -37,6 +39,7 @@ from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import
     AuroraMissingLibrary,
     AuroraTimeout,
 )
+from ansible_collections.heron.aurora.plugins.module_utils._common.seconds import seconds_error
 
 PROG = "aurora"
 VERSION = "heron.aurora aurora client (scheduler API of Aurora 0.23)"
@@ -51,10 +54,14 @@ ENV_CONFIG_TIMEOUT = "AURORA_CONFIG_TIMEOUT"
 # Heron runs `job restart` without --watch-secs; this sets the default it gets.
 ENV_WATCH_SECS = "AURORA_WATCH_SECS"
 DEFAULT_WATCH_SECS = 30.0
+# The progress of the verbs is logged under the _aurora package's logger; main() shows it on stderr.
+LOGGER = __name__.rpartition(".cli.")[0]
+log = logging.getLogger(__name__)
 
 
 class Output:
-    """Where a command writes: results on stdout, errors and (with --verbose) progress on stderr."""
+    """Where a command writes: results on stdout; errors, and with --verbose the details, on stderr. Progress
+    goes through logging (progress_on)."""
 
     def __init__(self, stdout: TextIO, stderr: TextIO, verbose: bool = False) -> None:
         self.stdout, self.stderr, self.verbose = stdout, stderr, verbose
@@ -75,17 +82,43 @@ class Output:
             self.err(text)
 
 
+class StockFormatter(logging.Formatter):
+    """A record as the stock client printed it: its level in five columns, then ``] `` and the message
+    (`` INFO] Creating job hello``)."""
+
+    LEVELS = {logging.DEBUG: "DEBUG", logging.INFO: " INFO", logging.WARNING: " WARN", logging.ERROR: "ERROR",
+              logging.CRITICAL: "FATAL"}
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"{self.LEVELS.get(record.levelno, '?????')}] {super().format(record)}"
+
+
+@contextlib.contextmanager
+def progress_on(stream: TextIO) -> Iterator[None]:
+    """Show the INFO records of the _aurora package on ``stream`` while the block runs, as the stock client did
+    without --verbose; nothing is left configured after it (main may run more than once in a process)."""
+    logger = logging.getLogger(LOGGER)
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(StockFormatter())
+    saved = logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False  # a program that embeds main() and logs to its root would print each line twice
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.level, logger.propagate = saved
+
+
 def _seconds(environ: Mapping[str, str], name: str, default: float | None) -> float | None:
     text = environ.get(name)
     if not text:
         return default
-    try:
-        value = float(text)
-    except ValueError:
-        raise CommandError(EXIT_INVALID_PARAMETER, f"{name}={text!r} is not a number of seconds") from None
-    if not math.isfinite(value) or value <= 0:
-        raise CommandError(EXIT_INVALID_PARAMETER, f"{name} must be greater than 0, got {text}")
-    return value
+    problem = seconds_error(name, text)
+    if problem:
+        raise CommandError(EXIT_INVALID_PARAMETER, problem)
+    return float(text)
 
 
 class Session:
@@ -249,11 +282,20 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         sys.stdout, sys.stderr = saved
     output = Output(stdout, stderr, verbose=options.verbose)
     output.debug(f"Command=({argv})")
+    with progress_on(stderr):
+        return _run(options, output, environ, jobs_factory, sleep)
+
+
+def _run(options: argparse.Namespace, output: Output, environ: Mapping[str, str],
+         jobs_factory: Callable[[str], Any] | None, sleep: Callable[[float], None]) -> int:
     try:
         session = Session(environ, jobs_factory=jobs_factory, sleep=sleep)
-        return options.run(Context(options, output, session))
+        code = options.run(Context(options, output, session))
+        if code != EXIT_OK:  # a verb's own result; the stock client logged no such line for an error it raised
+            log.info("Command terminated with error code %s", code)
+        return code
     except KeyboardInterrupt:
-        output.err("Command interrupted by user")
+        log.error("Command interrupted by user")
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # the reader went away (`aurora job status ... | head`): nothing left to say
         return EXIT_COMMAND_FAILURE

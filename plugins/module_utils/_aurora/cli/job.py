@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 from collections import Counter
 from fnmatch import fnmatch
 from typing import Any, Iterable
@@ -29,6 +30,7 @@ from ansible_collections.heron.aurora.plugins.module_utils._aurora.jobs import J
 
 NOUN = "job"
 HELP = "Work with an aurora job"
+log = logging.getLogger(__name__)  # the stock client's INFO progress lines (docs/aurora-cli.md, "Progress on stderr")
 # The stock client gives a batch of kills about four minutes (polls 2, 4, ... 128 s apart) to end.
 KILL_WAIT_SECS = 254.0
 
@@ -89,11 +91,13 @@ def create(ctx: Any) -> int:
         configuration = config.job_configuration(jobs.idl)
     except AuroraConfigError as error:
         raise arguments.config_error(error) from None
+    log.info("Creating job %s", key.name)
     try:
         jobs.create(configuration)
     except AuroraApiError as error:
         raise api_failure(EXIT_COMMAND_FAILURE, "Job creation failed due to error:", error) from None
     wait_until(ctx, jobs, key, options.wait_until, range(configuration.instanceCount))
+    log.info("Checking status of %s", key)
     if not jobs.tasks(key):
         ctx.err(f"Error occurred while creating job {key}")
         return EXIT_COMMAND_FAILURE
@@ -129,7 +133,14 @@ def killall_options(parser: argparse.ArgumentParser) -> None:
                         help="Fully specified job key, in CLUSTER/ROLE/ENV/NAME format")
 
 
+def log_kill(key: JobKey, instances: list[int] | None) -> None:
+    log.info("Killing tasks for job: %s", key)
+    if instances is not None:
+        log.info("Instances to be killed: %s", instances)
+
+
 def kill_all_at_once(ctx: Any, jobs: Any, key: JobKey, instances: list[int] | None) -> int:
+    log_kill(key, instances)
     try:
         jobs.kill(key, instances, message=ctx.options.message)
     except AuroraApiError as error:
@@ -156,6 +167,7 @@ def kill_in_batches(ctx: Any, jobs: Any, key: JobKey, instances: list[int] | Non
     targets = [i for i in active if instances is None or i in instances]
     errors = 0
     for batch in batches(targets, options.batch_size):
+        log_kill(key, batch)
         try:
             jobs.kill(key, batch, message=options.message)
         except AuroraApiError as error:
@@ -250,10 +262,11 @@ def restart(ctx: Any) -> int:
     check_optional_config(ctx, key)
     queue = list(instances) if instances else sorted(jobs.active_instances(key))
     if not queue:
-        ctx.debug(f"No instances specified, and no active instances found in job {key}. Nothing to do.")
+        log.info("No instances specified, and no active instances found in job %s", key)
+        log.info("Nothing to do.")
         ctx.out(f"Job {key} restarted successfully")
         return EXIT_OK
-    ctx.debug(f"Performing rolling restart of job {key} (instances: {queue})")
+    log.info("Performing rolling restart of job %s (instances: %s)", key, queue)
     timeout = ctx.session.wait_timeout(options.wait_timeout)
     watch_secs = options.watch_secs if options.watch_secs is not None else ctx.session.default_watch_secs
     interval = max(options.healthcheck_interval_seconds, 1)
@@ -264,12 +277,13 @@ def restart(ctx: Any) -> int:
 
     while queue and len(over_limit()) <= options.max_total_failures:
         batch, queue = queue[:options.batch_size], queue[options.batch_size:]
-        ctx.debug(f"Restarting instances: {batch}")
+        log.info("Restarting instances: %s", batch)
         try:
             existing = jobs.task_ids(key)
             jobs.restart(key, batch)
         except AuroraApiError as error:
             raise api_failure(EXIT_API_ERROR, f"Error restarting job {key}:", error) from None
+        log.info("Watching instances: %s", batch)
         failed = jobs.watch_running(key, batch, watch_secs, timeout, interval, existing=existing)
         failures.update(failed)
         queue += [i for i in failed if i not in over_limit()]
@@ -277,6 +291,7 @@ def restart(ctx: Any) -> int:
         raise CommandError(EXIT_COMMAND_FAILURE,
                            f"{len(over_limit())} failed instances observed ({over_limit()}), maximum allowed is "
                            f"{options.max_total_failures}. Restart failures threshold reached. Aborting")
+    log.info("All instances were restarted successfully")
     ctx.out(f"Job {key} restarted successfully")
     return EXIT_OK
 
@@ -299,6 +314,7 @@ def add(ctx: Any) -> int:
     key, template = options.task_instance
     check_optional_config(ctx, key)
     jobs = ctx.jobs(key.cluster)
+    log.info("Adding %s instances to %s using the task config of instance %s", options.instance_count, key, template)
     try:
         added = jobs.add_instances(key, template, options.instance_count)
     except AuroraApiError as error:
@@ -334,6 +350,7 @@ def matching_jobs(ctx: Any, pattern: arguments.PartialJobKey) -> list[JobKey]:
     for cluster in clusters:
         jobs = ctx.jobs(cluster)
         role = None if "*" in pattern.role else pattern.role
+        log.info("Retrieving jobs for role %s", role)
         try:
             configurations = jobs.job_configurations(role)
         except AuroraApiError as error:
@@ -351,12 +368,13 @@ def status(ctx: Any) -> int:
     rendered = []
     for key in matching_jobs(ctx, options.jobspec):
         jobs = ctx.jobs(key.cluster)
+        log.info("Checking status of %s", key)
         try:
             tasks = jobs.tasks(key)
         except AuroraApiError as error:
             raise api_failure(EXIT_INVALID_PARAMETER, "Command failure:", error) from None
         if not tasks:
-            ctx.debug(f"No tasks were found for jobkey {key}")
+            log.info("No tasks were found for jobkey %s", key)
             continue
         active, inactive = [], []
         for task in sorted(tasks, key=lambda task: task.assignedTask.instanceId):

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import uuid
 from typing import Any, Callable, NamedTuple
 
@@ -128,6 +129,7 @@ def start(ctx: Any) -> int:
     except AuroraConfigError as error:
         raise arguments.config_error(error) from None
     show_update_diff(ctx, jobs, request)
+    logging.getLogger(__name__).info("Starting update for: %s", key.name)  # the stock client's progress line
     try:
         update_id = jobs.start_update(request, message=options.message)
     except AuroraApiError as error:

@@ -187,7 +187,7 @@ def test_settings_from_the_environment(tmp_path):
     code, _out, err = run(["job", "killall", "other/heron/devel/x"], environ=environ)
     assert code == 3 and "Unknown cluster: other" in err
     code, _out, err = run(["job", "killall", KEY], environ={**environ, "AURORA_RETRY_BUDGET": "soon"})
-    assert code == 6 and "AURORA_RETRY_BUDGET='soon' is not a number of seconds" in err
+    assert code == 6 and "AURORA_RETRY_BUDGET must be a positive number of seconds, not 'soon'" in err
     session = command.Session({"AURORA_WAIT_TIMEOUT": "30"})
     assert session.wait_timeout(None) == 30 and session.wait_timeout(5) == 5
     assert command.Session({}).wait_timeout(None) == float("inf")
@@ -290,7 +290,7 @@ def test_restart_watch_secs_default_is_30_or_the_environment_setting(idl):
     assert run(["job", "restart", KEY, "--watch-secs", "7"], jobs_option, environ={"AURORA_WATCH_SECS": "2"})[0] == 0
     assert [call[2] for call in jobs.calls + jobs_env.calls + jobs_option.calls if call[0] == "watch"] == [30, 2, 7]
     code, _out, err = run(["job", "restart", KEY], ScriptedJobs(idl, active=[0]), environ={"AURORA_WATCH_SECS": "0"})
-    assert code == 6 and "AURORA_WATCH_SECS must be greater than 0" in err
+    assert code == 6 and "AURORA_WATCH_SECS must be a positive number of seconds" in err
 
 
 def test_restart_of_a_job_without_active_instances_has_nothing_to_do(idl):

@@ -39,8 +39,10 @@ def run(argv, environ=None):
     (["job", "restart", KEY, "--max-per-instance-failures", "-1"], {}, 2, "must be at least 0"),
     (["job", "create", "--wait-timeout", "-1", KEY, "x.aurora"], {}, 2, "must be greater than 0"),
     (["job", "create", "--wait-timeout", "inf", KEY, "x.aurora"], {}, 2, "must be greater than 0"),
-    (["job", "killall", KEY], {"AURORA_REQUEST_TIMEOUT": "0"}, 6, "AURORA_REQUEST_TIMEOUT must be greater than 0"),
-    (["job", "killall", KEY], {"AURORA_RETRY_BUDGET": "-1"}, 6, "AURORA_RETRY_BUDGET must be greater than 0"),
+    (["job", "killall", KEY], {"AURORA_REQUEST_TIMEOUT": "0"}, 6,
+     "AURORA_REQUEST_TIMEOUT must be a positive number of seconds, not '0'"),
+    (["job", "killall", KEY], {"AURORA_RETRY_BUDGET": "-1"}, 6,
+     "AURORA_RETRY_BUDGET must be a positive number of seconds, not '-1'"),
     (["job", "killall", KEY], {"AURORA_WATCH_SECS": "nan"}, 6, "AURORA_WATCH_SECS"),
 ])
 def test_command_refuses_values_that_look_valid(argv, environ, code, text):
@@ -366,7 +368,7 @@ def test_jobs_come_back_from_the_evaluating_process_as_written(idl, container, s
     ({"config_content": "import os\nos._exit(0)\n"}, "the config ended the process that evaluated it (exit code 0)"),
     ({"config_content": "x = 'x' * 10**12\n"}, "needs more than the 1024 MiB"),
     ({"config_content": CPU_CONFIG % 1, "config_timeout": 0},
-     "config_timeout must be a number of seconds, more than 0"),
+     "config_timeout must be a positive number of seconds, not 0.0"),
     ({"config_content": CPU_CONFIG.replace("task=task", "task=task, instances=10**11") % 1,
       "bindings": {"command": "x"}},
      "instances must be from 1 to 10000, got 100000000000"),

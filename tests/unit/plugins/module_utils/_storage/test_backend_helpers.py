@@ -7,10 +7,10 @@ import requests
 from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError, SSLError
 
 from ansible_collections.heron.aurora.plugins.module_utils._ansible.storage import _split_urls, parse_size
+from ansible_collections.heron.aurora.plugins.module_utils._common.retry import Deadline
 from ansible_collections.heron.aurora.plugins.module_utils._storage import hdfs, s3
 from ansible_collections.heron.aurora.plugins.module_utils._storage.base import octal_mode
 from ansible_collections.heron.aurora.plugins.module_utils._storage.errors import InvalidInput, MissingLibrary
-from ansible_collections.heron.aurora.plugins.module_utils._storage.retry import Deadline
 from ansible_collections.heron.aurora.plugins.module_utils._storage.uri import Location
 
 MIB = 1024 * 1024

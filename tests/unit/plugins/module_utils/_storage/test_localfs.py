@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from ansible_collections.heron.aurora.plugins.module_utils._common.retry import Deadline
 from ansible_collections.heron.aurora.plugins.module_utils._storage.errors import (
     InvalidInput,
     ObjectMissing,
@@ -18,7 +19,6 @@ from ansible_collections.heron.aurora.plugins.module_utils._storage.errors impor
 )
 from ansible_collections.heron.aurora.plugins.module_utils._storage.hashing import SourceDigest, SourceFile
 from ansible_collections.heron.aurora.plugins.module_utils._storage.localfs import LocalFileBackend, check_file_mode
-from ansible_collections.heron.aurora.plugins.module_utils._storage.retry import Deadline
 from ansible_collections.heron.aurora.plugins.module_utils._storage.uri import parse_dest, version_name_pattern
 
 

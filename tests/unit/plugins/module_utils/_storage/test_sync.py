@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from ansible_collections.heron.aurora.plugins.module_utils._common.retry import Deadline
 from ansible_collections.heron.aurora.plugins.module_utils._storage.base import PutResult, StorageBackend, StoredObject
 from ansible_collections.heron.aurora.plugins.module_utils._storage.errors import (
     InvalidInput,
@@ -18,7 +19,6 @@ from ansible_collections.heron.aurora.plugins.module_utils._storage.hashing impo
     SourceFile,
     VerifiedDownload,
 )
-from ansible_collections.heron.aurora.plugins.module_utils._storage.retry import Deadline
 from ansible_collections.heron.aurora.plugins.module_utils._storage.sync import (
     SyncOptions,
     ensure_absent,

@@ -1,0 +1,143 @@
+"""The INFO progress of the `aurora` command on stderr, as the stock client logged it by default (level in five
+columns, `] `, the message), at the same points of each verb, run as a program against the stand-in scheduler.
+stdout stays the results alone, and the `--verbose` line Heron parses (`Querying instance statuses: [...]`) stays
+as it is."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+AURORA = Path(__file__).parents[1] / "standins" / "bin" / "aurora"
+KEY = "devcluster/www-data/devel/hello"
+HELLO = """
+task = Task(name='main', processes=[Process(name='main', cmdline='sleep 600')],
+            resources=Resources(cpu=0.1, ram=32*MB, disk=16*MB))
+jobs = [Service(cluster='devcluster', role='www-data', environment='devel', name='hello', task=task,
+                instances='{{count}}', update_config=UpdateConfig(watch_secs=0, batch_size=3))]
+"""
+
+
+class Aurora:
+    """The command with a clusters.json naming the stand-in scheduler directly."""
+
+    def __init__(self, root: Path, scheduler) -> None:
+        (root / "clusters.json").write_text(json.dumps([{"name": "devcluster", "scheduler_uri": scheduler.url}]))
+        self.config = root / "hello.aurora"
+        self.config.write_text(HELLO)
+        self.env = {name: value for name, value in os.environ.items() if not name.startswith("AURORA_")}
+        self.env.update(AURORA_CONFIG_ROOT=str(root), HOME=str(root), AURORA_CLI_PYTHON=sys.executable,
+                        AURORA_RETRY_BUDGET="20")
+
+    def __call__(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([str(AURORA), *args], capture_output=True, text=True, timeout=300,  # noqa: S603
+                              env=self.env, check=False)
+
+    def ok(self, *args: str) -> subprocess.CompletedProcess:
+        result = self(*args)
+        assert result.returncode == 0, (args, result.stdout, result.stderr)
+        return result
+
+    def create(self, count: int) -> subprocess.CompletedProcess:
+        return self.ok("job", "create", "--wait-until", "RUNNING", "--bind", f"count={count}", KEY, str(self.config))
+
+
+@pytest.fixture
+def aurora(tmp_path, make_aurora_scheduler):
+    return Aurora(tmp_path, make_aurora_scheduler())
+
+
+def info(*messages: str) -> list[str]:
+    return [f" INFO] {message}" for message in messages]
+
+
+def test_create_logs_the_job_and_the_status_check_and_prints_only_its_result_on_stdout(aurora):
+    created = aurora.create(2)
+    assert created.stderr.splitlines() == info("Creating job hello", f"Checking status of {KEY}")
+    assert created.stdout.startswith("Job create succeeded: job url=") and "INFO]" not in created.stdout
+
+
+def test_killall_logs_each_batch(aurora):
+    aurora.create(3)
+    killed = aurora.ok("job", "killall", "--batch-size", "2", KEY)
+    assert killed.stderr.splitlines() == info(f"Killing tasks for job: {KEY}", "Instances to be killed: [0, 1]",
+                                              f"Killing tasks for job: {KEY}", "Instances to be killed: [2]")
+    assert killed.stdout.splitlines() == ["Successfully killed instances [0, 1]", "Successfully killed instances [2]",
+                                          "Job killall succeeded"]
+
+
+def test_kill_without_batching_names_the_instances_and_killall_without_batching_does_not(aurora):
+    aurora.create(3)
+    one = aurora.ok("job", "kill", "--no-batching", f"{KEY}/2")
+    assert one.stderr.splitlines() == info(f"Killing tasks for job: {KEY}", "Instances to be killed: [2]")
+    rest = aurora.ok("job", "killall", "--no-batching", KEY)
+    assert rest.stderr.splitlines() == info(f"Killing tasks for job: {KEY}")
+    assert rest.stdout.splitlines() == ["Job killall succeeded"]
+
+
+def test_add_logs_its_progress_and_keeps_herons_line_as_it_was(aurora):
+    aurora.create(2)
+    added = aurora.ok("job", "add", "--wait-until", "RUNNING", f"{KEY}/0", "2", "--verbose")
+    lines = added.stderr.splitlines()
+    assert info(f"Adding 2 instances to {KEY} using the task config of instance 0")[0] in lines
+    assert "Querying instance statuses: [2, 3]" in lines  # Heron's AuroraCLIController reads this line
+    assert lines.index("Querying instance statuses: [2, 3]") > lines.index(
+        info(f"Adding 2 instances to {KEY} using the task config of instance 0")[0])
+    assert added.stdout == ""
+
+
+def test_restart_logs_the_rolling_restart_batch_by_batch(aurora):
+    aurora.create(3)
+    restarted = aurora.ok("job", "restart", "--batch-size", "2", "--watch-secs", "1", KEY)
+    assert restarted.stderr.splitlines() == info(
+        f"Performing rolling restart of job {KEY} (instances: [0, 1, 2])",
+        "Restarting instances: [0, 1]", "Watching instances: [0, 1]",
+        "Restarting instances: [2]", "Watching instances: [2]",
+        "All instances were restarted successfully")
+    assert restarted.stdout.splitlines() == [f"Job {KEY} restarted successfully"]
+
+
+def test_restart_of_a_job_without_instances_says_there_is_nothing_to_do(aurora):
+    nothing = aurora.ok("job", "restart", KEY)
+    assert nothing.stderr.splitlines() == info(
+        f"No instances specified, and no active instances found in job {KEY}", "Nothing to do.")
+    assert nothing.stdout.splitlines() == [f"Job {KEY} restarted successfully"]
+
+
+def test_status_and_list_log_their_queries_and_a_returned_error_code(aurora):
+    aurora.create(1)
+    status = aurora.ok("job", "status", KEY, "--write-json")
+    assert status.stderr.splitlines() == info(f"Checking status of {KEY}")
+    json.loads(status.stdout)  # stdout is the JSON document alone
+    listed = aurora.ok("job", "list", "devcluster/www-data")
+    assert listed.stderr.splitlines() == info("Retrieving jobs for role www-data")
+    assert listed.stdout.splitlines() == [KEY]
+    missing = aurora("job", "status", "devcluster/www-data/devel/absent")
+    assert missing.returncode == 6
+    assert missing.stderr.splitlines() == [
+        *info("Checking status of devcluster/www-data/devel/absent",
+              "No tasks were found for jobkey devcluster/www-data/devel/absent"),
+        "Found no jobs matching devcluster/www-data/devel/absent",
+        *info("Command terminated with error code 6")]
+
+
+def test_update_start_logs_the_start(aurora):
+    aurora.create(2)
+    started = aurora.ok("update", "start", "--bind", "count=3", KEY, str(aurora.config))
+    assert info("Starting update for: hello")[0] in started.stderr.splitlines()
+    assert "INFO]" not in started.stdout
+    assert started.stdout.splitlines()[-1].startswith("Job update has started.")
+
+
+def test_an_error_raised_by_a_verb_is_printed_without_the_return_code_line(aurora):
+    aurora.create(1)
+    again = aurora("job", "create", "--bind", "count=1", KEY, str(aurora.config))
+    assert again.returncode == 4
+    lines = again.stderr.splitlines()
+    assert lines[0] == info("Creating job hello")[0] and "Job creation failed due to error:" in lines[1:]
+    assert not any("Command terminated" in line for line in lines)
