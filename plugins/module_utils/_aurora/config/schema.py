@@ -11,7 +11,7 @@ controller is in its scope.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping, Sequence, Tuple, Union
 
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.api import AURORA_EXECUTOR_NAME
 
@@ -278,30 +278,51 @@ Job = MesosJob
 Service = Job(service=True)
 
 
-def job_from_plain(data: Mapping[str, Any]) -> Any:
+ChoicePath = Tuple[Union[str, int], ...]
+
+
+def job_from_plain(data: Mapping[str, Any], choices: Iterable[tuple[Sequence[str | int], int]] = ()) -> Any:
     """A Job from plain data, as ``job.get()`` (or a JSON config) gives it.
 
     pystachio's own coercion (``MesosJob(data)``) cannot take a Choice of Structs from plain data: it stops at the
     first alternative that lacks one of the keys (AttributeError, where Choice only expects a CoercionError).
-    Here every value is built as its field's type, and a Choice as the first alternative that takes it."""
-    return _as_type(MesosJob, data)
+    Here every value is built as its field's type, and a Choice as the alternative ``choices`` names for it (pairs
+    of its path and the alternative's index, as choices_of gives them), else the first alternative that takes it:
+    plain data alone cannot tell ``PercentageSlaPolicy(duration_secs=60)`` from the same CountSlaPolicy."""
+    return _as_type(MesosJob, data, (), {tuple(path): index for path, index in choices})
 
 
-def _as_type(kind: Any, value: Any) -> Any:
+def choices_of(value: Any, path: ChoicePath = ()) -> list[tuple[list[str | int], int]]:
+    """The alternative each Choice inside ``value`` holds: [(path, index in the Choice's alternatives)].
+    Only struct fields are followed: no List or Map of this schema holds a Choice."""
+    if isinstance(value, ChoiceContainer):
+        chosen = value.unwrap()
+        index = next((i for i, kind in enumerate(value.CHOICES) if isinstance(chosen, kind)), None)
+        found = [] if index is None else [(list(path), index)]
+        return found + choices_of(chosen, path)
+    if isinstance(value, Structural):
+        return [found for name in sorted(value.TYPEMAP)
+                for found in choices_of(getattr(value, name)(), path + (name,))]
+    return []
+
+
+def _as_type(kind: Any, value: Any, path: ChoicePath, choices: Mapping[ChoicePath, int]) -> Any:
     if issubclass(kind, ChoiceContainer):
-        for alternative in kind.CHOICES:
+        known = choices.get(path)
+        alternatives = kind.CHOICES if known is None else [kind.CHOICES[known]]
+        for alternative in alternatives:
             try:
-                return kind(_as_type(alternative, value))
+                return kind(_as_type(alternative, value, path, choices))
             except (AttributeError, TypeError, ValueError):  # pystachio's CoercionError is a ValueError
                 continue
         return kind(value)  # no alternative takes it: pystachio says why when the value is checked
     if issubclass(kind, Structural) and isinstance(value, Mapping):
-        return kind(**{name: _as_type(kind.TYPEMAP[name].klazz, item) if name in kind.TYPEMAP else item
-                       for name, item in value.items()})
+        return kind(**{name: _as_type(kind.TYPEMAP[name].klazz, item, path + (name,), choices)
+                       if name in kind.TYPEMAP else item for name, item in value.items()})
     if issubclass(kind, ListContainer) and isinstance(value, (list, tuple)):
-        return kind([_as_type(kind.TYPE, item) for item in value])
+        return kind([_as_type(kind.TYPE, item, path + (index,), choices) for index, item in enumerate(value)])
     if issubclass(kind, MapContainer) and isinstance(value, Mapping):
-        return kind({key: _as_type(kind.VALUETYPE, item) for key, item in value.items()})
+        return kind({key: _as_type(kind.VALUETYPE, item, path + (key,), choices) for key, item in value.items()})
     return value
 
 
