@@ -291,6 +291,8 @@ class AuroraJobConfig:
             executorConfig=self._executor_config(api),
             metadata=self._metadata(api),
             container=convert.container(api, job.container()),
+            partitionPolicy=convert.partition_policy(api, job.partition_policy()),
+            slaPolicy=convert.sla_policy(api, job.sla_policy()),
         )
 
     def job_configuration(self, api: Any, owner: str | None = None) -> Any:

@@ -236,6 +236,13 @@ class Container(Struct):
     docker = Docker
 
 
+class PartitionPolicy(Struct):
+    """Whether the scheduler reschedules a task whose agent is partitioned away, and after how long."""
+
+    reschedule = Default(Boolean, True)
+    delay_secs = Default(Integer, 0)
+
+
 class Metadata(Struct):
     key = Required(String)
     value = Required(String)
@@ -244,6 +251,23 @@ class Metadata(Struct):
 class ExecutorConfig(Struct):
     name = Default(String, AURORA_EXECUTOR_NAME)
     data = Default(String, "")
+
+
+# --- SLA policies: what must stay up while the scheduler drains agents or runs an SLA-aware update ---------
+
+class PercentageSlaPolicy(Struct):
+    percentage = Required(Float)
+    duration_secs = Required(Integer)
+
+
+class CountSlaPolicy(Struct):
+    count = Required(Integer)
+    duration_secs = Required(Integer)
+
+
+class CoordinatorSlaPolicy(Struct):
+    coordinator_url = Required(String)
+    status_key = Default(String, "drain")
 
 
 class MesosJob(Struct):
@@ -271,6 +295,8 @@ class MesosJob(Struct):
     task_links = Map(String, String)
     executor_config = Default(ExecutorConfig, ExecutorConfig())
     enable_hooks = Default(Boolean, False)
+    partition_policy = PartitionPolicy
+    sla_policy = Choice([CoordinatorSlaPolicy, CountSlaPolicy, PercentageSlaPolicy])
     container = Choice([Container, Docker, Mesos])
 
 
@@ -345,6 +371,8 @@ SCHEMA_NAMES = {
     "DefaultLifecycleConfig": DefaultLifecycleConfig, "Announcer": Announcer, "Parameter": Parameter,
     "Docker": Docker, "AppcImage": AppcImage, "DockerImage": DockerImage, "Mode": Mode, "Volume": Volume,
     "Mesos": Mesos, "Container": Container, "Metadata": Metadata, "ExecutorConfig": ExecutorConfig,
+    "PartitionPolicy": PartitionPolicy, "PercentageSlaPolicy": PercentageSlaPolicy,
+    "CountSlaPolicy": CountSlaPolicy, "CoordinatorSlaPolicy": CoordinatorSlaPolicy,
     "MesosJob": MesosJob, "Job": Job, "Service": Service,
 }
 
