@@ -149,3 +149,32 @@ def test_a_coordinator_policy_or_none_gives_no_warning(aurora):
         assert ADD_WARNING not in added.stdout
         killed = aurora.ok("job", "kill", f"{key}/2")
         assert killed.stdout.splitlines() == ["Successfully killed instances [2]", "Job kill succeeded"]
+
+
+# --- the names a config sees ----------------------------------------------------------------------------
+
+NAMESPACE_JOB = """
+greeting = Environment(greeting='hello')
+process = Process(name='main', cmdline='echo {{greeting}} {{who}} {{mesos.instance}}; sleep 600')
+task = Task(name='main', processes=[process], resources=Resources(cpu=0.1, ram=32*MB, disk=16*MB))
+job = Service(cluster='devcluster', role='www-data', environment='devel', name='spoken', task=task,
+              executor_config=ExecutorConfig(name=AURORA_EXECUTOR_NAME))
+# What the executor makes of instance 0, as the executor builds it from the job.
+instance = MesosTaskInstance(task=job.task(), role=job.role(), environment=job.environment(), instance=0,
+                             health_check_config=job.health_check_config())
+instance = instance.bind(greeting, mesos=MesosContext(instance=0, hostname='agent1'))
+assert instance.check().ok()
+assert str(instance.task().processes()[0].cmdline()) == 'echo hello {{who}} 0; sleep 600'
+jobs = [job.bind(greeting).bind({Ref.from_address('who'): '{{audience}}'})]
+"""
+
+
+def test_a_config_using_pystachios_names_and_mesos_task_instance_runs_as_with_the_stock_client(aurora, scheduler):
+    config = aurora.root / "spoken.aurora"
+    config.write_text(NAMESPACE_JOB)
+    key = "devcluster/www-data/devel/spoken"
+    aurora.ok("job", "create", "--wait-until", "RUNNING", "--bind", "audience=world", key, str(config))
+    data = json.loads(stored_job(scheduler, "spoken").taskConfig.executorConfig.data)
+    assert data["task"]["processes"][0]["cmdline"] == "echo hello world {{mesos.instance}}; sleep 600"
+    assert data["executor_config"]["name"] == "AuroraExecutor"
+    assert [t["status"] for t in aurora.active(key).values()] == ["RUNNING"]

@@ -22,13 +22,20 @@ try:
         Default,
         Empty,
         Enum,
+        Environment,
         Float,
         Integer,
         List,
         Map,
+        MustacheParser,
+        Namable,
+        Ref,
         Required,
         String,
         Struct,
+        Type,
+        TypeCheck,
+        TypeFactory,
     )
     from pystachio.choice import ChoiceContainer
     from pystachio.composite import Structural
@@ -46,6 +53,7 @@ except ImportError:
         return _placeholder
 
     Boolean = Float = Integer = String = Empty = None  # type: ignore[assignment]
+    Environment = MustacheParser = Namable = Ref = Type = TypeCheck = TypeFactory = None  # type: ignore[assignment,misc]
     ChoiceContainer = Structural = ListContainer = MapContainer = None  # type: ignore[assignment,misc]
     Choice = Default = Enum = List = Map = Required = _placeholder  # type: ignore[assignment]
 
@@ -196,6 +204,18 @@ class Announcer(Struct):
     # Values are either another port name (an alias) or a fixed port number.
     portmap = Default(Map(String, String), {"aurora": "{{primary_port}}"})
     zk_path = String
+
+
+class MesosTaskInstance(Struct):
+    """One instance of a job as the executor sees it; configs may build one, as Aurora's own tools do."""
+
+    task = Required(Task)
+    instance = Required(Integer)
+    role = Required(String)
+    announce = Announcer
+    environment = Required(String)
+    health_check_config = Default(HealthCheckConfig, HealthCheckConfig())
+    lifecycle = LifecycleConfig
 
 
 class Parameter(Struct):
@@ -352,9 +372,14 @@ def _as_type(kind: Any, value: Any, path: ChoicePath, choices: Mapping[ChoicePat
     return value
 
 
+# What the stock client's loader gives a config of pystachio (``from pystachio import *``): its public classes.
+# The modules that come along with that star import (sys, pystachio.base, ...) are left out; a config that
+# wants one imports it.
 PYSTACHIO_NAMES = {
-    "Boolean": Boolean, "Choice": Choice, "Default": Default, "Empty": Empty, "Enum": Enum, "Float": Float,
-    "Integer": Integer, "List": List, "Map": Map, "Required": Required, "String": String, "Struct": Struct,
+    "Boolean": Boolean, "Choice": Choice, "Default": Default, "Empty": Empty, "Enum": Enum,
+    "Environment": Environment, "Float": Float, "Integer": Integer, "List": List, "Map": Map,
+    "MustacheParser": MustacheParser, "Namable": Namable, "Ref": Ref, "Required": Required, "String": String,
+    "Struct": Struct, "Type": Type, "TypeCheck": TypeCheck, "TypeFactory": TypeFactory,
 }
 
 SCHEMA_NAMES = {
@@ -371,9 +396,10 @@ SCHEMA_NAMES = {
     "DefaultLifecycleConfig": DefaultLifecycleConfig, "Announcer": Announcer, "Parameter": Parameter,
     "Docker": Docker, "AppcImage": AppcImage, "DockerImage": DockerImage, "Mode": Mode, "Volume": Volume,
     "Mesos": Mesos, "Container": Container, "Metadata": Metadata, "ExecutorConfig": ExecutorConfig,
-    "PartitionPolicy": PartitionPolicy, "PercentageSlaPolicy": PercentageSlaPolicy,
-    "CountSlaPolicy": CountSlaPolicy, "CoordinatorSlaPolicy": CoordinatorSlaPolicy,
-    "MesosJob": MesosJob, "Job": Job, "Service": Service,
+    "MesosTaskInstance": MesosTaskInstance, "PartitionPolicy": PartitionPolicy,
+    "PercentageSlaPolicy": PercentageSlaPolicy, "CountSlaPolicy": CountSlaPolicy,
+    "CoordinatorSlaPolicy": CoordinatorSlaPolicy, "MesosJob": MesosJob, "Job": Job, "Service": Service,
+    "AURORA_EXECUTOR_NAME": AURORA_EXECUTOR_NAME,
 }
 
 CONFIG_NAMES = {**PYSTACHIO_NAMES, **SCHEMA_NAMES}
