@@ -1,7 +1,8 @@
 """The config language through the `aurora` command against the stand-in scheduler: partition and SLA policies
 reach the scheduler (and the executor data) as the stock client sends them, the scheduler's own SLA checks refuse
-what it refuses, `job add` and `job kill` warn as the stock client warns, and a config using pystachio's names and
-MesosTaskInstance runs as with the stock client."""
+what it refuses, `job add` and `job kill` warn as the stock client warns, a config using pystachio's names and
+MesosTaskInstance runs as with the stock client, and {{docker.image[name][tag]}} is pinned to its digest by a real
+Docker registry (the harness's) for the command and for aurora_job."""
 
 from __future__ import annotations
 
@@ -178,3 +179,62 @@ def test_a_config_using_pystachios_names_and_mesos_task_instance_runs_as_with_th
     assert data["task"]["processes"][0]["cmdline"] == "echo hello world {{mesos.instance}}; sleep 600"
     assert data["executor_config"]["name"] == "AuroraExecutor"
     assert [t["status"] for t in aurora.active(key).values()] == ["RUNNING"]
+
+
+# --- {{docker.image[name][tag]}} against a real registry ------------------------------------------------
+
+DOCKER_JOB = """
+task = Task(name='main', processes=[Process(name='main', cmdline='sleep 600')],
+            resources=Resources(cpu=0.1, ram=32*MB, disk=16*MB))
+jobs = [Service(cluster='devcluster', role='www-data', environment='devel', name='pinned', task=task,
+                container=Docker(image='{{docker.image[team/app][{{release}}]}}'))]
+"""
+PINNED_KEY = "devcluster/www-data/devel/pinned"
+
+
+@pytest.fixture
+def docker_aurora(aurora, zookeeper, scheduler, docker_registry):
+    """The command with a clusters.json whose devcluster names the harness's registry as its docker_registry."""
+    aurora.clusters(dict(zk_cluster(zookeeper, scheduler.zk_path), docker_registry=docker_registry.url))
+    config = aurora.root / "pinned.aurora"
+    config.write_text(DOCKER_JOB)
+    aurora.pinned = str(config)
+    return aurora
+
+
+def test_docker_image_binding_pins_the_tag_to_its_digest_in_the_registry(docker_aurora, docker_registry):
+    release = uuid.uuid4().hex[:8]
+    digest = docker_registry.push_image("team/app", release, content=release.encode())
+    pinned = f"{docker_registry.netloc}/team/app@{digest}"
+    docker_aurora.ok("job", "create", "--bind", f"release={release}", PINNED_KEY, docker_aurora.pinned)
+    [task] = docker_aurora.active(PINNED_KEY).values()
+    assert task["assignedTask"]["task"]["container"]["docker"]["image"] == pinned
+    inspected = json.loads(docker_aurora.ok("job", "inspect", "--write-json", "--bind", f"release={release}",
+                                            PINNED_KEY, docker_aurora.pinned).stdout)
+    assert inspected["container"]["image"] == pinned
+    # The tag moves on: the same config now pins the new image, and an update would roll it out.
+    moved = docker_registry.push_image("team/app", release, content=b"next " + release.encode())
+    diff = docker_aurora.ok("job", "diff", "--bind", f"release={release}", PINNED_KEY, docker_aurora.pinned)
+    assert "update instances: [0]" in diff.stdout and moved in diff.stdout
+
+
+def test_a_tag_the_registry_does_not_have_is_a_config_error(docker_aurora, docker_registry):
+    result = docker_aurora("job", "create", "--bind", "release=no-such-tag", PINNED_KEY, docker_aurora.pinned)
+    assert result.returncode == 3, (result.stdout, result.stderr)
+    assert result.stderr.startswith("Error loading configuration: docker image team/app:no-such-tag: "
+                                    f"{docker_registry.url} answered 404")
+    assert docker_aurora.status(PINNED_KEY).get("active", []) == []
+
+
+
+def test_aurora_job_pins_docker_images_as_the_command_does(run_module, scheduler, docker_registry, tmp_path):
+    release = uuid.uuid4().hex[:8]
+    digest = docker_registry.push_image("team/app", release, content=b"module " + release.encode())
+    clusters = tmp_path / "clusters.json"
+    clusters.write_text(json.dumps([{"name": "devcluster", "scheduler_uri": scheduler.url,
+                                     "docker_registry": docker_registry.url}]))
+    result = run_module("aurora_job", {"clusters_file": str(clusters), "config_content": DOCKER_JOB,
+                                       "bindings": {"release": release}, "wait_timeout": 60})
+    assert result["changed"] is True, result
+    image = stored_job(scheduler, "pinned").taskConfig.container.docker.image
+    assert image == f"{docker_registry.netloc}/team/app@{digest}"

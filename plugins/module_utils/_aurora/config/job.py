@@ -8,7 +8,7 @@ from __future__ import annotations
 import getpass
 import json
 import math
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 try:
     from pystachio import Empty, Ref
@@ -25,7 +25,7 @@ else:
     PYSTACHIO_ERRORS = (Object.CoercionError, MustacheParser.Error, Ref.InvalidRefError)
 
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.api import AURORA_EXECUTOR_NAME
-from ansible_collections.heron.aurora.plugins.module_utils._aurora.config import convert, thermos
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.config import convert, docker_images, thermos
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import (
     AuroraConfigError,
     AuroraUpdateConfigError,
@@ -246,6 +246,11 @@ class AuroraJobConfig:
         problem = type_problem(interpolated.bind(TYPE_CHECK_CONTEXT))
         if problem:
             raise AuroraConfigError(f"the job is not fully specified: {problem}")
+
+    def bind_docker_images(self, registry: Callable[[], Any]) -> None:
+        """Pin each ``{{docker.image[name][tag]}}`` to its digest, from the DockerRegistry ``registry()`` gives
+        (asked for only when the job has such a reference), as the stock client's binding helper does."""
+        self.raw = docker_images.bind_docker_images(self.raw, registry)
 
     def apply_tiers(self, tiers: Any) -> None:
         """Fill in the tier, or the production flag, from the scheduler's tiers (a tiers.TierConfigs) as the
