@@ -129,7 +129,7 @@ class DockerRegistry:
         challenge = response.headers.get("Www-Authenticate")
         if not challenge:
             raise AuroraConfigError(f"{what}: {self.url} answered 401 without a Www-Authenticate challenge")
-        scheme, _, parameters = challenge.partition(" ")
+        scheme, _space, parameters = challenge.partition(" ")
         if scheme.lower() == "basic":
             raise AuroraConfigError(f"{what}: {self.url} wants basic authorization, which is not supported: "
                                     f"{challenge}")
