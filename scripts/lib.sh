@@ -10,7 +10,7 @@ SANITY_VENV=$CACHE/venv-sanity
 COMPAT_VENV=$CACHE/venv-compat
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
-DEBIAN_PACKAGES=(zookeeper libslf4j-java nginx-light openjdk-17-jdk-headless maven rsync git python3-venv shellcheck curl)
+DEBIAN_PACKAGES=(zookeeper libslf4j-java nginx-light docker-registry openjdk-17-jdk-headless maven rsync git python3-venv shellcheck curl)
 
 log() { printf '\n==> %s\n' "$*"; }
 

@@ -1,7 +1,9 @@
-"""The test harness: real ZooKeeper, S3 (moto server), HDFS and nginx on loopback, for tests and the sandbox."""
+"""The test harness: real ZooKeeper, S3 (moto server), HDFS, nginx and a Docker registry on loopback, for tests and
+the sandbox."""
 
 from __future__ import annotations
 
+from .docker_registry import DockerRegistry
 from .hdfs import HdfsCluster
 from .http import HttpServer
 from .s3 import S3Server
@@ -14,4 +16,5 @@ SERVICES = {
     "s3": ("s3_server", S3Server),
     "hdfs": ("hdfs_cluster", HdfsCluster),
     "http": ("http_server", HttpServer),
+    "docker-registry": ("docker_registry", DockerRegistry),
 }

@@ -64,6 +64,17 @@ def test_http_server_serves_files_from_its_root(http_server):
     assert missing.value.code == 404
 
 
+def test_docker_registry_serves_a_pushed_image_by_tag_and_digest(docker_registry):
+    digest = docker_registry.push_image("harness/image", "v1", content=b"layer v1")
+    for reference in ("v1", digest):
+        request = urllib.request.Request(  # noqa: S310 - loopback test server
+            f"{docker_registry.url}/v2/harness/image/manifests/{reference}", method="HEAD",
+            headers={"Accept": "application/vnd.docker.distribution.manifest.v2+json"})
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - loopback test server
+            assert response.headers["Docker-Content-Digest"] == digest
+    assert docker_registry.push_image("harness/image", "v1", content=b"layer v2") != digest
+
+
 LOSS_TESTS = {
     "zookeeper": """
         def test_lost(zookeeper):

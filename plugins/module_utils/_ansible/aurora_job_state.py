@@ -64,8 +64,21 @@ class AuroraJobRunner:
                 "config is read there, not on the controller: give an absolute path on that host, or run the task "
                 "with delegate_to: localhost for a controller file, or pass its text as config_content")
         base_dir = os.path.dirname(os.path.abspath(path)) if path else os.getcwd()
-        return load_job(path=path, content=params.get("config_content"), bindings=params.get("bindings"),
-                        base_dir=base_dir, time_limit=params["config_timeout"], **selectors)
+        config = load_job(path=path, content=params.get("config_content"), bindings=params.get("bindings"),
+                          base_dir=base_dir, time_limit=params["config_timeout"], **selectors)
+        config.bind_docker_images(lambda: self.docker_registry(config.cluster))
+        return config
+
+    def docker_registry(self, cluster: str) -> Any:
+        """The Docker registry of ``cluster`` (docker_registry in clusters.json), for {{docker.image[name][tag]}}."""
+        from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.docker_images import (
+            DockerRegistry,
+            registry_url,
+        )
+        from ansible_collections.heron.aurora.plugins.module_utils._aurora.discovery import load_clusters
+
+        clusters = load_clusters(self.params.get("clusters_file"))
+        return DockerRegistry(registry_url(cluster, clusters), timeout=self.params["request_timeout"])
 
     def job_key(self) -> JobKey:
         if self.job_config is not None:

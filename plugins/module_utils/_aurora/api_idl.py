@@ -196,6 +196,34 @@ union Resource {
   5: i64 numGpus
 }
 
+// What the scheduler does with a task whose agent is partitioned away: reschedule it (after delaySecs) or wait.
+struct PartitionPolicy {
+  1: bool reschedule
+  2: optional i64 delaySecs
+}
+
+struct PercentageSlaPolicy {
+  1: double percentage
+  2: i64 durationSecs
+}
+
+struct CountSlaPolicy {
+  1: i64 count
+  2: i64 durationSecs
+}
+
+struct CoordinatorSlaPolicy {
+  1: string coordinatorUrl
+  2: string statusKey
+}
+
+// What must stay up while the scheduler drains an agent or does an SLA-aware update.
+union SlaPolicy {
+  1: PercentageSlaPolicy percentageSlaPolicy
+  2: CountSlaPolicy countSlaPolicy
+  3: CoordinatorSlaPolicy coordinatorSlaPolicy
+}
+
 struct TaskConfig {
   28: JobKey job
   17: Identity owner
@@ -212,6 +240,8 @@ struct TaskConfig {
   25: optional ExecutorConfig executorConfig
   27: optional set<Metadata> metadata
   29: Container container
+  34: optional PartitionPolicy partitionPolicy
+  35: optional SlaPolicy slaPolicy
 }
 
 struct JobConfiguration {

@@ -27,6 +27,10 @@ RESTARTING_ENDS = {"KILLED": "Task killed by the stand-in scheduler.",
 # A switched RESTARTING task stays so this long before it ends, as a real one does while its executor stops it:
 # the client sees it RESTARTING first, then ended.
 RESTARTING_GRACE_SECS = 1.0
+# The scheduler's defaults for -min_required_instances_for_sla_check, -max_sla_duration_secs (2 h) and
+# -sla_aware_kill_non_prod (false: SLA policies only on production tiers).
+SLA_MIN_INSTANCES = 20
+SLA_MAX_DURATION_SECS = 2 * 60 * 60
 
 
 class Rejected(Exception):
@@ -150,7 +154,42 @@ class StandInScheduler:
         populated.priority = populated.priority or 0
         if instance_count <= 0:
             raise Rejected("INVALID_REQUEST", "Instance count must be positive.")
+        self._check_sla_policy(populated, instance_count)
         return populated
+
+    def _check_sla_policy(self, task: Any, instance_count: int) -> None:
+        """As ConfigurationManager.validateSlaPolicy with the scheduler's default flags: a policy only on a
+        production tier, count and percentage policies only for jobs of SLA_MIN_INSTANCES or more, leaving at
+        least one instance to drain, over at most SLA_MAX_DURATION_SECS."""
+        policy = task.slaPolicy
+        if policy is None:
+            return
+        if not task.production:
+            raise Rejected("INVALID_REQUEST", f"Tier '{task.tier}' does not support SlaPolicy.")
+        if policy.coordinatorSlaPolicy is None and instance_count < SLA_MIN_INSTANCES:
+            raise Rejected("INVALID_REQUEST", f"Job with fewer than {SLA_MIN_INSTANCES} instances cannot have "
+                                              "Percentage/Count SlaPolicy.")
+        count, percentage = policy.countSlaPolicy, policy.percentageSlaPolicy
+        if count is not None:
+            if count.count is not None and instance_count - count.count < 1:
+                raise Rejected("INVALID_REQUEST", f"Current CountSlaPolicy: count={count.count} will not allow any "
+                                                  f"instances to be killed. Must be less than "
+                                                  f"instanceCount={instance_count}.")
+            self._check_sla_duration("CountSlaPolicy", count.durationSecs)
+        if percentage is not None:
+            if (percentage.percentage is not None
+                    and instance_count - instance_count * percentage.percentage / 100.0 < 1):
+                raise Rejected("INVALID_REQUEST", "Current PercentageSlaPolicy: percentage=%f will not allow any "
+                                                  "instances to be killed. Must be less than %f."
+                                                  % (percentage.percentage,
+                                                     (instance_count - 1) / instance_count * 100.0))
+            self._check_sla_duration("PercentageSlaPolicy", percentage.durationSecs)
+
+    @staticmethod
+    def _check_sla_duration(kind: str, duration_secs: int | None) -> None:
+        if duration_secs is not None and duration_secs > SLA_MAX_DURATION_SECS:
+            raise Rejected("INVALID_REQUEST", f"{kind}: durationSecs={duration_secs} must be less than cluster-wide "
+                                              f"maximum of {SLA_MAX_DURATION_SECS} secs.")
 
     def validate_job(self, job: Any) -> Any:
         if job.taskConfig is None:

@@ -15,6 +15,7 @@ from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import
     EXIT_INVALID_CONFIGURATION,
     AuroraApiError,
     AuroraConfigError,
+    AuroraDiscoveryError,
     AuroraInvalidParameter,
     AuroraUpdateConfigError,
 )
@@ -237,10 +238,26 @@ def load_config(ctx: Any, key: JobKey, path: str) -> Any:
                 raise AuroraConfigError(f"no such config file: {path}")
             config = load_job(path=path, bindings=bindings, base_dir=os.path.dirname(os.path.abspath(path)),
                               time_limit=ctx.session.config_timeout, **selectors)
+        config.bind_docker_images(lambda: docker_registry(ctx, config.cluster))
         config.validate()
     except AuroraConfigError as error:
         raise config_error(error) from None
     return config
+
+
+def docker_registry(ctx: Any, cluster: str) -> Any:
+    """The Docker registry of ``cluster`` (its clusters.json docker_registry), for {{docker.image[name][tag]}}."""
+    from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.docker_images import (
+        DockerRegistry,
+        registry_url,
+    )
+    from ansible_collections.heron.aurora.plugins.module_utils._aurora.discovery import load_clusters
+
+    try:
+        clusters = load_clusters(environ=ctx.session.environ)
+    except AuroraDiscoveryError as error:
+        raise AuroraConfigError(str(error)) from None
+    return DockerRegistry(registry_url(cluster, clusters), timeout=ctx.session.request_timeout)
 
 
 def apply_tiers(config: Any, jobs: Any) -> None:

@@ -58,6 +58,21 @@ def check_active(jobs: Any, key: JobKey, instances: Iterable[int]) -> set[int]:
     return active
 
 
+def drains_by_instances(jobs: Any, key: JobKey, template: int | None = None) -> bool:
+    """Whether an active task of the job has a count or percentage SLA policy (the stock client then warns that
+    adding or killing instances leaves the policy as it was). With ``template``, only when that instance is
+    active: the stock client fails on an inactive one before it looks. A refused read exits 6, as there."""
+    try:
+        tasks = jobs.tasks(key, active=True)
+    except AuroraApiError as error:
+        raise api_failure(EXIT_INVALID_PARAMETER, "Command failure:", error) from None
+    if template is not None and template not in {task.assignedTask.instanceId for task in tasks}:
+        return False
+    policies = [task.assignedTask.task.slaPolicy for task in tasks]
+    return any(policy is not None and (policy.countSlaPolicy is not None or policy.percentageSlaPolicy is not None)
+               for policy in policies)
+
+
 def check_optional_config(ctx: Any, key: JobKey) -> None:
     """--config: the stock client loads it (for hooks), so a broken one fails the command the same way."""
     if ctx.options.config:
@@ -200,8 +215,10 @@ def kill(ctx: Any) -> int:
     if instances is None:
         raise CommandError(EXIT_INVALID_PARAMETER, "The instances list cannot be omitted in a kill command!; "
                                                    "use killall to kill all instances")
-    check_optional_config(ctx, key)
     jobs = ctx.jobs(key.cluster)
+    if drains_by_instances(jobs, key):
+        ctx.out("WARNING: Killing instances without updating SlaPolicy.")
+    check_optional_config(ctx, key)
     if options.strict:
         check_active(jobs, key, instances)
     result = kill_instances(ctx, jobs, key, instances)
@@ -314,6 +331,8 @@ def add(ctx: Any) -> int:
     key, template = options.task_instance
     check_optional_config(ctx, key)
     jobs = ctx.jobs(key.cluster)
+    if drains_by_instances(jobs, key, template):
+        ctx.out("WARNING: Adding instances without updating SlaPolicy.")
     log.info("Adding %s instances to %s using the task config of instance %s", options.instance_count, key, template)
     try:
         added = jobs.add_instances(key, template, options.instance_count)

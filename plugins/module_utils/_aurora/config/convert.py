@@ -169,3 +169,31 @@ def update_settings(api: Any, update_config: Any, instances: list[int] | None = 
         slaAware=values["sla_aware"],
         updateStrategy=thrift_strategy,
     )
+
+
+def partition_policy(api: Any, value: Any) -> Any:
+    """Job.partition_policy as PartitionPolicy; None (the scheduler's default) when the job sets none."""
+    if value is Empty:
+        return None
+    return api.PartitionPolicy(reschedule=bool(plain(value.reschedule(), "partition_policy.reschedule")),
+                               delaySecs=plain(value.delay_secs(), "partition_policy.delay_secs"))
+
+
+def sla_policy(api: Any, value: Any) -> Any:
+    """Job.sla_policy (one of the three policies) as the SlaPolicy union; None when the job sets none."""
+    from ansible_collections.heron.aurora.plugins.module_utils._aurora.config import schema
+
+    if value is Empty:
+        return None
+    chosen = value.unwrap()
+    if isinstance(chosen, schema.PercentageSlaPolicy):
+        return api.SlaPolicy(percentageSlaPolicy=api.PercentageSlaPolicy(
+            percentage=float(plain(chosen.percentage(), "sla_policy.percentage")),
+            durationSecs=plain(chosen.duration_secs(), "sla_policy.duration_secs")))
+    if isinstance(chosen, schema.CountSlaPolicy):
+        return api.SlaPolicy(countSlaPolicy=api.CountSlaPolicy(
+            count=plain(chosen.count(), "sla_policy.count"),
+            durationSecs=plain(chosen.duration_secs(), "sla_policy.duration_secs")))
+    return api.SlaPolicy(coordinatorSlaPolicy=api.CoordinatorSlaPolicy(
+        coordinatorUrl=plain(chosen.coordinator_url(), "sla_policy.coordinator_url"),
+        statusKey=plain(chosen.status_key(), "sla_policy.status_key")))

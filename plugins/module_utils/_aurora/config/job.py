@@ -8,21 +8,24 @@ from __future__ import annotations
 import getpass
 import json
 import math
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 try:
     from pystachio import Empty, Ref
     from pystachio.base import Object
+    from pystachio.choice import ChoiceContainer
+    from pystachio.composite import Structural
+    from pystachio.container import ListContainer, MapContainer
     from pystachio.parsing import MustacheParser
 except ImportError:  # the loader reports the missing library before anything here runs
-    Empty = Ref = None
+    Empty = Ref = Object = ChoiceContainer = Structural = ListContainer = MapContainer = None
     PYSTACHIO_ERRORS: tuple = ()
 else:
     # A value that does not coerce to its field's type ("cpu='lots'"), a binding cycle, a malformed reference.
     PYSTACHIO_ERRORS = (Object.CoercionError, MustacheParser.Error, Ref.InvalidRefError)
 
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.api import AURORA_EXECUTOR_NAME
-from ansible_collections.heron.aurora.plugins.module_utils._aurora.config import convert, thermos
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.config import convert, docker_images, thermos
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import (
     AuroraConfigError,
     AuroraUpdateConfigError,
@@ -53,6 +56,40 @@ def _left_for_executor(ref: Any) -> bool:
     return ref.address() in EXECUTOR_REFS or _port_name(ref) is not None
 
 
+def type_problem(value: Any) -> str | None:
+    """What keeps ``value`` (a pystachio object) from type-checking, None when it does.
+
+    pystachio's Choice.check() gives None, not a failure, when its value is one of its alternatives that does not
+    type-check itself (``sla_policy=CountSlaPolicy(count=2)``), and the Struct holding it then breaks
+    (AttributeError): the message then comes from that value."""
+    try:
+        check = value.check()
+    except AttributeError:
+        check = None
+    if check is None:
+        return _choice_problem(value)
+    return None if check.ok() else check.message()
+
+
+def _choice_problem(value: Any) -> str | None:
+    if isinstance(value, ChoiceContainer):
+        return type_problem(value.unwrap())
+    if isinstance(value, Structural):
+        for name in sorted(value.TYPEMAP):
+            field = getattr(value, name)()
+            if field is not Empty and isinstance(field, Object):
+                problem = type_problem(field)
+                if problem:
+                    return f"{type(value).__name__}[{name}]: {problem}"
+    if isinstance(value, (ListContainer, MapContainer)):
+        items = value.values() if isinstance(value, MapContainer) else value
+        for item in items:
+            problem = type_problem(item)
+            if problem:
+                return problem
+    return None
+
+
 def check_interpolates(job: Any, what: str) -> None:
     """AuroraConfigError naming the field at fault unless every value of ``job`` interpolates: pystachio raises
     for a value that does not coerce to its type (``cpu='lots'``) and for a cycle of bindings."""
@@ -60,7 +97,7 @@ def check_interpolates(job: Any, what: str) -> None:
         job.interpolate()
     except PYSTACHIO_ERRORS as error:
         try:
-            problem = job.check().message() or str(error)
+            problem = type_problem(job) or str(error)
         except PYSTACHIO_ERRORS:
             problem = str(error)
         raise AuroraConfigError(f"{what} does not evaluate: {problem}; fix that value in the config, or the binding "
@@ -206,9 +243,14 @@ class AuroraJobConfig:
         task = self._task_for_checks(interpolated)
         thermos.check_task(task)
         thermos.check_refs_bound(task, self.named_ports())
-        check = interpolated.bind(TYPE_CHECK_CONTEXT).check()
-        if not check.ok():
-            raise AuroraConfigError(f"the job is not fully specified: {check.message()}")
+        problem = type_problem(interpolated.bind(TYPE_CHECK_CONTEXT))
+        if problem:
+            raise AuroraConfigError(f"the job is not fully specified: {problem}")
+
+    def bind_docker_images(self, registry: Callable[[], Any]) -> None:
+        """Pin each ``{{docker.image[name][tag]}}`` to its digest, from the DockerRegistry ``registry()`` gives
+        (asked for only when the job has such a reference), as the stock client's binding helper does."""
+        self.raw = docker_images.bind_docker_images(self.raw, registry)
 
     def apply_tiers(self, tiers: Any) -> None:
         """Fill in the tier, or the production flag, from the scheduler's tiers (a tiers.TierConfigs) as the
@@ -254,6 +296,8 @@ class AuroraJobConfig:
             executorConfig=self._executor_config(api),
             metadata=self._metadata(api),
             container=convert.container(api, job.container()),
+            partitionPolicy=convert.partition_policy(api, job.partition_policy()),
+            slaPolicy=convert.sla_policy(api, job.sla_policy()),
         )
 
     def job_configuration(self, api: Any, owner: str | None = None) -> Any:

@@ -10,7 +10,8 @@ configs you would run as a script.
 The evaluation runs in a child process, so that a config that never ends (``while True: pass``), grows without
 bound (``'x' * 10**12``) or ends the process (``os._exit(0)``) cannot hang, exhaust or end its caller: the child
 has CONFIG_TIME_LIMIT_SECS (or the limit given) and CONFIG_MEMORY_BYTES more memory than it started with, and
-sends back the JSON of each job, which the caller loads again (as ``aurora job create --read-json`` does).
+sends back the JSON of each job, which the caller loads again (as ``aurora job create --read-json`` does), with
+the alternative each Choice holds (JSON alone cannot always tell).
 """
 
 from __future__ import annotations
@@ -142,19 +143,20 @@ def evaluate(path: str | None = None, content: str | None = None, base_dir: str 
         child.join()
     if outcome == "error":
         raise AuroraConfigError(payload)
-    return [job_from_plain(json.loads(text)) for text in payload]
+    return [job_from_plain(json.loads(text), choices) for text, choices in payload]
 
 
 def _evaluate_in_child(sender: Any, path: str | None, content: str | None, base_dir: str) -> None:
     os.dup2(2, 1)  # what a config prints must not mix with a module's JSON or the command's output
     _limit_memory(CONFIG_MEMORY_BYTES)
     from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.job import check_interpolates
+    from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.schema import choices_of
 
     try:
         jobs = _evaluate(path, content, base_dir)
         for index, job in enumerate(jobs):
             check_interpolates(job, f"jobs[{index}]")
-        sender.send(("jobs", [job.json_dumps() for job in jobs]))
+        sender.send(("jobs", [(job.json_dumps(), choices_of(job)) for job in jobs]))
     except AuroraConfigError as error:
         sender.send(("error", str(error)))
 

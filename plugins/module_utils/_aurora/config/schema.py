@@ -11,7 +11,7 @@ controller is in its scope.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping, Sequence, Tuple, Union
 
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.api import AURORA_EXECUTOR_NAME
 
@@ -22,13 +22,20 @@ try:
         Default,
         Empty,
         Enum,
+        Environment,
         Float,
         Integer,
         List,
         Map,
+        MustacheParser,
+        Namable,
+        Ref,
         Required,
         String,
         Struct,
+        Type,
+        TypeCheck,
+        TypeFactory,
     )
     from pystachio.choice import ChoiceContainer
     from pystachio.composite import Structural
@@ -46,6 +53,7 @@ except ImportError:
         return _placeholder
 
     Boolean = Float = Integer = String = Empty = None  # type: ignore[assignment]
+    Environment = MustacheParser = Namable = Ref = Type = TypeCheck = TypeFactory = None  # type: ignore[assignment,misc]
     ChoiceContainer = Structural = ListContainer = MapContainer = None  # type: ignore[assignment,misc]
     Choice = Default = Enum = List = Map = Required = _placeholder  # type: ignore[assignment]
 
@@ -198,6 +206,18 @@ class Announcer(Struct):
     zk_path = String
 
 
+class MesosTaskInstance(Struct):
+    """One instance of a job as the executor sees it; configs may build one, as Aurora's own tools do."""
+
+    task = Required(Task)
+    instance = Required(Integer)
+    role = Required(String)
+    announce = Announcer
+    environment = Required(String)
+    health_check_config = Default(HealthCheckConfig, HealthCheckConfig())
+    lifecycle = LifecycleConfig
+
+
 class Parameter(Struct):
     name = Required(String)
     value = Required(String)
@@ -236,6 +256,13 @@ class Container(Struct):
     docker = Docker
 
 
+class PartitionPolicy(Struct):
+    """Whether the scheduler reschedules a task whose agent is partitioned away, and after how long."""
+
+    reschedule = Default(Boolean, True)
+    delay_secs = Default(Integer, 0)
+
+
 class Metadata(Struct):
     key = Required(String)
     value = Required(String)
@@ -244,6 +271,23 @@ class Metadata(Struct):
 class ExecutorConfig(Struct):
     name = Default(String, AURORA_EXECUTOR_NAME)
     data = Default(String, "")
+
+
+# --- SLA policies: what must stay up while the scheduler drains agents or runs an SLA-aware update ---------
+
+class PercentageSlaPolicy(Struct):
+    percentage = Required(Float)
+    duration_secs = Required(Integer)
+
+
+class CountSlaPolicy(Struct):
+    count = Required(Integer)
+    duration_secs = Required(Integer)
+
+
+class CoordinatorSlaPolicy(Struct):
+    coordinator_url = Required(String)
+    status_key = Default(String, "drain")
 
 
 class MesosJob(Struct):
@@ -271,6 +315,8 @@ class MesosJob(Struct):
     task_links = Map(String, String)
     executor_config = Default(ExecutorConfig, ExecutorConfig())
     enable_hooks = Default(Boolean, False)
+    partition_policy = PartitionPolicy
+    sla_policy = Choice([CoordinatorSlaPolicy, CountSlaPolicy, PercentageSlaPolicy])
     container = Choice([Container, Docker, Mesos])
 
 
@@ -278,36 +324,62 @@ Job = MesosJob
 Service = Job(service=True)
 
 
-def job_from_plain(data: Mapping[str, Any]) -> Any:
+ChoicePath = Tuple[Union[str, int], ...]
+
+
+def job_from_plain(data: Mapping[str, Any], choices: Iterable[tuple[Sequence[str | int], int]] = ()) -> Any:
     """A Job from plain data, as ``job.get()`` (or a JSON config) gives it.
 
     pystachio's own coercion (``MesosJob(data)``) cannot take a Choice of Structs from plain data: it stops at the
     first alternative that lacks one of the keys (AttributeError, where Choice only expects a CoercionError).
-    Here every value is built as its field's type, and a Choice as the first alternative that takes it."""
-    return _as_type(MesosJob, data)
+    Here every value is built as its field's type, and a Choice as the alternative ``choices`` names for it (pairs
+    of its path and the alternative's index, as choices_of gives them), else the first alternative that takes it:
+    plain data alone cannot tell ``PercentageSlaPolicy(duration_secs=60)`` from the same CountSlaPolicy."""
+    return _as_type(MesosJob, data, (), {tuple(path): index for path, index in choices})
 
 
-def _as_type(kind: Any, value: Any) -> Any:
+def choices_of(value: Any, path: ChoicePath = ()) -> list[tuple[list[str | int], int]]:
+    """The alternative each Choice inside ``value`` holds: [(path, index in the Choice's alternatives)].
+    Only struct fields are followed: no List or Map of this schema holds a Choice."""
+    if isinstance(value, ChoiceContainer):
+        chosen = value.unwrap()
+        index = next((i for i, kind in enumerate(value.CHOICES) if isinstance(chosen, kind)), None)
+        found = [] if index is None else [(list(path), index)]
+        return found + choices_of(chosen, path)
+    if isinstance(value, Structural):
+        return [found for name in sorted(value.TYPEMAP)
+                for found in choices_of(getattr(value, name)(), path + (name,))]
+    return []
+
+
+def _as_type(kind: Any, value: Any, path: ChoicePath, choices: Mapping[ChoicePath, int]) -> Any:
     if issubclass(kind, ChoiceContainer):
-        for alternative in kind.CHOICES:
+        known = choices.get(path)
+        alternatives = kind.CHOICES if known is None else [kind.CHOICES[known]]
+        for alternative in alternatives:
             try:
-                return kind(_as_type(alternative, value))
+                return kind(_as_type(alternative, value, path, choices))
             except (AttributeError, TypeError, ValueError):  # pystachio's CoercionError is a ValueError
                 continue
         return kind(value)  # no alternative takes it: pystachio says why when the value is checked
     if issubclass(kind, Structural) and isinstance(value, Mapping):
-        return kind(**{name: _as_type(kind.TYPEMAP[name].klazz, item) if name in kind.TYPEMAP else item
-                       for name, item in value.items()})
+        return kind(**{name: _as_type(kind.TYPEMAP[name].klazz, item, path + (name,), choices)
+                       if name in kind.TYPEMAP else item for name, item in value.items()})
     if issubclass(kind, ListContainer) and isinstance(value, (list, tuple)):
-        return kind([_as_type(kind.TYPE, item) for item in value])
+        return kind([_as_type(kind.TYPE, item, path + (index,), choices) for index, item in enumerate(value)])
     if issubclass(kind, MapContainer) and isinstance(value, Mapping):
-        return kind({key: _as_type(kind.VALUETYPE, item) for key, item in value.items()})
+        return kind({key: _as_type(kind.VALUETYPE, item, path + (key,), choices) for key, item in value.items()})
     return value
 
 
+# What the stock client's loader gives a config of pystachio (``from pystachio import *``): its public classes.
+# The modules that come along with that star import (sys, pystachio.base, ...) are left out; a config that
+# wants one imports it.
 PYSTACHIO_NAMES = {
-    "Boolean": Boolean, "Choice": Choice, "Default": Default, "Empty": Empty, "Enum": Enum, "Float": Float,
-    "Integer": Integer, "List": List, "Map": Map, "Required": Required, "String": String, "Struct": Struct,
+    "Boolean": Boolean, "Choice": Choice, "Default": Default, "Empty": Empty, "Enum": Enum,
+    "Environment": Environment, "Float": Float, "Integer": Integer, "List": List, "Map": Map,
+    "MustacheParser": MustacheParser, "Namable": Namable, "Ref": Ref, "Required": Required, "String": String,
+    "Struct": Struct, "Type": Type, "TypeCheck": TypeCheck, "TypeFactory": TypeFactory,
 }
 
 SCHEMA_NAMES = {
@@ -324,7 +396,10 @@ SCHEMA_NAMES = {
     "DefaultLifecycleConfig": DefaultLifecycleConfig, "Announcer": Announcer, "Parameter": Parameter,
     "Docker": Docker, "AppcImage": AppcImage, "DockerImage": DockerImage, "Mode": Mode, "Volume": Volume,
     "Mesos": Mesos, "Container": Container, "Metadata": Metadata, "ExecutorConfig": ExecutorConfig,
-    "MesosJob": MesosJob, "Job": Job, "Service": Service,
+    "MesosTaskInstance": MesosTaskInstance, "PartitionPolicy": PartitionPolicy,
+    "PercentageSlaPolicy": PercentageSlaPolicy, "CountSlaPolicy": CountSlaPolicy,
+    "CoordinatorSlaPolicy": CoordinatorSlaPolicy, "MesosJob": MesosJob, "Job": Job, "Service": Service,
+    "AURORA_EXECUTOR_NAME": AURORA_EXECUTOR_NAME,
 }
 
 CONFIG_NAMES = {**PYSTACHIO_NAMES, **SCHEMA_NAMES}

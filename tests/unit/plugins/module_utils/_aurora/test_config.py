@@ -334,6 +334,17 @@ def test_docker_container_and_cron(idl):
     assert config_.cronCollisionPolicy == idl.CronCollisionPolicy.CANCEL_NEW
 
 
+def test_a_choice_keeps_the_alternative_the_config_chose(idl):
+    # Plain data cannot tell DockerImage(name='x') from AppcImage(name='x'): the evaluation says which it was.
+    content = config().replace("task=task)", "task=task, container=Mesos(image=DockerImage(name='x')))")
+    with pytest.raises(AuroraConfigError, match=r"not fully specified: MesosJob\[container\]: Mesos\[image\]: "
+                                                r"DockerImage\[tag\] is required"):
+        load_job(content=content, bindings={"x": 1}).job_configuration(idl, owner="me")
+    content = config().replace("task=task)", "task=task, container=Mesos(image=AppcImage(name='x', image_id='y')))")
+    image = load_job(content=content, bindings={"x": 1}).job_configuration(idl, owner="me").taskConfig.container
+    assert image.mesos.image == idl.Image(appc=idl.AppcImage(name="x", imageId="y"))
+
+
 @pytest.mark.parametrize("update_config, settings", [
     ("UpdateConfig(wait_for_batch_completion=True, batch_size=3)",
      {"updateGroupSize": 3, "waitForBatchCompletion": True, "strategy": ("batchStrategy", 3)}),
