@@ -225,7 +225,8 @@ def test_a_wait_that_times_out_explains_each_instance(job, scheduler):
     scheduler.control(never_start=["www-data/devel/hello"])
     result = job(wait_timeout=3)
     assert result["failed"] is True
-    assert "not every instance is RUNNING after 3 s" in result["msg"]
+    assert "not every instance is RUNNING after" in result["msg"]
+    assert "(wait_timeout is 3 s, counted from the start of the task)" in result["msg"]
     assert [(d["instance_id"], d["status"]) for d in result["diagnosis"]] == [(0, "PENDING"), (1, "PENDING")]
     assert result["changed"] is True  # the job was created before the wait ran out
 

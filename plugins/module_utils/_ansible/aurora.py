@@ -56,6 +56,10 @@ def fail_from(module: Any, error: AuroraError, **result: Any) -> None:
     if isinstance(error, AuroraMissingLibrary):
         module.fail_json(msg=missing_required_lib(error.library, url=LIBRARY_URLS.get(error.library)),
                          exception=error.import_error, **result)
+    message = str(error)
     if isinstance(error, (AuroraTimeout, AuroraTasksFailed)):
         result["diagnosis"] = error.diagnosis
-    module.fail_json(msg=str(error), error_type=type(error).__name__, **result)
+    if isinstance(error, AuroraTimeout) and module.params.get("wait_timeout") is not None:
+        # The library's wait got what was left of wait_timeout after the steps before it, and says so.
+        message += f" (wait_timeout is {module.params['wait_timeout']:g} s, counted from the start of the task)"
+    module.fail_json(msg=message, error_type=type(error).__name__, **result)
