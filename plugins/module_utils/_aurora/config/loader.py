@@ -116,6 +116,7 @@ def evaluate(path: str | None = None, content: str | None = None, base_dir: str 
         raise ValueError("evaluate() takes exactly one of path and content")
     require_pystachio()
     from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.schema import job_from_plain
+    from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.stock_json import restore_written_out
 
     name = path if path is not None else CONTENT_NAME
     context = multiprocessing.get_context("fork")
@@ -142,19 +143,20 @@ def evaluate(path: str | None = None, content: str | None = None, base_dir: str 
         child.join()
     if outcome == "error":
         raise AuroraConfigError(payload)
-    return [job_from_plain(json.loads(text)) for text in payload]
+    return [restore_written_out(job_from_plain(json.loads(text)), paths) for text, paths in payload]
 
 
 def _evaluate_in_child(sender: Any, path: str | None, content: str | None, base_dir: str) -> None:
     os.dup2(2, 1)  # what a config prints must not mix with a module's JSON or the command's output
     _limit_memory(CONFIG_MEMORY_BYTES)
     from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.job import check_interpolates
+    from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.stock_json import written_out_paths
 
     try:
         jobs = _evaluate(path, content, base_dir)
         for index, job in enumerate(jobs):
             check_interpolates(job, f"jobs[{index}]")
-        sender.send(("jobs", [job.json_dumps() for job in jobs]))
+        sender.send(("jobs", [(job.json_dumps(), written_out_paths(job)) for job in jobs]))
     except AuroraConfigError as error:
         sender.send(("error", str(error)))
 
@@ -233,6 +235,7 @@ def select_job(jobs: list, name: str | None = None, cluster: str | None = None, 
                environment: str | None = None, bindings: Mapping[str, Any] | None = None) -> Any:
     """The one job matching the selectors, with the bindings applied; AuroraConfigError unless exactly one."""
     from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.job import check_interpolates
+    from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.stock_json import written_out_paths
 
     environment_bindings = binding_environment(bindings)
     bound = [job.bind(environment_bindings) if environment_bindings else job for job in jobs]
