@@ -235,7 +235,6 @@ def select_job(jobs: list, name: str | None = None, cluster: str | None = None, 
                environment: str | None = None, bindings: Mapping[str, Any] | None = None) -> Any:
     """The one job matching the selectors, with the bindings applied; AuroraConfigError unless exactly one."""
     from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.job import check_interpolates
-    from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.stock_json import written_out_paths
 
     environment_bindings = binding_environment(bindings)
     bound = [job.bind(environment_bindings) if environment_bindings else job for job in jobs]
