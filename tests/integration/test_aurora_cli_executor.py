@@ -118,6 +118,10 @@ def test_update_start_leaves_alone_what_job_diff_calls_unchanged(aurora, schedul
     request = our_request(jobs, aurora, 3)
     assert jobs.plan_update(request).diff["update"] == [0, 1]
     config = str(aurora.root / "hello.aurora")
+    same = aurora.ok("update", "start", "--bind", "count=2", str(KEY), config)
+    assert same.stdout.splitlines() == ["This job update will:", "not change instances: [0-1]",
+                                        "Job is unchanged by proposed update."]
+    assert "startJobUpdate" not in scheduler.control()["calls"]
     expected = ["This job update will:", "add instances: [2]", "not change instances: [0-1]"]
     assert aurora.ok("job", "diff", "--bind", "count=3", str(KEY), config).stdout.splitlines() == expected
     started = aurora.ok("update", "start", "--bind", "count=3", str(KEY), config, "--wait")

@@ -199,10 +199,12 @@ CHANGE_KINDS = ("add", "remove", "update")
 class UpdatePlan:
     """What an update to ``request`` does with each instance, by the one rule that ``job diff``, ``update start``
     and ``aurora_job`` share (AuroraJobs.plan_update). ``groups``: {kind: [(instance ids, TaskConfig as the
-    scheduler has it)]} for add, remove, update and unchanged; ``request`` is the one to start."""
+    scheduler has it)]} for add, remove, update and unchanged; ``request`` is the one to start; ``left_alone``
+    the instances the scheduler would replace that the rule counts as unchanged."""
 
     request: Any
     groups: dict
+    left_alone: tuple = ()
 
     def instances(self, kind: str) -> list[int]:
         return sorted(i for ids, _config in self.groups[kind] for i in ids)
@@ -282,16 +284,17 @@ class AuroraJobs:
         result = self.client.call("getJobUpdateDiff", request=request).result.getJobUpdateDiffResult
         wanted = normalized_task(populated) if populated is not None else None
         groups: dict[str, list[tuple[list[int], Any]]] = {"add": [], "remove": [], "update": [], "unchanged": []}
-        left_alone = False
+        left_alone: list[int] = []
         for kind in ("add", "remove", "update", "unchanged"):
             for group in getattr(result, kind) or []:
                 same = kind == "update" and wanted is not None and normalized_task(group.config) == wanted
-                left_alone |= same
+                if same:
+                    left_alone += ids_of([group])
                 groups["unchanged" if same else kind].append((ids_of([group]), group.config))
         for kind in groups:
             groups[kind].sort(key=lambda entry: entry[0][:1])
-        plan = UpdatePlan(request, groups)
-        if left_alone and plan.changed:
+        plan = UpdatePlan(request, groups, tuple(sorted(left_alone)))
+        if plan.left_alone and plan.changed:
             request.settings.updateOnlyTheseInstances = thrift_ranges(self.idl, plan.changed)
         return plan
 

@@ -16,7 +16,6 @@ from ansible_collections.heron.aurora.plugins.module_utils._aurora.cli.job impor
     check_active,
     page_url,
     plan_update,
-    populate,
     show_update_diff,
 )
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import (
@@ -131,9 +130,13 @@ def start(ctx: Any) -> int:
     except AuroraConfigError as error:
         raise arguments.config_error(error) from None
     # The plan job diff shows, started as shown: an instance it leaves alone is not replaced.
-    plan = plan_update(jobs, request, populate(jobs, configuration))
+    try:
+        local_task = jobs.populate(configuration)
+    except AuroraApiError as error:  # what the stock client heard from startJobUpdate for a config refused
+        raise api_failure(EXIT_API_ERROR, "Failed to start update due to error:", error) from None
+    plan = plan_update(jobs, request, local_task)
     show_update_diff(ctx, plan)
-    if not plan.changed:
+    if not plan.changed and plan.left_alone:  # the scheduler would replace them: it is not asked to
         ctx.out("Job is unchanged by proposed update.")
         return EXIT_OK
     try:

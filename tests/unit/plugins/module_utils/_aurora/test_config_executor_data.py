@@ -100,9 +100,20 @@ def test_same_content_as_pystachio_writes():
 
 
 def test_python2_string_hash():
-    """CPython 2.7 on 64 bits: hash('') == 0, hash('a') == 12416037344."""
+    """CPython 2.7 on 64 bits: hash('') == 0, hash('a') == 12416037344, hash('b') == 12544037731."""
     assert stock_json.py2_str_hash("") == 0
     assert stock_json.py2_str_hash("a") == 12416037344
+    assert stock_json.py2_str_hash("b") == 12544037731
+
+
+def test_python2_dict_order():
+    """Python 2.7 prints {'a': 1, 'b': 2, 'c': 3} as {'a': 1, 'c': 3, 'b': 2}."""
+    assert stock_json.py2_dict_order(["a", "b", "c"]) == ["a", "c", "b"]
+
+
+def test_a_map_comes_out_in_python2_order():
+    data = json.loads(hello_world(constraints={"a": "x", "b": "y", "c": "z"}).executor_data())
+    assert list(data["constraints"]) == ["a", "c", "b"]
 
 
 @pytest.mark.parametrize("name", sorted(set(stock_json.STOCK_FIELD_ORDER) & set(vars(schema))))
