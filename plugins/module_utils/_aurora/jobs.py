@@ -298,10 +298,6 @@ class AuroraJobs:
             request.settings.updateOnlyTheseInstances = thrift_ranges(self.idl, plan.changed)
         return plan
 
-    def diff(self, request: Any, populated: Any = None) -> dict[str, list[int]]:
-        """The instance ids of each kind of plan_update's plan."""
-        return self.plan_update(request, populated).diff
-
     # --- changes ------------------------------------------------------------------------------------
     # The connection may break after a call that changes the job reached the scheduler (no answer within
     # request_timeout, a reset before the answer). The stock client then gave up, not knowing what happened; here
