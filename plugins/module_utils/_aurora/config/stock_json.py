@@ -26,11 +26,12 @@ import json
 from typing import Any, Iterable
 
 try:
+    from pystachio import Empty
     from pystachio.choice import ChoiceContainer
     from pystachio.composite import Structural
     from pystachio.container import ListContainer, MapContainer
 except ImportError:  # the loader reports the missing library before anything here runs
-    ChoiceContainer = Structural = ListContainer = MapContainer = None
+    Empty = ChoiceContainer = Structural = ListContainer = MapContainer = None
 
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.config import schema
 
@@ -183,17 +184,19 @@ def _field_order(struct: Any) -> list[str]:
 
 
 def plain_in_stock_order(value: Any) -> Any:
-    """``value.get()`` of an interpolated pystachio object, with every dict in the stock client's key order."""
+    """``value.get()`` of an interpolated pystachio object, with every dict in the stock client's key order.
+    Read from the object's own data (as ``get()`` reads it): its accessors would interpolate it again."""
     if isinstance(value, Structural):
-        present = [f for f in _field_order(value) if getattr(value, f"has_{f}")()]
-        return {field: plain_in_stock_order(getattr(value, field)()) for field in py2_dict_order(present)}
+        data = value._schema_data
+        present = [field for field in _field_order(value) if data[field] is not Empty]
+        return {field: plain_in_stock_order(data[field]) for field in py2_dict_order(present)}
     if isinstance(value, MapContainer):
-        items = {key.get(): plain_in_stock_order(value[key]) for key in value}
+        items = {key.get(): plain_in_stock_order(item) for key, item in value._map}
         return {key: items[key] for key in py2_dict_order(_py2_literal_copy_order(list(items)))}
     if isinstance(value, ListContainer):
-        return [plain_in_stock_order(item) for item in value]
+        return [plain_in_stock_order(item) for item in value._values]
     if isinstance(value, ChoiceContainer):
-        return plain_in_stock_order(value.unwrap())
+        return plain_in_stock_order(value._value)
     return value.get()
 
 
