@@ -145,8 +145,8 @@ class AuroraJobRunner:
             diff = {"add": list(range(count)), "remove": [], "update": [], "unchanged": []}
             self._diff_result(diff, {}, after)
         else:
-            request = self.job_config.update_request(idl, instances=instances)
-            diff = jobs.diff(request, populated)
+            plan = jobs.plan_update(self.job_config.update_request(idl, instances=instances), populated)
+            request, diff = plan.request, plan.diff
             self._diff_result(diff, {"instances": current[1], "task": readable_task(current[0])}, after)
         changed = bool(diff["add"] or diff["remove"] or diff["update"])
         self.result["changed"] = changed

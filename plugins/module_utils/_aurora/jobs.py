@@ -28,6 +28,7 @@ from ansible_collections.heron.aurora.plugins.module_utils._aurora.instances imp
     MAX_INSTANCES,
     ids_in_ranges,
     parse_instances,
+    thrift_ranges,
 )
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.tiers import TierConfigs, tier_configs
 
@@ -191,6 +192,32 @@ def ids_of(groups: Iterable[Any]) -> list[int]:
     return sorted({i for group in groups or [] for i in ids_in_ranges(group.instances)})
 
 
+CHANGE_KINDS = ("add", "remove", "update")
+
+
+@dataclass(frozen=True)
+class UpdatePlan:
+    """What an update to ``request`` does with each instance, by the one rule that ``job diff``, ``update start``
+    and ``aurora_job`` share (AuroraJobs.plan_update). ``groups``: {kind: [(instance ids, TaskConfig as the
+    scheduler has it)]} for add, remove, update and unchanged; ``request`` is the one to start; ``left_alone``
+    the instances the scheduler would replace that the rule counts as unchanged."""
+
+    request: Any
+    groups: dict
+    left_alone: tuple = ()
+
+    def instances(self, kind: str) -> list[int]:
+        return sorted(i for ids, _config in self.groups[kind] for i in ids)
+
+    @property
+    def changed(self) -> list[int]:
+        return sorted(i for kind in CHANGE_KINDS for i in self.instances(kind))
+
+    @property
+    def diff(self) -> dict[str, list[int]]:
+        return {kind: self.instances(kind) for kind in self.groups}
+
+
 class AuroraJobs:
     """Operations on jobs through one SchedulerClient."""
 
@@ -247,26 +274,29 @@ class AuroraJobs:
         response = self.client.call("populateJobConfig", description=job_configuration)
         return response.result.populateJobResult.taskConfig
 
-    def diff(self, request: Any, populated: Any = None) -> dict[str, list[int]]:
-        """Instances an update to ``request`` would add, remove, update or leave alone. An instance the scheduler
-        calls updated but whose config differs from ``populated`` (the request's TaskConfig as populateJobConfig
-        returned it, with what the scheduler fills in) only in what normalized_task ignores counts as unchanged."""
-        return {kind: sorted(i for ids, _config in groups for i in ids)
-                for kind, groups in self.diff_groups(request, populated).items()}
-
-    def diff_groups(self, request: Any, populated: Any = None) -> dict[str, list[tuple[list[int], Any]]]:
-        """Like diff, with each group's TaskConfig as the scheduler has it: {kind: [(instance ids, config)]}.
-        Without ``populated`` only the scheduler's own verdict counts."""
+    def plan_update(self, request: Any, populated: Any = None) -> UpdatePlan:
+        """What an update to ``request`` would add, remove, update or leave alone. The scheduler's verdict
+        (getJobUpdateDiff: TaskConfigs compared whole), except that with ``populated`` (the request's TaskConfig
+        as populateJobConfig returned it) an instance whose config differs from it only in what normalized_task
+        ignores (the submitting user, the layout of the executor JSON) counts as unchanged. When that leaves out
+        instances the scheduler would replace, the plan's request is limited to the changed ones
+        (updateOnlyTheseInstances), so that starting it does what the plan shows. ``request`` is changed then."""
         result = self.client.call("getJobUpdateDiff", request=request).result.getJobUpdateDiffResult
         wanted = normalized_task(populated) if populated is not None else None
         groups: dict[str, list[tuple[list[int], Any]]] = {"add": [], "remove": [], "update": [], "unchanged": []}
+        left_alone: list[int] = []
         for kind in ("add", "remove", "update", "unchanged"):
             for group in getattr(result, kind) or []:
                 same = kind == "update" and wanted is not None and normalized_task(group.config) == wanted
+                if same:
+                    left_alone += ids_of([group])
                 groups["unchanged" if same else kind].append((ids_of([group]), group.config))
         for kind in groups:
             groups[kind].sort(key=lambda entry: entry[0][:1])
-        return groups
+        plan = UpdatePlan(request, groups, tuple(sorted(left_alone)))
+        if plan.left_alone and plan.changed:
+            request.settings.updateOnlyTheseInstances = thrift_ranges(self.idl, plan.changed)
+        return plan
 
     # --- changes ------------------------------------------------------------------------------------
     # The connection may break after a call that changes the job reached the scheduler (no answer within

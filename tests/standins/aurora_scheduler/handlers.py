@@ -292,6 +292,12 @@ class SchedulerApi:
             return response
         request = idl.JobUpdateRequest(taskConfig=populated, instanceCount=request.instanceCount,
                                        settings=settings, metadata=request.metadata)
+        # As JobDiff.getOutOfScopeInstances: the scope may name only instances the job has or will have.
+        scope = ids_in_ranges(settings.updateOnlyTheseInstances or [])
+        out_of_scope = sorted(scope - set(state.active_tasks(key)) - set(range(request.instanceCount)))
+        if out_of_scope:
+            raise Rejected("INVALID_REQUEST", "The update request attempted to update specific instances, but some "
+                                              f"are irrelevant to the update and current job state: {out_of_scope}")
         diff = self._diff(request)
         touched = sorted(i for kind in ("add", "remove", "update") for _c, ids in diff[kind].values() for i in ids)
         if not touched:

@@ -428,32 +428,39 @@ def diff_options(parser: argparse.ArgumentParser) -> None:
     arguments.add_key_and_config_file(parser, with_instances=True)
 
 
-def _instances(group: list) -> list[int]:
-    """The instance ids of a group of the update diff, a list of (instance ids, config)."""
-    return [i for ids, _config in group for i in ids]
-
-
-def show_update_diff(ctx: Any, jobs: Any, request: Any, local_task: Any = None) -> None:
-    """'This job update will:' and the instances it would add, remove, update (each group with the textual
-    difference of its config when ``local_task`` is given) or leave alone."""
+def plan_update(jobs: Any, request: Any, local_task: Any) -> Any:
+    """jobs.plan_update, its failure as the stock client's diff reports it."""
     try:
-        groups = jobs.diff_groups(request, local_task)
+        return jobs.plan_update(request, local_task)
     except AuroraApiError as error:
         raise api_failure(EXIT_COMMAND_FAILURE, "Error getting diff info from scheduler", error) from None
+
+
+def populate(jobs: Any, configuration: Any) -> Any:
+    """The TaskConfig the scheduler makes of ``configuration`` (populateJobConfig)."""
+    try:
+        return jobs.populate(configuration)
+    except AuroraApiError as error:
+        raise api_failure(EXIT_INVALID_CONFIGURATION, "Error loading configuration", error) from None
+
+
+def show_update_diff(ctx: Any, plan: Any, local_task: Any = None) -> None:
+    """'This job update will:' and the instances the plan adds, removes, updates (each group with the textual
+    difference of its config when ``local_task`` is given) or leaves alone."""
     ctx.out("This job update will:")
     for kind, header in (("add", "add instances:"), ("remove", "remove instances:")):
-        if groups[kind]:
-            ctx.out(f"{header} {render.instance_ranges(_instances(groups[kind]))}")
+        if plan.groups[kind]:
+            ctx.out(f"{header} {render.instance_ranges(plan.instances(kind))}")
     if local_task is not None:
-        for ids, remote in groups["update"]:
+        for ids, remote in plan.groups["update"]:
             ctx.out(f"update instances: {render.instance_ranges(ids)}")
             ctx.out("with diff:\n")
             ctx.out(render.task_diff(remote, local_task))
             ctx.out("")
-    elif groups["update"]:
-        ctx.out(f"update instances: {render.instance_ranges(_instances(groups['update']))}")
-    if groups["unchanged"]:
-        ctx.out(f"not change instances: {render.instance_ranges(_instances(groups['unchanged']))}")
+    elif plan.groups["update"]:
+        ctx.out(f"update instances: {render.instance_ranges(plan.instances('update'))}")
+    if plan.groups["unchanged"]:
+        ctx.out(f"not change instances: {render.instance_ranges(plan.instances('unchanged'))}")
 
 
 def diff(ctx: Any) -> int:
@@ -469,12 +476,9 @@ def diff(ctx: Any) -> int:
     except AuroraConfigError as error:
         raise arguments.config_error(error) from None
     request.taskConfig.job = target.thrift(jobs.idl)
-    try:
-        local_task = jobs.populate(configuration)
-    except AuroraApiError as error:
-        raise api_failure(EXIT_INVALID_CONFIGURATION, "Error loading configuration", error) from None
+    local_task = populate(jobs, configuration)
     local_task.job = request.taskConfig.job
-    show_update_diff(ctx, jobs, request, local_task)
+    show_update_diff(ctx, plan_update(jobs, request, local_task), local_task)
     return EXIT_OK
 
 

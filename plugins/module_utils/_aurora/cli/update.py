@@ -16,6 +16,7 @@ from ansible_collections.heron.aurora.plugins.module_utils._aurora.cli.arguments
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.cli.job import (
     check_active,
     page_url,
+    plan_update,
     show_update_diff,
 )
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import (
@@ -124,14 +125,24 @@ def start(ctx: Any) -> int:
         check_active(jobs, key, instances)
     arguments.apply_tiers(config, jobs)
     try:
+        configuration = config.job_configuration(jobs.idl)
         request = config.update_request(jobs.idl, instances=instances,
                                         update_metadata=[(CLIENT_UPDATE_ID, str(uuid.uuid4()))])
     except AuroraConfigError as error:
         raise arguments.config_error(error) from None
-    show_update_diff(ctx, jobs, request)
+    # The plan job diff shows, started as shown: an instance it leaves alone is not replaced.
+    try:
+        local_task = jobs.populate(configuration)
+    except AuroraApiError as error:  # what the stock client heard from startJobUpdate for a config refused
+        raise api_failure(EXIT_API_ERROR, "Failed to start update due to error:", error) from None
+    plan = plan_update(jobs, request, local_task)
+    show_update_diff(ctx, plan)
+    if not plan.changed and plan.left_alone:  # the scheduler would replace them: it is not asked to
+        ctx.out("Job is unchanged by proposed update.")
+        return EXIT_OK
     logging.getLogger(__name__).info("Starting update for: %s", key.name)  # the stock client's progress line
     try:
-        update_id = jobs.start_update(request, message=options.message)
+        update_id = jobs.start_update(plan.request, message=options.message)
     except AuroraApiError as error:
         raise api_failure(EXIT_API_ERROR, "Failed to start update due to error:", error) from None
     if update_id is None:

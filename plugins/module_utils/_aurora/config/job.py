@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import getpass
-import json
 import math
 from typing import Any, Callable, Iterable
 
@@ -25,7 +24,12 @@ else:
     PYSTACHIO_ERRORS = (Object.CoercionError, MustacheParser.Error, Ref.InvalidRefError)
 
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.api import AURORA_EXECUTOR_NAME
-from ansible_collections.heron.aurora.plugins.module_utils._aurora.config import convert, docker_images, thermos
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.config import (
+    convert,
+    docker_images,
+    stock_json,
+    thermos,
+)
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import (
     AuroraConfigError,
     AuroraUpdateConfigError,
@@ -261,9 +265,9 @@ class AuroraJobConfig:
 
     # --- conversion -------------------------------------------------------------------------------
     def executor_data(self) -> str:
+        """The job without NOT_IN_EXECUTOR_DATA as JSON, byte for byte as the stock client writes it."""
         interpolated, _refs = self.raw.interpolate()
-        trimmed = interpolated(**{field: Empty for field in NOT_IN_EXECUTOR_DATA})
-        return json.dumps(trimmed.get(), sort_keys=True)
+        return stock_json.stock_json_dumps(interpolated(**{field: Empty for field in NOT_IN_EXECUTOR_DATA}))
 
     def _executor_config(self, api: Any) -> Any:
         executor = self.raw.executor_config()

@@ -117,6 +117,7 @@ def evaluate(path: str | None = None, content: str | None = None, base_dir: str 
         raise ValueError("evaluate() takes exactly one of path and content")
     require_pystachio()
     from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.schema import job_from_plain
+    from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.stock_json import restore_written_out
 
     name = path if path is not None else CONTENT_NAME
     context = multiprocessing.get_context("fork")
@@ -143,7 +144,7 @@ def evaluate(path: str | None = None, content: str | None = None, base_dir: str 
         child.join()
     if outcome == "error":
         raise AuroraConfigError(payload)
-    return [job_from_plain(json.loads(text), choices) for text, choices in payload]
+    return [restore_written_out(job_from_plain(json.loads(text), choices), paths) for text, choices, paths in payload]
 
 
 def _evaluate_in_child(sender: Any, path: str | None, content: str | None, base_dir: str) -> None:
@@ -151,12 +152,13 @@ def _evaluate_in_child(sender: Any, path: str | None, content: str | None, base_
     _limit_memory(CONFIG_MEMORY_BYTES)
     from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.job import check_interpolates
     from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.schema import choices_of
+    from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.stock_json import written_out_paths
 
     try:
         jobs = _evaluate(path, content, base_dir)
         for index, job in enumerate(jobs):
             check_interpolates(job, f"jobs[{index}]")
-        sender.send(("jobs", [(job.json_dumps(), choices_of(job)) for job in jobs]))
+        sender.send(("jobs", [(job.json_dumps(), choices_of(job), written_out_paths(job)) for job in jobs]))
     except AuroraConfigError as error:
         sender.send(("error", str(error)))
 
