@@ -31,6 +31,7 @@ from ansible_collections.heron.aurora.plugins.module_utils._aurora.instances imp
     thrift_ranges,
 )
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.tiers import TierConfigs, tier_configs
+from ansible_collections.heron.aurora.plugins.module_utils._common.retry import Deadline, retry_call
 
 # Job key parts, as the scheduler checks them (Java's \w: ASCII only). Always used with fullmatch: match and
 # search accept a trailing newline before $.
@@ -307,34 +308,35 @@ class AuroraJobs:
         """Send ``method``; its Response, or None when the answer was lost and the state shows it applied.
         ``applied`` reads the state: True, False (nothing of it happened), or it raises AuroraTransportError
         naming a state that is neither. Not applied, the call is sent again when ``resend`` (a second one cannot
-        do more than the first), else it fails saying so."""
-        lost: AuroraOutcomeUnknown | None = None
-        deadline = float("inf")
-        pauses = iter(())
-        while True:
+        do more than the first) while the retry budget, counted from the first send, allows; else it fails
+        saying so."""
+        lost: list[AuroraOutcomeUnknown] = []
+
+        def send() -> Any:
             try:
                 return self.client.call(method, **arguments)
             except AuroraOutcomeUnknown as unknown:
-                if lost is None:
-                    deadline = self._clock() + self.client.retry.budget_secs
-                    pauses = self.client.retry.backoff.pauses()
-                lost = unknown
                 if applied():
                     return None
                 if not resend:
                     raise AuroraTransportError(f"{unknown}; the scheduler's state shows it was not applied: "
                                                "nothing changed, run it again") from None
-                pause = next(pauses)
-                if self._clock() + pause > deadline:
-                    raise AuroraRetriesSpent(f"{unknown}; the scheduler's state shows it was not applied, and "
-                                             "the retry budget is spent") from None
-                self._sleep(pause)
+                lost.append(unknown)
+                raise
             except AuroraApiError:
                 # A resent call refused (the job exists, an update is in progress) because the lost one did
                 # its work after the state was read.
-                if lost is not None and applied():
+                if lost and applied():
                     return None
                 raise
+
+        def give_up(unknown: Exception, _failures: int) -> AuroraRetriesSpent:
+            return AuroraRetriesSpent(f"{unknown}; the scheduler's state shows it was not applied, and the retry "
+                                      "budget is spent")
+
+        return retry_call(send, is_transient=lambda error: isinstance(error, AuroraOutcomeUnknown),
+                          deadline=Deadline(self.client.retry.budget_secs, clock=self._clock),
+                          backoff=self.client.retry.backoff, give_up=give_up, sleep=self._sleep)
 
     def _unclear(self, method: str, state: str) -> AuroraTransportError:
         return AuroraTransportError(f"{method}: the connection broke after the call was sent, and the scheduler's "

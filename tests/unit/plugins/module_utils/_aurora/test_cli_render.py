@@ -10,6 +10,7 @@ import pytest
 
 from ansible_collections.heron.aurora.plugins.module_utils._aurora import api
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.cli import command, render
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.client import RetryPolicy
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import (
     AuroraInvalidParameter,
     AuroraTimeout,
@@ -45,6 +46,8 @@ class FakeClock:
 
 class ScriptedClient:
     """Answers getTasks* with the next task list of ``rounds`` (the last one repeats); records every call."""
+
+    retry = RetryPolicy()
 
     def __init__(self, idl, rounds) -> None:
         self.api = idl
