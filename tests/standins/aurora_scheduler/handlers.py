@@ -75,7 +75,8 @@ class SchedulerApi:
         tasks = []
         for task in self._matching_tasks(query or self.idl.TaskQuery()):
             copy = wire.copy_struct(task)
-            copy.assignedTask.task.executorConfig = None
+            if copy.assignedTask.task.executorConfig is not None:  # the scheduler unsets the data, keeps the name
+                copy.assignedTask.task.executorConfig.data = None
             tasks.append(copy)
         return self.state.response(result=self.idl.Result(
             scheduleStatusResult=self.idl.ScheduleStatusResult(tasks=tasks)))
