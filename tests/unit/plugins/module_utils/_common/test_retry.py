@@ -8,39 +8,18 @@ import pytest
 
 from ansible_collections.heron.aurora.plugins.module_utils._common.retry import Backoff, Deadline, retry_call
 
+from ....utils.retry import Clock, Transient, flaky
+
 STEADY = Backoff(first=1.0, cap=4.0, jitter=(1.0, 1.0))  # no randomness: the pauses are exactly 1, 2, 4, 4, ...
 
-
-class Transient(Exception):
-    pass
 
 
 class GaveUp(Exception):
     pass
 
 
-class Clock:
-    def __init__(self):
-        self.now = 0.0
-        self.sleeps = []
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
-def flaky(failures, error=Transient):
-    calls = []
-
-    def operation():
-        calls.append(1)
-        if len(calls) <= failures:
-            raise error(f"failure {len(calls)}")
-        return "done"
-    return operation, calls
 
 
 def run(operation, clock, budget, **extra):

@@ -12,31 +12,7 @@ from ansible_collections.heron.aurora.plugins.module_utils._common.retry import 
 from ansible_collections.heron.aurora.plugins.module_utils._storage.errors import RetriesExhausted, StorageError
 from ansible_collections.heron.aurora.plugins.module_utils._storage.retry import BACKOFF, describe, retry_call
 
-
-class Transient(Exception):
-    pass
-
-
-class Clock:
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.now += seconds
-
-
-def flaky(failures, error=Transient):
-    calls = []
-
-    def operation():
-        calls.append(1)
-        if len(calls) <= failures:
-            raise error("boom")
-        return "done"
-    return operation, calls
+from ....utils.retry import Clock, Transient, flaky
 
 
 def test_a_spent_budget_names_the_operation_the_timeout_option_and_the_last_error():
