@@ -6,31 +6,17 @@ of each kind of failure; and the JSON shapes of the stock client."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import subprocess
-import sys
 import urllib.error
 import uuid
-from pathlib import Path
 
 import pytest
+from aurora_command import AURORA, HELLO, HELLO_KEY, HERON_KEY, Aurora, zk_cluster
 
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.client import ConnectionOptions, SchedulerClient
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.jobs import AuroraJobs
 
-AURORA = Path(__file__).parents[1] / "standins" / "bin" / "aurora"
-HERON_AURORA = Path(__file__).parents[1] / "unit/plugins/module_utils/_aurora/fixtures/heron.aurora"
-HERON_KEY = "devcluster/heron/devel/WordCountTopology"
-HERON_BINDINGS = {
-    "CLUSTER": "devcluster", "ROLE": "heron", "ENVIRON": "devel", "TOPOLOGY_NAME": "WordCountTopology",
-    "EXECUTOR_BINARY": "./heron-core/bin/heron-executor",
-    "TOPOLOGY_ARGUMENTS": ("--topology-name=WordCountTopology --topology-id=WordCountTopology-abc"
-                           " --state-manager-connection=127.0.0.1:2181"),
-    "CPUS_PER_CONTAINER": "1.0", "RAM_PER_CONTAINER": "1073741824", "DISK_PER_CONTAINER": "2147483648",
-    "NUM_CONTAINERS": "2", "CORE_PACKAGE_URI": "http://h/heron-core.tar.gz", "TOPOLOGY_PACKAGE_URI": "http://h/topology.tar.gz",
-}
 HERON_PORTS = ["ckptmgr_port", "http", "metricscachemgr_serverport", "metricscachemgr_statsport", "port1", "port2",
                "port3", "port4", "scheduler", "yourkit"]
 # The stock client printed times in whole seconds (Python 2 integer division of the milliseconds).
@@ -38,70 +24,6 @@ WHOLE_SECOND_ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d")
 WHOLE_SECOND_EVENT = re.compile(r"\t   \d{4}-\d\d-\d\d \d\d:\d\d:\d\d [A-Z]+: .*")
 MAX_BATCH = "2147483647"  # Integer.MAX_VALUE, as Heron passes it
 
-HELLO = """
-main = Process(name='main', cmdline='{{command}}')
-task = Task(name='main', processes=[main], resources=Resources(cpu=0.1, ram=32*MB, disk=16*MB))
-jobs = [Service(cluster='devcluster', role='www-data', environment='{{env}}', name='hello', task=task,
-                instances='{{count}}', update_config=UpdateConfig(watch_secs=0, batch_size=2))]
-"""
-HELLO_KEY = "devcluster/www-data/devel/hello"
-
-
-class Aurora:
-    """Runs the command with its own AURORA_CONFIG_ROOT (clusters.json) and HOME."""
-
-    def __init__(self, root: Path, scheduler=None) -> None:
-        self.root = root
-        self.scheduler = scheduler
-        self.env = dict(os.environ, AURORA_CONFIG_ROOT=str(root / "etc"), HOME=str(root / "home"),
-                        AURORA_CLI_PYTHON=sys.executable, AURORA_RETRY_BUDGET="20")
-        for name in ("AURORA_USERNAME", "AURORA_PASSWORD", "AURORA_AUTH", "AURORA_WAIT_TIMEOUT"):
-            self.env.pop(name, None)
-        (root / "etc").mkdir(parents=True, exist_ok=True)
-        (root / "home").mkdir(parents=True, exist_ok=True)
-        self.hello = root / "hello.aurora"
-        self.hello.write_text(HELLO)
-        self.heron = root / "conf" / "heron.aurora"
-        self.heron.parent.mkdir(exist_ok=True)
-        shutil.copy(HERON_AURORA, self.heron)
-
-    def clusters(self, *entries: dict) -> None:
-        (self.root / "etc" / "clusters.json").write_text(json.dumps(list(entries)))
-
-    def __call__(self, *args: str, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
-        return subprocess.run([str(AURORA), *args], capture_output=True, text=True, timeout=timeout,  # noqa: S603
-                              env=dict(self.env, **(env or {})), check=False)
-
-    # --- helpers -------------------------------------------------------------------------------------
-    def ok(self, *args: str, **kwargs) -> subprocess.CompletedProcess:
-        result = self(*args, **kwargs)
-        assert result.returncode == 0, (args, result.returncode, result.stdout, result.stderr)
-        return result
-
-    def status(self, key: str) -> dict:
-        result = self.ok("job", "status", key, "--write-json")
-        document = json.loads(result.stdout)
-        return document[0] if isinstance(document, list) else document
-
-    def active(self, key: str) -> dict[int, dict]:
-        entry = self.status(key)
-        return {t["assignedTask"]["instanceId"]: t for t in entry.get("active", [])}
-
-    def create_hello(self, count: int = 2, command: str = "sleep 600", *extra: str) -> subprocess.CompletedProcess:
-        return self.ok("job", "create", "--wait-until", "RUNNING", "--bind", f"command={command}",
-                       "--bind", f"count={count}", "--bind", "env=devel", *extra, HELLO_KEY, str(self.hello))
-
-    def heron_create(self) -> subprocess.CompletedProcess:
-        """Heron's submit:
-        `aurora job create --wait-until RUNNING --bind K=V ... <jobkey> <conf>/heron.aurora --verbose`."""
-        binds = [arg for name, value in HERON_BINDINGS.items() for arg in ("--bind", f"{name}={value}")]
-        return self("job", "create", "--wait-until", "RUNNING", *binds, HERON_KEY, str(self.heron), "--verbose")
-
-
-def zk_cluster(zookeeper, zk_path: str) -> dict:
-    host, port = zookeeper.hosts.split(":")
-    return {"name": "devcluster", "zk": host, "zk_port": int(port), "scheduler_zk_path": zk_path,
-            "auth_mechanism": "UNAUTHENTICATED"}
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import json
 import uuid
 
 import pytest
-from test_aurora_cli import Aurora, zk_cluster
+from aurora_command import Aurora, zk_cluster
 
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.client import ConnectionOptions, SchedulerClient
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.jobs import AuroraJobs

@@ -6,14 +6,12 @@ as it is."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from aurora_command import Aurora
 
-AURORA = Path(__file__).parents[1] / "standins" / "bin" / "aurora"
 KEY = "devcluster/www-data/devel/hello"
 HELLO = """
 task = Task(name='main', processes=[Process(name='main', cmdline='sleep 600')],
@@ -23,33 +21,21 @@ jobs = [Service(cluster='devcluster', role='www-data', environment='devel', name
 """
 
 
-class Aurora:
-    """The command with a clusters.json naming the stand-in scheduler directly."""
+class ProgressAurora(Aurora):
+    """The command with a clusters.json naming the stand-in scheduler directly, and a job of batches of three."""
 
     def __init__(self, root: Path, scheduler) -> None:
-        (root / "clusters.json").write_text(json.dumps([{"name": "devcluster", "scheduler_uri": scheduler.url}]))
-        self.config = root / "hello.aurora"
-        self.config.write_text(HELLO)
-        self.env = {name: value for name, value in os.environ.items() if not name.startswith("AURORA_")}
-        self.env.update(AURORA_CONFIG_ROOT=str(root), HOME=str(root), AURORA_CLI_PYTHON=sys.executable,
-                        AURORA_RETRY_BUDGET="20")
-
-    def __call__(self, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([str(AURORA), *args], capture_output=True, text=True, timeout=300,  # noqa: S603
-                              env=self.env, check=False)
-
-    def ok(self, *args: str) -> subprocess.CompletedProcess:
-        result = self(*args)
-        assert result.returncode == 0, (args, result.stdout, result.stderr)
-        return result
+        super().__init__(root, scheduler)
+        self.clusters({"name": "devcluster", "scheduler_uri": scheduler.url})
+        self.hello.write_text(HELLO)
 
     def create(self, count: int) -> subprocess.CompletedProcess:
-        return self.ok("job", "create", "--wait-until", "RUNNING", "--bind", f"count={count}", KEY, str(self.config))
+        return self.ok("job", "create", "--wait-until", "RUNNING", "--bind", f"count={count}", KEY, str(self.hello))
 
 
 @pytest.fixture
 def aurora(tmp_path, make_aurora_scheduler):
-    return Aurora(tmp_path, make_aurora_scheduler())
+    return ProgressAurora(tmp_path, make_aurora_scheduler())
 
 
 def info(*messages: str) -> list[str]:
@@ -128,7 +114,7 @@ def test_status_and_list_log_their_queries_and_a_returned_error_code(aurora):
 
 def test_update_start_logs_the_start(aurora):
     aurora.create(2)
-    started = aurora.ok("update", "start", "--bind", "count=3", KEY, str(aurora.config))
+    started = aurora.ok("update", "start", "--bind", "count=3", KEY, str(aurora.hello))
     assert info("Starting update for: hello")[0] in started.stderr.splitlines()
     assert "INFO]" not in started.stdout
     assert started.stdout.splitlines()[-1].startswith("Job update has started.")
@@ -136,7 +122,7 @@ def test_update_start_logs_the_start(aurora):
 
 def test_an_error_raised_by_a_verb_is_printed_without_the_return_code_line(aurora):
     aurora.create(1)
-    again = aurora("job", "create", "--bind", "count=1", KEY, str(aurora.config))
+    again = aurora("job", "create", "--bind", "count=1", KEY, str(aurora.hello))
     assert again.returncode == 4
     lines = again.stderr.splitlines()
     assert lines[0] == info("Creating job hello")[0] and "Job creation failed due to error:" in lines[1:]
