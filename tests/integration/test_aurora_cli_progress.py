@@ -80,12 +80,34 @@ def test_add_logs_its_progress_and_keeps_herons_line_as_it_was(aurora):
 def test_restart_logs_the_rolling_restart_batch_by_batch(aurora):
     aurora.create(3)
     restarted = aurora.ok("job", "restart", "--batch-size", "2", "--watch-secs", "1", KEY)
-    assert restarted.stderr.splitlines() == info(
+    lines = restarted.stderr.splitlines()
+    watch = [line for line in lines if "instance" in line.lower() and "instances" not in line]
+    assert [line for line in lines if line not in watch] == info(
         f"Performing rolling restart of job {KEY} (instances: [0, 1, 2])",
         "Restarting instances: [0, 1]", "Watching instances: [0, 1]",
         "Restarting instances: [2]", "Watching instances: [2]",
         "All instances were restarted successfully")
+    # The watch's lines of each instance, between the Watching and the next Restarting line of its batch, in the
+    # order of the polls (the two instances of a batch may be seen in the same poll or one after the other).
+    for instance, batch_start in ((0, 2), (1, 2), (2, lines.index(info("Watching instances: [2]")[0]))):
+        detected = lines.index(info(f"Detected RUNNING instance {instance}")[0])
+        healthy = lines.index(info(f"Instance {instance} has been up and healthy for at least 1 seconds")[0])
+        assert batch_start < detected < healthy
+    assert max(lines.index(line) for line in watch if "instance 1" in line or "Instance 1" in line) < \
+        lines.index(info("Restarting instances: [2]")[0])
     assert restarted.stdout.splitlines() == [f"Job {KEY} restarted successfully"]
+
+
+def test_each_retry_of_a_scheduler_call_is_warned_as_the_stock_client_warns(aurora):
+    aurora.create(1)
+    aurora.scheduler.control(transient=1, unavailable=1)
+    status = aurora.ok("job", "status", KEY)
+    warnings = [line for line in status.stderr.splitlines() if line.startswith(" WARN] ")]
+    assert len(warnings) == 2, status.stderr
+    assert any(line.startswith(" WARN] Transport error communicating with scheduler: ") and
+               line.endswith("answered HTTP 503, retrying...") for line in warnings), warnings
+    assert any(line.startswith(" WARN] Connection error with scheduler: ERROR_TRANSIENT: ") and
+               line.endswith(", reconnecting...") for line in warnings), warnings
 
 
 def test_restart_of_a_job_without_instances_says_there_is_nothing_to_do(aurora):

@@ -12,6 +12,7 @@ errors.py. The modules and the ``aurora`` command line use this one client.
 from __future__ import annotations
 
 import http.client
+import logging
 import netrc
 import ssl
 import time
@@ -54,6 +55,8 @@ from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import
 from ansible_collections.heron.aurora.plugins.module_utils._common.causes import causes, first_cause
 from ansible_collections.heron.aurora.plugins.module_utils._common.retry import Backoff, Deadline, retry_call
 from ansible_collections.heron.aurora.plugins.module_utils._common.seconds import seconds_error
+
+log = logging.getLogger(__name__)
 
 AUTH_MODES = ("none", "basic", "kerberos")
 API_PATH = "api"
@@ -164,12 +167,20 @@ class RetryPolicy:
 
 class _Retry(Exception):
     """Internal: this attempt failed in a way that another attempt may fix, after finding the scheduler again
-    when ``relocate``."""
+    when ``relocate``. ``transport``: the request failed on its way (the stock client's TTransportException),
+    rather than finding no scheduler or one not ready (its TimeoutError and TransientError)."""
 
-    def __init__(self, reason: str, relocate: bool = False) -> None:
+    def __init__(self, reason: str, relocate: bool = False, transport: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.relocate = relocate
+        self.transport = transport
+
+    def warning(self) -> str:
+        """The stock client's warning before the next attempt."""
+        if self.transport:
+            return f"Transport error communicating with scheduler: {self.reason}, retrying..."
+        return f"Connection error with scheduler: {self.reason}, reconnecting..."
 
 
 def describe_failure(exc: BaseException, timeout: float | None) -> tuple[str, bool]:
@@ -287,9 +298,13 @@ class SchedulerClient:
     def _api_url(self) -> str:
         return urljoin(self.base_url + "/", API_PATH)
 
-    def _relocate_after(self, failure: Exception) -> None:
-        """Before the next attempt: forget the leader and look again, when ``failure`` says it may have moved."""
-        if isinstance(failure, _Retry) and failure.relocate:
+    def _before_retry(self, failure: Exception) -> None:
+        """Before the next attempt: warn as the stock client did, and forget the leader and look again when
+        ``failure`` says it may have moved."""
+        if not isinstance(failure, _Retry):
+            return
+        log.warning(failure.warning())
+        if failure.relocate:
             self._leader = None
             self.locator.refresh()
 
@@ -303,7 +318,7 @@ class SchedulerClient:
         return retry_call(lambda: self._attempt(method, arguments),
                           is_transient=lambda error: isinstance(error, _Retry), give_up=give_up,
                           deadline=Deadline(self.retry.budget_secs, self._clock), backoff=self.retry.backoff,
-                          before_retry=self._relocate_after, sleep=self._sleep)
+                          before_retry=self._before_retry, sleep=self._sleep)
 
     def _attempt(self, method: str, arguments: dict) -> Any:
         self._seqid = (self._seqid + 1) % 2**31
@@ -347,7 +362,7 @@ class SchedulerClient:
             if permanent or not isinstance(exc, requests.exceptions.RequestException):
                 raise AuroraTransportError(f"{method}: {url}: {reason}") from None
             if _never_connected(exc) or method in READ_ONLY_METHODS:
-                raise _Retry(f"{url}: {reason}", relocate=True) from None
+                raise _Retry(f"{url}: {reason}", relocate=True, transport=True) from None
             raise AuroraOutcomeUnknown(method, f"{url}: {reason}") from None
 
     def _read(self, method: str, url: str, response: Any) -> Any:
@@ -355,7 +370,7 @@ class SchedulerClient:
         if status in (401, 403):
             raise AuroraAuthError(f"{method}: the scheduler at {url} refused the credentials (HTTP {status})")
         if status == 503 or (status in (502, 504) and method in READ_ONLY_METHODS):
-            raise _Retry(f"{url} answered HTTP {status}", relocate=True)
+            raise _Retry(f"{url} answered HTTP {status}", relocate=True, transport=True)
         if status in (502, 504):  # a proxy's: the scheduler behind it may have done the call
             raise AuroraOutcomeUnknown(method, f"{url} answered HTTP {status}")
         if status != 200:

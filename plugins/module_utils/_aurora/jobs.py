@@ -7,6 +7,7 @@ restart, and waits that explain themselves when they time out. Shared by the mod
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
 import uuid
@@ -37,6 +38,8 @@ from ansible_collections.heron.aurora.plugins.module_utils._common.retry import 
 # search accept a trailing newline before $.
 GOOD_IDENTIFIER = re.compile(r"^[\w\-.]+$", re.ASCII)
 WAIT_TARGETS = ("PENDING", "RUNNING", "FINISHED")
+log = logging.getLogger(__name__)
+
 POLL_SECS = 1.0
 UPDATE_DONE = frozenset(("ROLLED_FORWARD", "ROLLED_BACK", "ABORTED", "ERROR", "FAILED"))
 # The scheduler's LIVE_STATES: a task that got this far has started, whatever happened next.
@@ -553,11 +556,15 @@ class AuroraJobs:
                 running = task is not None and self._status(task) == "RUNNING"
                 seen = running_since.get(instance)
                 if instance in crashed or (seen is not None and (not running or task.assignedTask.taskId != seen[0])):
+                    log.info("Instance %s is unhealthy", instance)
                     failed.append(instance)
                     pending.discard(instance)
                 elif running:
+                    if seen is None:
+                        log.info("Detected RUNNING instance %s", instance)
                     since = running_since.setdefault(instance, (task.assignedTask.taskId, now))[1]
                     if now - since >= watch_secs:
+                        log.info("Instance %s has been up and healthy for at least %d seconds", instance, watch_secs)
                         pending.discard(instance)
             if not pending:
                 return sorted(failed)
