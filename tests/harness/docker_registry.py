@@ -64,9 +64,8 @@ class DockerRegistry(Service):
     # --- content ------------------------------------------------------------------------------------
     def push_image(self, name: str, tag: str, content: bytes = b"harness layer") -> str:
         """Push a one-layer image as NAME:TAG; return its manifest's digest, as the registry reports it."""
-        config = json.dumps({"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers",
-                                                                                  "diff_ids": [_digest(content)]}},
-                            sort_keys=True).encode()
+        rootfs = {"type": "layers", "diff_ids": [_digest(content)]}
+        config = json.dumps({"architecture": "amd64", "os": "linux", "rootfs": rootfs}, sort_keys=True).encode()
         for blob in (config, content):
             self._upload_blob(name, blob)
         manifest = json.dumps({

@@ -25,7 +25,6 @@ WHOLE_SECOND_EVENT = re.compile(r"\t   \d{4}-\d\d-\d\d \d\d:\d\d:\d\d [A-Z]+: .*
 MAX_BATCH = "2147483647"  # Integer.MAX_VALUE, as Heron passes it
 
 
-
 @pytest.fixture
 def scheduler(make_aurora_scheduler, zookeeper):
     return make_aurora_scheduler(zk=zookeeper.hosts, zk_path=f"/aurora-{uuid.uuid4().hex[:8]}/scheduler",

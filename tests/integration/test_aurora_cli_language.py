@@ -71,7 +71,7 @@ def stored_job(scheduler, name: str):
      {"coordinator_url": "http://127.0.0.1:1/sla", "status_key": "drain"}),
 ])
 def test_sla_policies_reach_the_task_config_and_the_executor_data(aurora, scheduler, policy, task_field,
-                                                                    executor_field):
+                                                                  executor_field):
     result, config, binds = create(aurora, "sla", policy)
     assert result.returncode == 0, (result.stdout, result.stderr)
     task = next(iter(aurora.active("devcluster/www-data/prod/sla").values()))["assignedTask"]["task"]
@@ -224,7 +224,6 @@ def test_a_tag_the_registry_does_not_have_is_a_config_error(docker_aurora, docke
     assert result.stderr.startswith("Error loading configuration: docker image team/app:no-such-tag: "
                                     f"{docker_registry.url} answered 404")
     assert docker_aurora.status(PINNED_KEY).get("active", []) == []
-
 
 
 def test_aurora_job_pins_docker_images_as_the_command_does(run_module, scheduler, docker_registry, tmp_path):

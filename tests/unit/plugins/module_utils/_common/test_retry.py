@@ -13,13 +13,8 @@ from ....utils.retry import Clock, Transient, flaky
 STEADY = Backoff(first=1.0, cap=4.0, jitter=(1.0, 1.0))  # no randomness: the pauses are exactly 1, 2, 4, 4, ...
 
 
-
 class GaveUp(Exception):
     pass
-
-
-
-
 
 
 def run(operation, clock, budget, **extra):
