@@ -114,8 +114,10 @@ def test_restart_keeps_the_paused_state(chain, heron_sample_jars):
 
 
 def test_update_component_parallelism(chain, heron_sample_jars):
-    """heron update --component-parallelism: the container count stays (RoundRobinPacking), the TManager rewrites
-    the physical plan from the new packing plan, a running topology is running again afterwards."""
+    """heron update --component-parallelism: RoundRobinPacking's repack keeps the submitted instances per container
+    (3 instances on 2 containers), so 5 instances take 4 containers, the 2 new ones added through Aurora; the
+    TManager rewrites the physical plan from the new packing plan, a running topology is running again
+    afterwards."""
     ok(chain.heron("submit", LOCATION, str(heron_sample_jars["v1"]), CLASS, TOPOLOGY))
     chain.wait_for(lambda: running_with_plan(chain, "RUNNING"), "the physical plan")
     done = ok(chain.heron("update", LOCATION, TOPOLOGY, "--component-parallelism", "count:4"))
@@ -126,8 +128,10 @@ def test_update_component_parallelism(chain, heron_sample_jars):
         return topology if topology and topology["physical_plan"].get("instances") == 5 else None
 
     topology = chain.wait_for(updated, "the physical plan of the update")
-    assert topology["containers"] == 2 and topology["instances"] == 5, topology
+    assert topology["containers"] == 4 and topology["instances"] == 5, topology
     assert topology["component_parallelism"] == {"word": 1, "count": 4}, topology
+    assert f"Running aurora job add --wait-until RUNNING {JOB_KEY}/0 2 --verbose" in done.stderr
+    assert chain.wait_for(lambda: chain.active_tasks(JOB_KEY) == {i: "RUNNING" for i in range(5)}, "5 Aurora tasks")
     same = chain.heron("update", LOCATION, TOPOLOGY, "--component-parallelism", "count:4")
     assert same.returncode == 1 and "is the same as the current topology parallelism" in same.stderr
     for bad, message in (("nope:2", "Invalid component name in update request: nope"),

@@ -180,6 +180,8 @@ def test_component_parallelism_is_updated_without_a_redeploy(chain, heron_sample
     scaled = ok(topology(chain, heron_sample_jars, component_parallelism={bolt: 3}, wait=True))
     assert heron_verbs(scaled) == ["update"] and scaled["component_parallelism"][bolt] == 3
     assert scaled["topology_id"] == first["topology_id"] and scaled["instances"] == 4
+    # Heron's repack keeps the submitted 1.5 instances per container: 4 instances take 3 containers.
+    assert (first["containers"], scaled["containers"]) == (2, 3), scaled
     assert not ok(topology(chain, heron_sample_jars, component_parallelism={bolt: 3}))["changed"]
     unknown = topology(chain, heron_sample_jars, component_parallelism={"nosuch": 2})
     assert unknown["failed"] and unknown["option"] == "component_parallelism" and unknown["commands"] == []

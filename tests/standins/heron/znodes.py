@@ -76,6 +76,11 @@ def component_parallelism(topology) -> dict[str, int]:
     return {c.name: int(_config_value(c.config, PARALLELISM_KEY, "1")) for c in components}
 
 
+def submitted_containers(topology) -> int:
+    """The container count the topology was submitted with (its topology.stmgrs)."""
+    return int(_config_value(topology.topology_config, STMGRS_KEY, "1"))
+
+
 def round_robin_packing(classes: MessageClasses, topology, containers: int | None = None,
                         parallelism: dict[str, int] | None = None):
     """RoundRobinPacking with its defaults: instances dealt to containers 1..N in turn (task ids from 1), CPU and
@@ -84,7 +89,7 @@ def round_robin_packing(classes: MessageClasses, topology, containers: int | Non
     parallelism is ``parallelism`` (a repack), else the topology's. Components are taken in definition order,
     spouts first (Heron takes them in the order of a hash map, which this stand-in does not imitate)."""
     if containers is None:
-        containers = int(_config_value(topology.topology_config, STMGRS_KEY, "1"))
+        containers = submitted_containers(topology)
     counts = component_parallelism(topology) if parallelism is None else parallelism
     total = sum(counts.values())
     if containers < 1:

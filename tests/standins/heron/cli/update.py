@@ -5,9 +5,10 @@ then one of
   (``runtime_config/update?topologyid=ID&runtime-config=...``), which records ``name:runtime`` = value in the
   physical plan's topology config or in that component's config. Heron sends it even with --dry-run.
 - ``--container-number N`` (with or without ``--component-parallelism``) and ``--component-parallelism NAME:N``:
-  a new round-robin packing plan over N containers (without --container-number, over the current number, which
-  is where the stand-in differs from Heron's RoundRobinPacking.repack: that one derives a new container count from
-  the instances per container at submit time). With --dry-run the plans are printed and nothing changes.
+  a new round-robin packing plan, as RoundRobinPacking.repack makes it: over N containers when N is not the
+  current number; otherwise (no --container-number, or the current number) over as many containers as keep the
+  instances per container of the submitted topology, rounded up, so a new parallelism may add or free
+  containers. With --dry-run the plans are printed and nothing changes.
   Otherwise as Heron's UpdateTopologyManager with the Aurora scheduler: deactivate a running topology, add the
   new containers (``aurora job add --wait-until RUNNING <job>/0 <count> --verbose``, their ids read from
   ``Querying instance statuses: [...]``), write the packing plan (and, as the stand-in always has, the topology
@@ -18,6 +19,7 @@ then one of
 from __future__ import annotations
 
 import argparse
+import math
 import re
 import time
 
@@ -118,16 +120,28 @@ def repack(options: argparse.Namespace, context: Context, name: str, changes: di
                          f"[{', '.join(counts)}]")
     packing_class = context.packing_class()
     repacking_class = context.packing_class("heron.class.repacking.algorithm")
+    parallelism = {**counts, **changes}
     try:
         proposed = znodes.round_robin_packing(znodes.our_classes, topology,
-                                              len(current.container_plans) if containers is None else containers,
-                                              {**counts, **changes})
+                                              repacked_containers(topology, current, containers, parallelism),
+                                              parallelism)
     except znodes.PackingError as exc:
         raise HeronError(str(exc)) from None
     if options.dry_run:
         dryrun.emit(dryrun.update(options.dry_run_format, name, packing_class, repacking_class, proposed, current))
         return
     apply(context, name, topology, current, proposed, changes)
+
+
+def repacked_containers(topology, current, containers: int | None, parallelism: dict[str, int]) -> int:
+    """RoundRobinPacking.repack's container count: a number other than the current one as given; else the
+    count that keeps the submitted topology's instances per container (its topology.stmgrs and parallelism, from
+    the definition, which Heron never rewrites), rounded up."""
+    if containers is not None and containers != len(current.container_plans):
+        return containers
+    submitted = sum(znodes.component_parallelism(topology).values())
+    per_container = submitted / znodes.submitted_containers(topology)
+    return math.ceil(sum(parallelism.values()) / per_container)
 
 
 def apply(context: Context, name: str, topology, current, proposed, changes: dict[str, int]) -> None:
