@@ -115,6 +115,22 @@ def test_the_scheduler_refuses_sla_policies_as_aurora_does(aurora, scheduler, po
     assert aurora.status("devcluster/www-data/prod/refused").get("active", []) == []
 
 
+def test_an_update_to_a_policy_the_scheduler_refuses_fails_as_its_diff_and_changes_nothing(aurora):
+    created, _config, _binds = create(aurora, "updated", "contact='ops@example.com'", count=2)
+    assert created.returncode == 0, (created.stdout, created.stderr)
+    key = "devcluster/www-data/prod/updated"
+    before = {instance: task["assignedTask"]["taskId"] for instance, task in aurora.active(key).items()}
+    config = write_config(aurora, "sla_policy=CountSlaPolicy(count=1, duration_secs=60)")
+    binds = ["--bind", "job_name=updated", "--bind", "job_count=2", "--bind", "job_tier=preferred"]
+    refused = aurora("update", "start", *binds, key, config)
+    # The stock client asked getJobUpdateDiff first, which checks the config as populateJobConfig does.
+    assert refused.returncode == 4, (refused.stdout, refused.stderr)
+    assert refused.stderr.splitlines()[-2:] == [
+        "Error getting diff info from scheduler", "\tJob with fewer than 20 instances cannot have Percentage/Count "
+        "SlaPolicy."], refused.stderr
+    assert {instance: task["assignedTask"]["taskId"] for instance, task in aurora.active(key).items()} == before
+
+
 def test_a_coordinator_policy_needs_no_minimum_of_instances(aurora):
     result, _config, _binds = create(aurora, "coordinated", "sla_policy=CoordinatorSlaPolicy("
                                                             "coordinator_url='http://127.0.0.1:1/sla')", count=2)
@@ -135,7 +151,8 @@ def test_add_and_kill_warn_when_a_policy_counts_instances(aurora):
                                           "Job kill succeeded"]
     # An inactive template fails before the warning, as with the stock client.
     missing = aurora("job", "add", f"{key}/{SLA_INSTANCES}", "1")
-    assert missing.returncode != 0 and ADD_WARNING not in missing.stdout
+    assert missing.returncode == 6 and ADD_WARNING not in missing.stdout, (missing.stdout, missing.stderr)
+    assert f"Invalid instance parameter: [{SLA_INSTANCES}]" in missing.stderr
     killall = aurora.ok("job", "killall", key)
     assert KILL_WARNING not in killall.stdout
 
@@ -206,7 +223,8 @@ def test_docker_image_binding_pins_the_tag_to_its_digest_in_the_registry(docker_
     release = uuid.uuid4().hex[:8]
     digest = docker_registry.push_image("team/app", release, content=release.encode())
     pinned = f"{docker_registry.netloc}/team/app@{digest}"
-    docker_aurora.ok("job", "create", "--bind", f"release={release}", PINNED_KEY, docker_aurora.pinned)
+    created = docker_aurora.ok("job", "create", "--bind", f"release={release}", PINNED_KEY, docker_aurora.pinned)
+    assert f" INFO] Resolved team/app:{release} => {pinned}" in created.stderr.splitlines()
     [task] = docker_aurora.active(PINNED_KEY).values()
     assert task["assignedTask"]["task"]["container"]["docker"]["image"] == pinned
     inspected = json.loads(docker_aurora.ok("job", "inspect", "--write-json", "--bind", f"release={release}",

@@ -89,7 +89,8 @@ def test_restart_logs_the_rolling_restart_batch_by_batch(aurora):
         "All instances were restarted successfully")
     # The watch's lines of each instance, between the Watching and the next Restarting line of its batch, in the
     # order of the polls (the two instances of a batch may be seen in the same poll or one after the other).
-    for instance, batch_start in ((0, 2), (1, 2), (2, lines.index(info("Watching instances: [2]")[0]))):
+    first, second = (lines.index(info(f"Watching instances: {batch}")[0]) for batch in ("[0, 1]", "[2]"))
+    for instance, batch_start in ((0, first), (1, first), (2, second)):
         detected = lines.index(info(f"Detected RUNNING instance {instance}")[0])
         healthy = lines.index(info(f"Instance {instance} has been up and healthy for at least 1 seconds")[0])
         assert batch_start < detected < healthy

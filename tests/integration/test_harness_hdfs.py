@@ -19,6 +19,9 @@ from hdfs import HdfsError, InsecureClient
 from harness.hdfs import CLASSES_DIR, CLASSPATH_FILE, HdfsCluster, prepare_classpath
 from harness.service import ServiceError
 
+# Its module-scoped fixtures are built once: every test of the file runs on the same pytest-xdist worker.
+pytestmark = pytest.mark.xdist_group("test_harness_hdfs")
+
 # Generous bounds: they only turn a hang into a failure, they are not what the tests measure.
 CLIENT_TIMEOUT = 30
 COMMAND_TIMEOUT = 180

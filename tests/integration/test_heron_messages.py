@@ -11,6 +11,9 @@ from google.protobuf import descriptor_pb2
 from ansible_collections.heron.aurora.plugins.module_utils._heron.state import messages
 from standins.heron import heronpy
 
+# Its module-scoped fixtures are built once: every test of the file runs on the same pytest-xdist worker.
+pytestmark = pytest.mark.xdist_group("test_heron_messages")
+
 # Files we define whole; of the others only the messages we define are compared.
 COMPLETE_FILES = ("topology.proto", "physical_plan.proto", "execution_state.proto", "packing_plan.proto")
 ROUND_TRIPPED = ("heron.proto.api.Topology", "heron.proto.system.PhysicalPlan", "heron.proto.system.ExecutionState",

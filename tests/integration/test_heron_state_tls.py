@@ -18,6 +18,9 @@ from harness.service import free_port
 from harness.zookeeper import ZOOKEEPER_JARS, ZooKeeperNode
 from standins.heron import znodes
 
+# Its module-scoped fixtures are built once: every test of the file runs on the same pytest-xdist worker.
+pytestmark = pytest.mark.xdist_group("test_heron_state_tls")
+
 # The Netty that Debian's libzookeeper-java depends on; ZooKeeper's TLS port needs its Netty connection factory.
 NETTY_JARS = tuple(f"/usr/share/java/netty-{name}.jar" for name in
                    ("buffer", "codec", "common", "handler", "resolver", "transport", "transport-native-unix-common"))

@@ -27,6 +27,9 @@ import requests
 
 from harness.collection import COLLECTIONS_ROOT, ensure_collection_path
 
+# Its module-scoped fixtures are built once: every test of the file runs on the same pytest-xdist worker.
+pytestmark = pytest.mark.xdist_group("test_heron_upload_stores")
+
 MIB = 1024 * 1024
 
 

@@ -30,6 +30,9 @@ from harness.collection import play_recap, run_playbook
 from harness.service import free_port
 from harness.zookeeper import server_mode
 
+# Its module-scoped fixtures are built once: every test of the file runs on the same pytest-xdist worker.
+pytestmark = pytest.mark.xdist_group("test_role_zookeeper")
+
 PLAYBOOK = Path(__file__).parent / "playbooks" / "zookeeper.yml"
 # Jars the server needs that zookeeper.jar's manifest does not name: a logging binding, and Netty's codec for TLS.
 DEBIAN_EXTRA_JARS = ("/usr/share/java/slf4j-simple.jar", "/usr/share/java/netty-codec.jar",

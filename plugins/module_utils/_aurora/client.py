@@ -309,15 +309,17 @@ class SchedulerClient:
             self.locator.refresh()
 
     # --- one call ---------------------------------------------------------------------------------
-    def call(self, method: str, **arguments: Any) -> Any:
-        """Send one API call; return its Response when the code is OK or WARNING, else raise."""
+    def call(self, method: str, deadline: Deadline | None = None, **arguments: Any) -> Any:
+        """Send one API call; return its Response when the code is OK or WARNING, else raise. Its retries end
+        with ``deadline`` when given (one budget for several calls), else when the retry budget is spent."""
         def give_up(last: Exception, _failures: int) -> AuroraRetriesSpent:
             return AuroraRetriesSpent(f"{method}: gave up after {self.retry.budget_secs:.0f} s of retries; "
                                       f"last: {last}")
 
         return retry_call(lambda: self._attempt(method, arguments),
                           is_transient=lambda error: isinstance(error, _Retry), give_up=give_up,
-                          deadline=Deadline(self.retry.budget_secs, self._clock), backoff=self.retry.backoff,
+                          deadline=deadline or Deadline(self.retry.budget_secs, self._clock),
+                          backoff=self.retry.backoff,
                           before_retry=self._before_retry, sleep=self._sleep)
 
     def _attempt(self, method: str, arguments: dict) -> Any:

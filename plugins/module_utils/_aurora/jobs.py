@@ -6,6 +6,7 @@ restart, and waits that explain themselves when they time out. Shared by the mod
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import re
@@ -283,8 +284,8 @@ class AuroraJobs:
         (getJobUpdateDiff: TaskConfigs compared whole), except that with ``populated`` (the request's TaskConfig
         as populateJobConfig returned it) an instance whose config differs from it only in what normalized_task
         ignores (the submitting user, the layout of the executor JSON) counts as unchanged. When that leaves out
-        instances the scheduler would replace, the plan's request is limited to the changed ones
-        (updateOnlyTheseInstances), so that starting it does what the plan shows. ``request`` is changed then."""
+        instances the scheduler would replace, the plan's request (a copy of ``request``) is limited to the
+        changed ones (updateOnlyTheseInstances), so that starting it does what the plan shows."""
         result = self.client.call("getJobUpdateDiff", request=request).result.getJobUpdateDiffResult
         wanted = normalized_task(populated) if populated is not None else None
         groups: dict[str, list[tuple[list[int], Any]]] = {"add": [], "remove": [], "update": [], "unchanged": []}
@@ -297,6 +298,8 @@ class AuroraJobs:
                 groups["unchanged" if same else kind].append((ids_of([group]), group.config))
         for kind in groups:
             groups[kind].sort(key=lambda entry: entry[0][:1])
+        if left_alone:
+            request = copy.deepcopy(request)
         plan = UpdatePlan(request, groups, tuple(sorted(left_alone)))
         if plan.left_alone and plan.changed:
             request.settings.updateOnlyTheseInstances = thrift_ranges(self.idl, plan.changed)
@@ -314,10 +317,11 @@ class AuroraJobs:
         do more than the first) while the retry budget, counted from the first send, allows; else it fails
         saying so."""
         lost: list[AuroraOutcomeUnknown] = []
+        budget = Deadline(self.client.retry.budget_secs, clock=self._clock)  # the first send's and every resend's
 
         def send() -> Any:
             try:
-                return self.client.call(method, **arguments)
+                return self.client.call(method, deadline=budget, **arguments)
             except AuroraOutcomeUnknown as unknown:
                 if applied():
                     return None
@@ -338,7 +342,7 @@ class AuroraJobs:
                                       "budget is spent")
 
         return retry_call(send, is_transient=lambda error: isinstance(error, AuroraOutcomeUnknown),
-                          deadline=Deadline(self.client.retry.budget_secs, clock=self._clock),
+                          deadline=budget,
                           backoff=self.client.retry.backoff, give_up=give_up, sleep=self._sleep)
 
     def _unclear(self, method: str, state: str) -> AuroraTransportError:

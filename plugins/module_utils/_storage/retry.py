@@ -17,7 +17,7 @@ from ansible_collections.heron.aurora.plugins.module_utils._storage.errors impor
 
 T = TypeVar("T")
 
-# 0.25 s doubling up to 8 s, the lower half of each pause random (docs/heron_upload.md).
+# 0.25 s doubling up to 8 s, each pause between half and all of that (docs/heron_upload.md).
 BACKOFF = Backoff(first=0.25, cap=8.0, jitter=(0.5, 1.0))
 
 

@@ -17,6 +17,8 @@ from pathlib import Path
 
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
+from harness.java import cache_lock
+
 HERE = Path(__file__).resolve().parent
 REQUIREMENTS = HERE / "heronpy-requirements.txt"
 CACHE_DIR = HERE.parents[2] / ".cache" / "harness" / "heronpy"
@@ -30,18 +32,19 @@ class HeronpyUnavailable(RuntimeError):
 
 
 def wheel_path() -> Path:
-    """The heronpy wheel, downloaded with pip (hash-checked) on first use."""
+    """The heronpy wheel, downloaded with pip (hash-checked) on first use, under the cache's lock: the test
+    processes (pytest-xdist workers) share the cache."""
     wheel = CACHE_DIR / WHEEL_NAME
-    if wheel.exists():
-        return wheel
-    CACHE_DIR.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:", "--dest",
-               str(CACHE_DIR), "-r", str(REQUIREMENTS)]
-    completed = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                               timeout=PIP_TIMEOUT, check=False)
-    if completed.returncode != 0 or not wheel.exists():
-        raise HeronpyUnavailable(f"could not download heronpy with {' '.join(command)}:\n"
-                                 f"{completed.stdout[-2000:]}{completed.stderr[-2000:]}")
+    with cache_lock(CACHE_DIR):
+        if wheel.exists():
+            return wheel
+        command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:", "--dest",
+                   str(CACHE_DIR), "-r", str(REQUIREMENTS)]
+        completed = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                                   timeout=PIP_TIMEOUT, check=False)
+        if completed.returncode != 0 or not wheel.exists():
+            raise HeronpyUnavailable(f"could not download heronpy with {' '.join(command)}:\n"
+                                     f"{completed.stdout[-2000:]}{completed.stderr[-2000:]}")
     return wheel
 
 

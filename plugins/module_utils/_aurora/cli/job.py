@@ -436,12 +436,14 @@ def plan_update(jobs: Any, request: Any, local_task: Any) -> Any:
         raise api_failure(EXIT_COMMAND_FAILURE, "Error getting diff info from scheduler", error) from None
 
 
-def populate(jobs: Any, configuration: Any) -> Any:
-    """The TaskConfig the scheduler makes of ``configuration`` (populateJobConfig)."""
+def populate(jobs: Any, configuration: Any, exit_code: int = EXIT_INVALID_CONFIGURATION,
+             message: str = "Error loading configuration") -> Any:
+    """The TaskConfig the scheduler makes of ``configuration`` (populateJobConfig); a refusal fails the command
+    with ``exit_code`` and ``message``, as the stock client's call that made the same check did."""
     try:
         return jobs.populate(configuration)
     except AuroraApiError as error:
-        raise api_failure(EXIT_INVALID_CONFIGURATION, "Error loading configuration", error) from None
+        raise api_failure(exit_code, message, error) from None
 
 
 def show_update_diff(ctx: Any, plan: Any, local_task: Any = None) -> None:

@@ -17,6 +17,7 @@ from ansible_collections.heron.aurora.plugins.module_utils._aurora.cli.job impor
     check_active,
     page_url,
     plan_update,
+    populate,
     show_update_diff,
 )
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import (
@@ -130,11 +131,9 @@ def start(ctx: Any) -> int:
                                         update_metadata=[(CLIENT_UPDATE_ID, str(uuid.uuid4()))])
     except AuroraConfigError as error:
         raise arguments.config_error(error) from None
-    # The plan job diff shows, started as shown: an instance it leaves alone is not replaced.
-    try:
-        local_task = jobs.populate(configuration)
-    except AuroraApiError as error:  # what the stock client heard from startJobUpdate for a config refused
-        raise api_failure(EXIT_API_ERROR, "Failed to start update due to error:", error) from None
+    # The plan job diff shows, started as shown: an instance it leaves alone is not replaced. A config the
+    # scheduler refuses fails here as the stock client's getJobUpdateDiff, which checks it first, failed.
+    local_task = populate(jobs, configuration, EXIT_COMMAND_FAILURE, "Error getting diff info from scheduler")
     plan = plan_update(jobs, request, local_task)
     show_update_diff(ctx, plan)
     if not plan.changed and plan.left_alone:  # the scheduler would replace them: it is not asked to

@@ -14,6 +14,7 @@ than Docker Hub is named in the result (``HOST:PORT/NAME@DIGEST``) so that the a
 
 from __future__ import annotations
 
+import logging
 import re
 import traceback
 from typing import Any, Callable, Mapping
@@ -40,6 +41,8 @@ from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import
     AuroraConfigError,
     AuroraMissingLibrary,
 )
+
+log = logging.getLogger(__name__)
 
 DEFAULT_DOCKER_REGISTRY = "https://registry-1.docker.io"
 DOCKER_REGISTRY_KEY = "docker_registry"  # the clusters.json key
@@ -110,6 +113,7 @@ class DockerRegistry:
         reference = f"{name}@{digest}"
         if self.url != DEFAULT_DOCKER_REGISTRY:
             reference = f"{urlsplit(self.url).netloc}/{reference}"
+        log.info("Resolved %s:%s => %s", name, tag, reference)  # the stock client's progress line
         return reference
 
     def _check_v2(self) -> None:

@@ -291,6 +291,19 @@ def test_a_lost_kill_not_applied_is_sent_again_within_the_budget(make_endpoint, 
     assert failure.value.exit_code == 9
 
 
+def test_the_resends_of_a_lost_kill_share_one_budget_with_the_first_send(make_endpoint, clock, idl):
+    # Six 503s (no leader) spend about 17 s of the 30 s budget, then the answer is lost and the state shows nothing
+    # applied; the resend meets 503 for ever: its retries end with the budget that began at the first send (a
+    # budget of their own would run to about 47 s).
+    endpoint = make_endpoint(*[status(503)] * 6, "drop", tasks_reply(idl, 0), status(503))
+    started = clock.monotonic()
+    with pytest.raises(AuroraTransportError) as failure:
+        AuroraJobs(client_for(endpoint.url, clock, budget=30), sleep=clock.sleep, clock=clock.monotonic).kill(KEY)
+    assert failure.value.exit_code == 9
+    assert clock.monotonic() - started <= 30
+    assert [r.method for r in endpoint.received][6:9] == ["killTasks", "getTasksWithoutConfigs", "killTasks"]
+
+
 def test_a_proxys_504_to_a_change_is_not_sent_again_blindly(make_endpoint, clock):
     endpoint = make_endpoint(status(504))
     with pytest.raises(AuroraOutcomeUnknown, match="answered HTTP 504"):
