@@ -97,6 +97,9 @@ options:
       - Values for the C({{name}}) references of the config, as C(aurora --bind name=value) gives them.
       - References to C(mesos.instance), C(mesos.hostname), C(thermos.task_id) and C(thermos.ports[name]) are left
         for the executor; any other reference left unbound is an error, as with the stock client.
+      - C({{docker.image[NAME][TAG]}}) is bound, as by the stock client, to the image that tag names now in the
+        Docker registry of the job's cluster (C(docker_registry) of its C(clusters.json) entry, Docker Hub by
+        default), pinned by digest; that needs the cluster in C(clusters.json) (see O(clusters_file)).
     type: dict
     default: {}
   state:
