@@ -30,7 +30,9 @@ SLA_INSTANCES = 20
 
 @pytest.fixture
 def scheduler(make_aurora_scheduler, zookeeper):
-    return make_aurora_scheduler(zk=zookeeper.hosts, zk_path=f"/aurora-{uuid.uuid4().hex[:8]}/scheduler")
+    """A scheduler of a cluster that runs Docker images (-allowed_container_types=MESOS,DOCKER)."""
+    return make_aurora_scheduler(zk=zookeeper.hosts, zk_path=f"/aurora-{uuid.uuid4().hex[:8]}/scheduler",
+                                 allowed_container_types=("MESOS", "DOCKER"))
 
 
 @pytest.fixture
@@ -234,6 +236,17 @@ def test_docker_image_binding_pins_the_tag_to_its_digest_in_the_registry(docker_
     moved = docker_registry.push_image("team/app", release, content=b"next " + release.encode())
     diff = docker_aurora.ok("job", "diff", "--bind", f"release={release}", PINNED_KEY, docker_aurora.pinned)
     assert "update instances: [0]" in diff.stdout and moved in diff.stdout
+
+
+def test_a_scheduler_that_allows_only_mesos_containers_refuses_a_docker_job(tmp_path, make_aurora_scheduler):
+    mesos_only = Aurora(tmp_path, make_aurora_scheduler())  # the scheduler's default -allowed_container_types
+    mesos_only.clusters({"name": "devcluster", "scheduler_uri": mesos_only.scheduler.url})
+    config = tmp_path / "docker.aurora"
+    config.write_text(DOCKER_JOB.replace("{{docker.image[team/app][{{release}}]}}", "team/app:1"))
+    refused = mesos_only("job", "create", PINNED_KEY, str(config))
+    assert refused.returncode == 4, (refused.stdout, refused.stderr)
+    assert refused.stderr.splitlines()[-2:] == [
+        "Job creation failed due to error:", "\tThis scheduler is not configured to allow the container type DOCKER"]
 
 
 def test_a_tag_the_registry_does_not_have_is_a_config_error(docker_aurora, docker_registry):

@@ -24,11 +24,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sandbox-root")
     parser.add_argument("--tick", type=float, default=0.1)
     parser.add_argument("--update-timeout", type=float, default=8.0)
+    parser.add_argument("--allowed-container-types", default="MESOS",
+                        help="as the scheduler's -allowed_container_types: MESOS, DOCKER or both, comma-separated")
     options = parser.parse_args(argv)
     server = StandInServer(options.host, options.port, options.cluster, options.state_dir, zk_hosts=options.zk,
                            zk_path=options.zk_path, follow=options.follow, basic_auth=options.basic_auth,
                            run_processes=options.run_processes, sandbox_root=options.sandbox_root,
-                           tick_secs=options.tick, update_timeout_secs=options.update_timeout)
+                           tick_secs=options.tick, update_timeout_secs=options.update_timeout,
+                           allowed_container_types=tuple(options.allowed_container_types.split(",")))
 
     def stop(_signum, _frame):
         threading.Thread(target=server.httpd.shutdown, daemon=True).start()

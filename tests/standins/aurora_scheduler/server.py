@@ -53,14 +53,15 @@ class StandInServer:
     def __init__(self, host: str, port: int, cluster: str, state_dir: str, zk_hosts: str | None = None,
                  zk_path: str = "/aurora/scheduler", follow: str | None = None, basic_auth: str | None = None,
                  run_processes: bool = False, sandbox_root: str | None = None, tick_secs: float = 0.1,
-                 update_timeout_secs: float = 8.0) -> None:
+                 update_timeout_secs: float = 8.0, allowed_container_types: tuple = ("MESOS",)) -> None:
         self.host, self.port = host, port
         self.url = f"http://{host}:{port}"
         self.state_dir = Path(state_dir)
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.scheduler = StandInScheduler(cluster=cluster, host=host, run_processes=run_processes,
                                           sandbox_root=sandbox_root or str(self.state_dir / "sandboxes"),
-                                          update_timeout_secs=update_timeout_secs, on_change=self.save)
+                                          update_timeout_secs=update_timeout_secs, on_change=self.save,
+                                          allowed_container_types=allowed_container_types)
         self.api = SchedulerApi(self.scheduler)
         self.switches = Switches()
         self.basic_auth = basic_auth

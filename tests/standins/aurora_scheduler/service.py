@@ -27,7 +27,7 @@ class AuroraSchedulerStandIn(Service):
     def __init__(self, workdir: Path, zk: str | None = None, zk_path: str = "/aurora/scheduler",
                  state_dir: Path | None = None, follow: str | None = None, basic_auth: str | None = None,
                  run_processes: bool = False, sandbox_root: Path | None = None, cluster: str = "devcluster",
-                 update_timeout: float = 8.0) -> None:
+                 update_timeout: float = 8.0, allowed_container_types: Sequence[str] = ("MESOS",)) -> None:
         super().__init__(workdir)
         self.port = free_port()
         self.zk, self.zk_path, self.follow = zk, zk_path, follow
@@ -37,6 +37,7 @@ class AuroraSchedulerStandIn(Service):
         self.sandbox_root = Path(sandbox_root or self.workdir / "sandboxes")
         self.cluster = cluster
         self.update_timeout = update_timeout
+        self.allowed_container_types = tuple(allowed_container_types)
 
     @property
     def url(self) -> str:
@@ -45,7 +46,8 @@ class AuroraSchedulerStandIn(Service):
     def command(self) -> Sequence[str]:
         command = [sys.executable, "-m", "standins.aurora_scheduler", "--host", self.host, "--port", str(self.port),
                    "--cluster", self.cluster, "--state-dir", str(self.state_dir), "--zk-path", self.zk_path,
-                   "--sandbox-root", str(self.sandbox_root), "--update-timeout", str(self.update_timeout)]
+                   "--sandbox-root", str(self.sandbox_root), "--update-timeout", str(self.update_timeout),
+                   "--allowed-container-types", ",".join(self.allowed_container_types)]
         for flag, value in (("--zk", self.zk), ("--follow", self.follow), ("--basic-auth", self.basic_auth)):
             if value:
                 command += [flag, value]

@@ -78,8 +78,10 @@ class StandInScheduler:
 
     def __init__(self, cluster: str = "devcluster", host: str = "127.0.0.1",
                  run_processes: bool = False, sandbox_root: str | None = None,
-                 update_timeout_secs: float = 8.0, on_change: Callable[[], None] | None = None) -> None:
+                 update_timeout_secs: float = 8.0, on_change: Callable[[], None] | None = None,
+                 allowed_container_types: tuple = ("MESOS",)) -> None:
         self.idl = api.load_api()
+        self.allowed_container_types = allowed_container_types  # the scheduler's default: MESOS only
         self.cluster = cluster
         self.host = host
         self.run_processes = run_processes
@@ -124,7 +126,6 @@ class StandInScheduler:
             raise Rejected("INVALID_REQUEST", f"Job key {java_key(key) if key else None} is invalid.")
 
     def populate(self, task: Any, instance_count: int) -> Any:
-        idl = self.idl
         populated = wire.copy_struct(task)
         # As ConfigurationManager.validateAndPopulate: no tier means the default tier, and production is always
         # the tier's (neither preemptible nor revocable), whatever the client sent.
@@ -138,8 +139,7 @@ class StandInScheduler:
         self.check_key(populated.job)
         if populated.executorConfig is None or not populated.executorConfig.name:
             raise Rejected("INVALID_REQUEST", "Executor name may not be left unset.")
-        if populated.container is None:
-            populated.container = idl.Container(mesos=idl.MesosContainer())
+        self._check_container(populated)
         resources = populated.resources or []
         for field_name, label in (("numCpus", "num_cpus"), ("ramMb", "ram_mb"), ("diskMb", "disk_mb")):
             values = [getattr(r, field_name) for r in resources if getattr(r, field_name) is not None]
@@ -156,6 +156,26 @@ class StandInScheduler:
             raise Rejected("INVALID_REQUEST", "Instance count must be positive.")
         self._check_sla_policy(populated, instance_count)
         return populated
+
+    def _check_container(self, task: Any) -> None:
+        """As ConfigurationManager: no container is a Mesos one; a Docker one needs an image and no parameters
+        (-allow_docker_parameters is off by default); the type must be one of -allowed_container_types."""
+        idl = self.idl
+        if task.container is None:
+            task.container = idl.Container(mesos=idl.MesosContainer())
+        kinds = [kind for kind in ("mesos", "docker") if getattr(task.container, kind) is not None]
+        if len(kinds) != 1:
+            raise Rejected("INVALID_REQUEST", "A job must have a container type.")
+        docker = task.container.docker
+        if docker is not None:
+            if not docker.image:
+                raise Rejected("INVALID_REQUEST", "A container must specify an image.")
+            if docker.parameters:
+                raise Rejected("INVALID_REQUEST", "This scheduler is configured to disallow Docker parameters.")
+            docker.parameters = []
+        if kinds[0].upper() not in self.allowed_container_types:
+            raise Rejected("INVALID_REQUEST",
+                           f"This scheduler is not configured to allow the container type {kinds[0].upper()}")
 
     def _check_sla_policy(self, task: Any, instance_count: int) -> None:
         """As ConfigurationManager.validateSlaPolicy with the scheduler's default flags: a policy only on a
