@@ -71,14 +71,9 @@ class AuroraJobRunner:
 
     def docker_registry(self, cluster: str) -> Any:
         """The Docker registry of ``cluster`` (docker_registry in clusters.json), for {{docker.image[name][tag]}}."""
-        from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.docker_images import (
-            DockerRegistry,
-            registry_url,
-        )
-        from ansible_collections.heron.aurora.plugins.module_utils._aurora.discovery import load_clusters
+        from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.docker_images import cluster_registry
 
-        clusters = load_clusters(self.params.get("clusters_file"))
-        return DockerRegistry(registry_url(cluster, clusters), timeout=self.params["request_timeout"])
+        return cluster_registry(cluster, self.params["request_timeout"], self.params.get("clusters_file"))
 
     def job_key(self) -> JobKey:
         if self.job_config is not None:

@@ -72,6 +72,11 @@ class JobKey:
     def thrift(self, idl: Any) -> Any:
         return idl.JobKey(role=self.role, environment=self.environment, name=self.name)
 
+    @classmethod
+    def from_thrift(cls, key: Any, cluster: str = "") -> "JobKey":
+        """The key of a thrift JobKey (which names no cluster)."""
+        return cls(cluster, key.role, key.environment, key.name)
+
 
 def parse_job_key(text: str) -> tuple[JobKey, list[int] | None]:
     """'cluster/role/env/name[/instances]' -> (JobKey, instances or None)."""
@@ -157,10 +162,7 @@ def _plain_task(config: Any) -> dict:
     plain.pop("owner", None)
     executor = plain.get("executorConfig")
     if executor and executor.get("data"):
-        try:
-            executor["data"] = json.loads(executor["data"])
-        except ValueError:
-            pass
+        executor["data"] = _decoded(executor["data"])
     return plain
 
 
@@ -185,12 +187,17 @@ def readable_task(config: Any) -> dict:
     return plain
 
 
+def _decoded(data: str) -> Any:
+    """Executor data as the value its JSON holds; the text itself when it is not JSON."""
+    try:
+        return json.loads(data)
+    except ValueError:
+        return data
+
+
 def _executor_data(config: Any) -> Any:
     executor = config.executorConfig
-    try:
-        return json.loads(executor.data) if executor is not None and executor.data else None
-    except ValueError:
-        return executor.data
+    return _decoded(executor.data) if executor is not None and executor.data else None
 
 
 def ids_of(groups: Iterable[Any]) -> list[int]:
@@ -292,10 +299,11 @@ class AuroraJobs:
         left_alone: list[int] = []
         for kind in ("add", "remove", "update", "unchanged"):
             for group in getattr(result, kind) or []:
+                ids = ids_of([group])
                 same = kind == "update" and wanted is not None and normalized_task(group.config) == wanted
                 if same:
-                    left_alone += ids_of([group])
-                groups["unchanged" if same else kind].append((ids_of([group]), group.config))
+                    left_alone += ids
+                groups["unchanged" if same else kind].append((ids, group.config))
         for kind in groups:
             groups[kind].sort(key=lambda entry: entry[0][:1])
         if left_alone:
@@ -350,7 +358,7 @@ class AuroraJobs:
                                     f"state shows it applied only in part: {state}")
 
     def create(self, job_configuration: Any) -> None:
-        key = JobKey("", job_configuration.key.role, job_configuration.key.environment, job_configuration.key.name)
+        key = JobKey.from_thrift(job_configuration.key)
         sent = _executor_data(job_configuration.taskConfig)
         count = job_configuration.instanceCount
 
@@ -425,8 +433,7 @@ class AuroraJobs:
     def start_update(self, request: Any, message: str = "ansible") -> str | None:
         """The id of the update started, or None when the scheduler found nothing to change."""
         idl = self.idl
-        job = request.taskConfig.job
-        key = JobKey("", job.role, job.environment, job.name)
+        key = JobKey.from_thrift(request.taskConfig.job)
         tag = next((m.value for m in request.metadata or () if m.key == CLIENT_UPDATE_ID), None)
         if tag is None:  # tagged as the stock client tags its updates, so that a lost answer can be looked up
             tag = str(uuid.uuid4())

@@ -246,18 +246,14 @@ def load_config(ctx: Any, key: JobKey, path: str) -> Any:
 
 
 def docker_registry(ctx: Any, cluster: str) -> Any:
-    """The Docker registry of ``cluster`` (its clusters.json docker_registry), for {{docker.image[name][tag]}}."""
-    from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.docker_images import (
-        DockerRegistry,
-        registry_url,
-    )
-    from ansible_collections.heron.aurora.plugins.module_utils._aurora.discovery import load_clusters
+    """The Docker registry of ``cluster`` (its clusters.json docker_registry), for {{docker.image[name][tag]}};
+    an unreadable clusters.json is a config error here, as the stock client's config load reports it."""
+    from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.docker_images import cluster_registry
 
     try:
-        clusters = load_clusters(environ=ctx.session.environ)
+        return cluster_registry(cluster, ctx.session.request_timeout, environ=ctx.session.environ)
     except AuroraDiscoveryError as error:
         raise AuroraConfigError(str(error)) from None
-    return DockerRegistry(registry_url(cluster, clusters), timeout=ctx.session.request_timeout)
 
 
 def apply_tiers(config: Any, jobs: Any) -> None:

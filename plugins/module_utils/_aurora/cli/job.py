@@ -378,7 +378,7 @@ def matching_jobs(ctx: Any, pattern: arguments.PartialJobKey) -> list[JobKey]:
             job = configuration.key
             if (fnmatch(job.role, pattern.role) and fnmatch(job.environment, pattern.env)
                     and fnmatch(job.name, pattern.name)):
-                found.append(JobKey(cluster, job.role, job.environment, job.name))
+                found.append(JobKey.from_thrift(job, cluster))
     return sorted(set(found), key=str)
 
 

@@ -36,7 +36,7 @@ try:
 except ImportError:  # the loader reports the missing library before anything here runs
     Ref = AnyComponent = Matcher = None
 
-from ansible_collections.heron.aurora.plugins.module_utils._aurora.discovery import checked_url
+from ansible_collections.heron.aurora.plugins.module_utils._aurora.discovery import checked_url, load_clusters
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.errors import (
     AuroraConfigError,
     AuroraMissingLibrary,
@@ -78,6 +78,12 @@ def registry_url(cluster_name: str, clusters: Mapping[str, Any]) -> str:
                                 f"for its {DOCKER_REGISTRY_KEY} (known clusters: {known})")
     url = clusters[cluster_name].extra.get(DOCKER_REGISTRY_KEY) or DEFAULT_DOCKER_REGISTRY
     return checked_url(f"clusters.json: cluster {cluster_name}: {DOCKER_REGISTRY_KEY}", str(url), AuroraConfigError)
+
+
+def cluster_registry(cluster_name: str, timeout: float | None, clusters_file: str | None = None,
+                     environ: Mapping[str, str] | None = None) -> "DockerRegistry":
+    """The Docker registry of the job's cluster, from clusters.json (``clusters_file``, else the default files)."""
+    return DockerRegistry(registry_url(cluster_name, load_clusters(clusters_file, environ)), timeout=timeout)
 
 
 class DockerRegistry:

@@ -117,7 +117,6 @@ def evaluate(path: str | None = None, content: str | None = None, base_dir: str 
         raise ValueError("evaluate() takes exactly one of path and content")
     require_pystachio()
     from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.schema import job_from_plain
-    from ansible_collections.heron.aurora.plugins.module_utils._aurora.config.stock_json import restore_written_out
 
     name = path if path is not None else CONTENT_NAME
     context = multiprocessing.get_context("fork")
@@ -144,7 +143,7 @@ def evaluate(path: str | None = None, content: str | None = None, base_dir: str 
         child.join()
     if outcome == "error":
         raise AuroraConfigError(payload)
-    return [restore_written_out(job_from_plain(json.loads(text), choices), paths) for text, choices, paths in payload]
+    return [job_from_plain(json.loads(text), choices, written_out) for text, choices, written_out in payload]
 
 
 def _evaluate_in_child(sender: Any, path: str | None, content: str | None, base_dir: str) -> None:

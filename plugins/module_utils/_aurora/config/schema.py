@@ -11,7 +11,7 @@ controller is in its scope.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping, Sequence, Tuple, Union
+from typing import AbstractSet, Any, Iterable, Mapping, Sequence, Tuple, Union
 
 from ansible_collections.heron.aurora.plugins.module_utils._aurora.api import AURORA_EXECUTOR_NAME
 
@@ -327,15 +327,20 @@ Service = Job(service=True)
 ChoicePath = Tuple[Union[str, int], ...]
 
 
-def job_from_plain(data: Mapping[str, Any], choices: Iterable[tuple[Sequence[str | int], int]] = ()) -> Any:
+def job_from_plain(data: Mapping[str, Any], choices: Iterable[tuple[Sequence[str | int], int]] = (),
+                   written_out: Iterable[Sequence[str | int]] = ()) -> Any:
     """A Job from plain data, as ``job.get()`` (or a JSON config) gives it.
 
     pystachio's own coercion (``MesosJob(data)``) cannot take a Choice of Structs from plain data: it stops at the
     first alternative that lacks one of the keys (AttributeError, where Choice only expects a CoercionError).
     Here every value is built as its field's type, and a Choice as the alternative ``choices`` names for it (pairs
     of its path and the alternative's index, as choices_of gives them), else the first alternative that takes it:
-    plain data alone cannot tell ``PercentageSlaPolicy(duration_secs=60)`` from the same CountSlaPolicy."""
-    return _as_type(MesosJob, data, (), {tuple(path): index for path, index in choices})
+    plain data alone cannot tell ``PercentageSlaPolicy(duration_secs=60)`` from the same CountSlaPolicy.
+    A Struct at one of the ``written_out`` paths (as stock_json.written_out_paths gives them) is made an instance
+    of the class of its name written out in this module, as the config made it; the others are of the class
+    pystachio rebuilt for the field (the key order of the executor data tells them apart)."""
+    return _as_type(MesosJob, data, (), {tuple(path): index for path, index in choices},
+                    {tuple(path) for path in written_out})
 
 
 def choices_of(value: Any, path: ChoicePath = ()) -> list[tuple[list[str | int], int]]:
@@ -352,23 +357,28 @@ def choices_of(value: Any, path: ChoicePath = ()) -> list[tuple[list[str | int],
     return []
 
 
-def _as_type(kind: Any, value: Any, path: ChoicePath, choices: Mapping[ChoicePath, int]) -> Any:
+def _as_type(kind: Any, value: Any, path: ChoicePath, choices: Mapping[ChoicePath, int],
+             written_out: AbstractSet[ChoicePath]) -> Any:
     if issubclass(kind, ChoiceContainer):
         known = choices.get(path)
         alternatives = kind.CHOICES if known is None else [kind.CHOICES[known]]
         for alternative in alternatives:
             try:
-                return kind(_as_type(alternative, value, path, choices))
+                return kind(_as_type(alternative, value, path, choices, written_out))
             except (AttributeError, TypeError, ValueError):  # pystachio's CoercionError is a ValueError
                 continue
         return kind(value)  # no alternative takes it: pystachio says why when the value is checked
     if issubclass(kind, Structural) and isinstance(value, Mapping):
-        return kind(**{name: _as_type(kind.TYPEMAP[name].klazz, item, path + (name,), choices)
-                       if name in kind.TYPEMAP else item for name, item in value.items()})
+        fields = {name: _as_type(kind.TYPEMAP[name].klazz, item, path + (name,), choices, written_out)
+                  if name in kind.TYPEMAP else item for name, item in value.items()}
+        built = (globals().get(kind.__name__) if path in written_out else None) or kind
+        return built(**fields)
     if issubclass(kind, ListContainer) and isinstance(value, (list, tuple)):
-        return kind([_as_type(kind.TYPE, item, path + (index,), choices) for index, item in enumerate(value)])
+        return kind([_as_type(kind.TYPE, item, path + (index,), choices, written_out)
+                     for index, item in enumerate(value)])
     if issubclass(kind, MapContainer) and isinstance(value, Mapping):
-        return kind({key: _as_type(kind.VALUETYPE, item, path + (key,), choices) for key, item in value.items()})
+        return kind({key: _as_type(kind.VALUETYPE, item, path + (key,), choices, written_out)
+                     for key, item in value.items()})
     return value
 
 

@@ -228,19 +228,3 @@ def written_out_paths(value: Any, path: Path = ()) -> list[Path]:
     elif isinstance(value, ChoiceContainer):
         found += written_out_paths(value._value, path)
     return found
-
-
-def restore_written_out(value: Any, paths: Iterable[Path], path: Path = ()) -> Any:
-    """``value`` with the Structs at ``paths`` made instances of our written-out class of their name again."""
-    wanted = {tuple(p) for p in paths}
-    if isinstance(value, Structural):
-        fields = {field: restore_written_out(child, wanted, (*path, field))
-                  for field, child in value._schema_data.items()}
-        kind = vars(schema).get(type(value).__name__) if path in wanted else None
-        return (kind or type(value))(**fields)
-    if isinstance(value, ListContainer):
-        return type(value)([restore_written_out(item, wanted, (*path, index))
-                            for index, item in enumerate(value._values)])
-    if isinstance(value, ChoiceContainer):
-        return type(value)(restore_written_out(value._value, wanted, path))
-    return value
